@@ -344,6 +344,17 @@ pub fn strides_of(shape: &[usize]) -> Vec<usize> {
     strides
 }
 
+/// Python's `repr` of a shape tuple, as NumPy shows shapes in messages: `()`, `(3,)`, `(2, 3)`.
+pub fn shape_repr(shape: &[usize]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        dims => {
+            let parts: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+            format!("({})", parts.join(", "))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,5 +388,12 @@ mod tests {
     fn strides_are_row_major() {
         assert_eq!(strides_of(&[2, 3, 4]), vec![12, 4, 1]);
         assert_eq!(strides_of(&[]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn shapes_print_like_python_tuples() {
+        assert_eq!(shape_repr(&[]), "()");
+        assert_eq!(shape_repr(&[3]), "(3,)");
+        assert_eq!(shape_repr(&[2, 0, 4]), "(2, 0, 4)");
     }
 }

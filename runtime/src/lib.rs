@@ -4,7 +4,20 @@
 
 pub mod array;
 pub mod dtype;
+pub mod format;
+pub mod kernels;
+pub mod npy;
+pub mod rng;
 
 pub use array::{Array, Data, Element, Scalar, strides_of};
 pub use dtype::{DType, Kind};
+pub use format::{format_array, format_scalar};
+pub use kernels::fft::{fft, ifft, irfft, rfft};
+pub use kernels::matmul::matmul;
+pub use kernels::scan::{cumprod, cumsum};
+pub use kernels::sort::{argsort, sort};
+pub use npy::{NpyError, NpyErrorKind, read_npy, read_npy_bytes, write_npy, write_npy_bytes};
 pub use num_complex::{Complex32, Complex64};
+pub use rng::{
+    normal_f32, normal_f64, philox4x32, rand_array, randn_array, uniform_f32, uniform_f64,
+};
