@@ -4,4 +4,6 @@
 //! with shapes and dtypes), `ir` (the graph, its printer, verifier and reference interpreter).
 
 pub mod diag;
+pub mod ir;
+pub mod lower;
 pub mod syntax;

@@ -76,7 +76,7 @@ pub struct Expr {
 pub enum ExprKind {
     /// `42`, `1_000_000` (fits in i64; larger literals are a syntax error)
     Int(i64),
-    /// `1.5`, `1e-3`, `2.`
+    /// `1.5`, `1e-3`, `.5`
     Float(f64),
     /// `2j`, `1.5e3j`: an imaginary literal
     Imag(f64),

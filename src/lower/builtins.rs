@@ -1,0 +1,833 @@
+//! The builtin functions. Everything here lowers to primitives (`ir::op`), so the
+//! interpreter, autodiff and the backends only ever see primitives.
+
+use super::build::{BuildResult, check_size, shape_text};
+use super::expr::closest;
+use super::value::{Arr, Value};
+use super::{Lowerer, Mode};
+use crate::diag::{Diagnostic, Span};
+use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
+use crate::syntax::ast;
+use arrjit_runtime::{DType, format_array};
+use std::path::Path;
+
+/// Every builtin name, for lookups and did-you-mean suggestions.
+pub const NAMES: &[&str] = &[
+    "print",
+    "save",
+    "load",
+    "grad",
+    "value_and_grad",
+    "jvp",
+    // elementwise
+    "abs",
+    "sqrt",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "sign",
+    "isnan",
+    "isinf",
+    "real",
+    "imag",
+    "conj",
+    "angle",
+    "minimum",
+    "maximum",
+    "atan2",
+    "where",
+    "clip",
+    "complex",
+    // reductions
+    "sum",
+    "prod",
+    "mean",
+    "min",
+    "max",
+    "argmin",
+    "argmax",
+    "any",
+    "all",
+    "var",
+    "std",
+    "logsumexp",
+    "softmax",
+    "relu",
+    // creation
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    // shapes and views
+    "reshape",
+    "transpose",
+    "broadcast_to",
+    "concat",
+    "len",
+    "shape",
+    // library
+    "matmul",
+    "fft",
+    "ifft",
+    "rfft",
+    "irfft",
+    "sort",
+    "argsort",
+    "cumsum",
+    "cumprod",
+];
+
+pub fn lookup(name: &str) -> Option<&'static str> {
+    NAMES.iter().find(|n| **n == name).copied()
+}
+
+/// Arguments bound to a builtin's parameters.
+struct Bound {
+    /// One slot per parameter in the signature, in order.
+    slots: Vec<Option<(Value, Span)>>,
+    /// Extra positional arguments, for variadic builtins.
+    rest: Vec<(Value, Span)>,
+    span: Span,
+}
+
+/// Binds call arguments to a signature. `sig` lists parameter names; a trailing `?` marks an
+/// optional one, a leading `=` a keyword-only one, and `*` (alone, first) means the builtin
+/// takes any number of positional arguments into `rest`. Returns `None` if an argument is
+/// poisoned.
+fn bind(
+    l: &mut Lowerer,
+    fname: &str,
+    args: &[ast::Arg],
+    span: Span,
+    sig: &[&str],
+) -> Result<Option<Bound>, Diagnostic> {
+    let variadic = sig.first() == Some(&"*");
+    let params: Vec<(&str, bool, bool)> = sig
+        .iter()
+        .filter(|p| **p != "*")
+        .map(|p| {
+            let kw_only = p.starts_with('=');
+            let optional = p.ends_with('?');
+            (
+                p.trim_start_matches('=').trim_end_matches('?'),
+                optional,
+                kw_only,
+            )
+        })
+        .collect();
+    let positional_params: Vec<usize> = if variadic {
+        Vec::new()
+    } else {
+        (0..params.len()).filter(|&i| !params[i].2).collect()
+    };
+    let mut b = Bound {
+        slots: vec![None; params.len()],
+        rest: Vec::new(),
+        span,
+    };
+    let mut next_positional = 0;
+    for arg in args {
+        let v = match l.expr(&arg.value)? {
+            Value::Poison => return Ok(None),
+            v => v,
+        };
+        match &arg.name {
+            None if variadic => b.rest.push((v, arg.value.span)),
+            None => {
+                let Some(&slot) = positional_params.get(next_positional) else {
+                    let n = positional_params.len();
+                    return Err(Diagnostic::error(
+                        arg.span,
+                        format!(
+                            "`{fname}` takes {n} positional argument{} but more were given",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    ));
+                };
+                next_positional += 1;
+                b.slots[slot] = Some((v, arg.value.span));
+            }
+            Some(name) => {
+                let Some(slot) = params.iter().position(|p| p.0 == name.name) else {
+                    let mut d = Diagnostic::error(
+                        name.span,
+                        format!("unknown keyword argument `{}` for `{fname}`", name.name),
+                    );
+                    if let Some(best) = closest(&name.name, params.iter().map(|p| p.0)) {
+                        d = d.with_label(format!("did you mean `{best}`?"));
+                    }
+                    return Err(d);
+                };
+                if b.slots[slot].is_some() {
+                    return Err(Diagnostic::error(
+                        name.span,
+                        format!("argument `{}` of `{fname}` is given twice", name.name),
+                    ));
+                }
+                b.slots[slot] = Some((v, arg.value.span));
+            }
+        }
+    }
+    for (i, (name, optional, _)) in params.iter().enumerate() {
+        if !optional && b.slots[i].is_none() {
+            return Err(Diagnostic::error(
+                span,
+                format!("`{fname}` is missing its argument `{name}`"),
+            ));
+        }
+    }
+    Ok(Some(b))
+}
+
+impl Bound {
+    fn has(&self, i: usize) -> bool {
+        self.slots[i].is_some()
+    }
+
+    fn value(&self, i: usize) -> (Value, Span) {
+        self.slots[i]
+            .clone()
+            .expect("required argument checked by bind")
+    }
+
+    fn arr(&self, l: &Lowerer, i: usize) -> Result<Arr, Diagnostic> {
+        let (v, span) = self.value(i);
+        l.expect_arr(v, span)
+    }
+
+    fn int(&self, l: &mut Lowerer, i: usize, what: &str) -> Result<i64, Diagnostic> {
+        let (v, span) = self.value(i);
+        l.static_int(v, span, what)
+    }
+
+    fn opt_int(&self, l: &mut Lowerer, i: usize, what: &str) -> Result<Option<i64>, Diagnostic> {
+        if self.has(i) {
+            self.int(l, i, what).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn flag(&self, l: &mut Lowerer, i: usize, what: &str) -> Result<bool, Diagnostic> {
+        Ok(self.opt_int(l, i, what)?.unwrap_or(0) != 0)
+    }
+
+    fn string(&self, i: usize, what: &str) -> Result<String, Diagnostic> {
+        match self.value(i) {
+            (Value::Str(s), _) => Ok(s),
+            (other, span) => Err(Diagnostic::error(
+                span,
+                format!("expected a string for {what}, found {}", other.describe()),
+            )),
+        }
+    }
+
+    fn dtype(&self, i: usize) -> Result<Option<DType>, Diagnostic> {
+        match self.slots[i].clone() {
+            None => Ok(None),
+            Some((Value::DType(d), _)) => Ok(Some(d)),
+            Some((Value::Str(s), span)) => DType::from_name(&s).map(Some).ok_or_else(|| {
+                Diagnostic::error(span, format!("unknown dtype \"{s}\""))
+                    .with_note("dtypes are bool, i32, i64, f32, f64, c64, c128")
+            }),
+            Some((other, span)) => Err(Diagnostic::error(
+                span,
+                format!("expected a dtype (such as f32), found {}", other.describe()),
+            )
+            .with_note("dtypes are bool, i32, i64, f32, f64, c64, c128")),
+        }
+    }
+
+    /// A shape: one integer or a tuple of them, each ≥ 0 (or one -1 where `allow_infer`).
+    fn shape(&self, l: &mut Lowerer, i: usize) -> Result<Vec<i64>, Diagnostic> {
+        let (v, span) = self.value(i);
+        let items = match v {
+            Value::Tuple(items) => items,
+            other => vec![other],
+        };
+        let mut dims = Vec::with_capacity(items.len());
+        for item in items {
+            dims.push(l.static_int(item, span, "a dimension")?);
+        }
+        Ok(dims)
+    }
+
+    fn concrete_shape(&self, l: &mut Lowerer, i: usize) -> Result<Vec<usize>, Diagnostic> {
+        let dims = self.shape(l, i)?;
+        let span = self.slots[i].as_ref().map_or(self.span, |s| s.1);
+        dims.iter()
+            .map(|&d| {
+                usize::try_from(d).map_err(|_| {
+                    Diagnostic::error(span, format!("negative dimension {d} in a shape"))
+                })
+            })
+            .collect()
+    }
+
+    /// Axes given as `axis=` (an int or a tuple), normalised; `None` when absent.
+    fn axes(
+        &self,
+        l: &mut Lowerer,
+        i: usize,
+        rank: usize,
+    ) -> Result<Option<Vec<usize>>, Diagnostic> {
+        if !self.has(i) {
+            return Ok(None);
+        }
+        let span = self.slots[i].as_ref().map_or(self.span, |s| s.1);
+        let mut out = Vec::new();
+        for a in self.shape(l, i)? {
+            let ax = normalize_axis(a, rank).map_err(|m| Diagnostic::error(span, m))?;
+            if out.contains(&ax) {
+                return Err(Diagnostic::error(span, format!("axis {a} is repeated")));
+            }
+            out.push(ax);
+        }
+        out.sort_unstable();
+        Ok(Some(out))
+    }
+
+    fn axis(
+        &self,
+        l: &mut Lowerer,
+        i: usize,
+        rank: usize,
+        default: Option<i64>,
+    ) -> Result<Option<usize>, Diagnostic> {
+        let span = self.slots[i].as_ref().map_or(self.span, |s| s.1);
+        match self.opt_int(l, i, "an axis")?.or(default) {
+            None => Ok(None),
+            Some(a) => normalize_axis(a, rank)
+                .map(Some)
+                .map_err(|m| Diagnostic::error(span, m)),
+        }
+    }
+}
+
+/// A possibly negative axis as an index into `0..rank`.
+pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
+    let r = rank as i64;
+    let a = if axis < 0 { axis + r } else { axis };
+    if (0..r).contains(&a) {
+        Ok(a as usize)
+    } else {
+        Err(format!(
+            "axis {axis} is out of bounds for an array of dimension {rank}"
+        ))
+    }
+}
+
+fn unary_fn(name: &str) -> Option<UnaryOp> {
+    UnaryOp::ALL
+        .into_iter()
+        .find(|u| u.name() == name && !matches!(u, UnaryOp::Neg | UnaryOp::Not))
+}
+
+/// Calls builtin `name`.
+pub fn call(
+    l: &mut Lowerer,
+    name: &'static str,
+    args: &[ast::Arg],
+    span: Span,
+) -> Result<Value, Diagnostic> {
+    let at = |m: String| Diagnostic::error(span, m);
+    macro_rules! bind {
+        ($sig:expr) => {
+            match bind(l, name, args, span, $sig)? {
+                Some(b) => b,
+                None => return Ok(Value::Poison),
+            }
+        };
+    }
+    if let Some(op) = unary_fn(name) {
+        let b = bind!(&["x"]);
+        let x = b.arr(l, 0)?;
+        return Ok(Value::Arr(l.math(op, x).map_err(at)?));
+    }
+    let arr = |r: BuildResult<Arr>| r.map(Value::Arr).map_err(at);
+    match name {
+        "print" => {
+            let b = bind!(&["*"]);
+            print(l, b.rest)?;
+            Ok(Value::Unit)
+        }
+        "save" => {
+            let b = bind!(&["path", "x"]);
+            let path = b.string(0, "the path")?;
+            let x = b.arr(l, 1)?;
+            l.outputs.push((format!("save \"{path}\""), x.node));
+            if l.mode == Mode::Run {
+                let value = l.value_of(x.node);
+                arrjit_runtime::npy::write_npy(Path::new(&path), &value).map_err(|e| {
+                    Diagnostic::error(span, format!("cannot save \"{path}\": {}", e.kind))
+                })?;
+            }
+            Ok(Value::Unit)
+        }
+        "load" => {
+            let b = bind!(&["path"]);
+            let path = b.string(0, "the path")?;
+            let a = arrjit_runtime::npy::read_npy(Path::new(&path)).map_err(|e| {
+                Diagnostic::error(b.value(0).1, format!("cannot load \"{path}\": {}", e.kind))
+            })?;
+            check_size(a.shape(), a.dtype()).map_err(at)?;
+            Ok(Value::Arr(Arr::strong(l.graph.add_source(a))))
+        }
+        "grad" | "value_and_grad" | "jvp" => Err(at(format!(
+            "`{name}` (automatic differentiation) is not available yet"
+        ))),
+        "minimum" | "maximum" | "atan2" | "complex" => {
+            let b = bind!(&["a", "b"]);
+            let (x, y) = (b.arr(l, 0)?, b.arr(l, 1)?);
+            let op = match name {
+                "minimum" => BinaryOp::Min,
+                "maximum" => BinaryOp::Max,
+                "atan2" => BinaryOp::Atan2,
+                _ => BinaryOp::Complex,
+            };
+            arr(l.binary(op, x, y))
+        }
+        "where" => {
+            let b = bind!(&["cond", "a", "b"]);
+            let (c, x, y) = (b.arr(l, 0)?, b.arr(l, 1)?, b.arr(l, 2)?);
+            arr(l.select(c, x, y))
+        }
+        "clip" => {
+            let b = bind!(&["x", "lo", "hi"]);
+            let (x, lo, hi) = (b.arr(l, 0)?, b.arr(l, 1)?, b.arr(l, 2)?);
+            arr(l
+                .binary(BinaryOp::Max, x, lo)
+                .and_then(|m| l.binary(BinaryOp::Min, m, hi)))
+        }
+        "sum" | "prod" | "mean" | "min" | "max" | "any" | "all" | "var" | "std" | "logsumexp" => {
+            let b = bind!(&["x", "axis?", "keepdims?"]);
+            let x = b.arr(l, 0)?;
+            let rank = l.ty(x).rank();
+            let axes = b.axes(l, 1, rank)?.unwrap_or_else(|| (0..rank).collect());
+            let keepdims = b.flag(l, 2, "keepdims")?;
+            let r = l.reduction(name, x, &axes).map_err(at)?;
+            arr(if keepdims {
+                l.keep_dims(r, x, &axes)
+            } else {
+                Ok(r)
+            })
+        }
+        "argmin" | "argmax" => {
+            let b = bind!(&["x", "axis?"]);
+            let mut x = b.arr(l, 0)?;
+            let ty = l.ty(x).clone();
+            let axis = match b.axis(l, 1, ty.rank(), None)? {
+                Some(a) => a,
+                None => {
+                    x = l.reshape(x, vec![ty.numel()]).map_err(at)?;
+                    0
+                }
+            };
+            arr(l.arg_reduce(name == "argmin", x, axis))
+        }
+        "softmax" => {
+            let b = bind!(&["x", "axis?"]);
+            let x = b.arr(l, 0)?;
+            let rank = l.ty(x).rank();
+            let axes = b
+                .axes(l, 1, rank)?
+                .unwrap_or_else(|| vec![rank.saturating_sub(1)]);
+            arr(l.softmax(x, &axes))
+        }
+        "relu" => {
+            let b = bind!(&["x"]);
+            let x = b.arr(l, 0)?;
+            let zero = l.weak_const(Lit::Int(0));
+            arr(l.binary(BinaryOp::Max, x, zero))
+        }
+        "zeros" | "ones" => {
+            let b = bind!(&["shape", "dtype?"]);
+            let shape = b.concrete_shape(l, 0)?;
+            let dtype = b.dtype(1)?.unwrap_or(DType::F64);
+            let lit = Lit::Int((name == "ones") as i64);
+            arr(l.filled(lit, dtype, &shape))
+        }
+        "full" => {
+            let b = bind!(&["shape", "value", "dtype?"]);
+            let shape = b.concrete_shape(l, 0)?;
+            let v = b.arr(l, 1)?;
+            if !l.ty(v).shape.is_empty() {
+                return Err(Diagnostic::error(
+                    b.value(1).1,
+                    "the fill value must be a scalar",
+                ));
+            }
+            let dtype = b.dtype(2)?.unwrap_or(l.ty(v).dtype);
+            arr(l.cast(v, dtype).and_then(|c| l.broadcast_to(c, &shape)))
+        }
+        "arange" => {
+            let b = bind!(&["start", "stop?", "step?", "dtype?"]);
+            let dtype = b.dtype(3)?;
+            l.arange(&b, dtype, span)
+        }
+        "linspace" => {
+            let b = bind!(&["start", "stop", "num?", "dtype?"]);
+            let num = b.opt_int(l, 2, "the number of points")?.unwrap_or(50);
+            let num = usize::try_from(num).map_err(|_| {
+                Diagnostic::error(
+                    b.value(2).1,
+                    format!("number of points must be non-negative, got {num}"),
+                )
+            })?;
+            let (start, stop) = (b.arr(l, 0)?, b.arr(l, 1)?);
+            let dtype = b.dtype(3)?;
+            arr(l.linspace(start, stop, num, dtype))
+        }
+        "eye" => {
+            let b = bind!(&["n", "m?", "dtype?"]);
+            let n = b.int(l, 0, "the size")?;
+            let m = b.opt_int(l, 1, "the size")?.unwrap_or(n);
+            let (n, m) = (usize::try_from(n), usize::try_from(m));
+            let (Ok(n), Ok(m)) = (n, m) else {
+                return Err(at("eye needs non-negative sizes".into()));
+            };
+            let dtype = b.dtype(2)?.unwrap_or(DType::F64);
+            arr(l.eye(n, m, dtype))
+        }
+        "rand" | "randn" => {
+            let b = bind!(&["shape", "=seed?", "=dtype?"]);
+            let shape = b.concrete_shape(l, 0)?;
+            let seed = match b.opt_int(l, 1, "the seed")? {
+                Some(s) => u64::try_from(s).map_err(|_| {
+                    Diagnostic::error(
+                        b.value(1).1,
+                        format!("the seed must be non-negative, got {s}"),
+                    )
+                })?,
+                None => {
+                    l.unseeded_rand_calls += 1;
+                    // Streams of unseeded calls, far from small explicit seeds.
+                    0x9e37_79b9_7f4a_7c15u64.wrapping_mul(l.unseeded_rand_calls)
+                }
+            };
+            let dtype = b.dtype(2)?.unwrap_or(DType::F64);
+            if !matches!(dtype, DType::F32 | DType::F64) {
+                return Err(Diagnostic::error(
+                    b.value(2).1,
+                    format!("`{name}` makes f32 or f64 numbers, not {dtype}"),
+                ));
+            }
+            let op = Op::Rand {
+                seed,
+                normal: name == "randn",
+            };
+            let node = l
+                .node(op, Vec::new(), Type::new(dtype, shape))
+                .map_err(at)?;
+            Ok(Value::Arr(Arr::strong(node)))
+        }
+        "reshape" => {
+            let b = bind!(&["x", "shape"]);
+            let x = b.arr(l, 0)?;
+            let dims = b.shape(l, 1)?;
+            let shape = infer_reshape(l.ty(x).numel(), &dims, &l.ty(x).shape)
+                .map_err(|m| Diagnostic::error(b.value(1).1, m))?;
+            arr(l.reshape(x, shape))
+        }
+        "transpose" => {
+            let b = bind!(&["x", "axes?"]);
+            let x = b.arr(l, 0)?;
+            let ty = l.ty(x).clone();
+            let perm: Vec<usize> = if b.has(1) {
+                let span = b.value(1).1;
+                let mut perm = Vec::new();
+                for a in b.shape(l, 1)? {
+                    perm.push(
+                        normalize_axis(a, ty.rank()).map_err(|m| Diagnostic::error(span, m))?,
+                    );
+                }
+                let mut sorted = perm.clone();
+                sorted.sort_unstable();
+                if sorted != (0..ty.rank()).collect::<Vec<_>>() {
+                    return Err(Diagnostic::error(
+                        span,
+                        format!(
+                            "axes {perm:?} are not a permutation of the {}-D array's axes",
+                            ty.rank()
+                        ),
+                    ));
+                }
+                perm
+            } else {
+                (0..ty.rank()).rev().collect()
+            };
+            if perm.iter().enumerate().all(|(i, &p)| i == p) {
+                return Ok(Value::Arr(x));
+            }
+            let shape = perm.iter().map(|&p| ty.shape[p]).collect();
+            arr(l.op1(Op::Permute(perm), x, Type::new(ty.dtype, shape)))
+        }
+        "broadcast_to" => {
+            let b = bind!(&["x", "shape"]);
+            let x = b.arr(l, 0)?;
+            let shape = b.concrete_shape(l, 1)?;
+            arr(l.broadcast_to(x, &shape))
+        }
+        "concat" => {
+            let b = bind!(&["*", "=axis?"]);
+            let mut parts = Vec::new();
+            let items: Vec<(Value, Span)> = match b.rest.as_slice() {
+                [(Value::Tuple(items), s)] => items.iter().map(|v| (v.clone(), *s)).collect(),
+                _ => b.rest.clone(),
+            };
+            for (v, s) in items {
+                parts.push(l.expect_arr(v, s)?);
+            }
+            if parts.is_empty() {
+                return Err(at("concat needs at least one array".into()));
+            }
+            let rank = l.ty(parts[0]).rank();
+            if rank == 0 {
+                return Err(at("cannot concatenate 0-d arrays".into()));
+            }
+            let axis = b.axis(l, 0, rank, Some(0))?.expect("default given");
+            arr(l.concat(&parts, axis))
+        }
+        "len" => {
+            let b = bind!(&["x"]);
+            let x = b.arr(l, 0)?;
+            match l.ty(x).shape.first() {
+                Some(&n) => Ok(Value::Arr(l.weak_const(Lit::Int(n as i64)))),
+                None => Err(at("len() of a 0-d array".into())),
+            }
+        }
+        "shape" => {
+            let b = bind!(&["x"]);
+            let x = b.arr(l, 0)?;
+            let dims = l.ty(x).shape.clone();
+            Ok(Value::Tuple(
+                dims.into_iter()
+                    .map(|d| Value::Arr(l.weak_const(Lit::Int(d as i64))))
+                    .collect(),
+            ))
+        }
+        "matmul" => {
+            let b = bind!(&["a", "b"]);
+            let (x, y) = (b.arr(l, 0)?, b.arr(l, 1)?);
+            arr(l.matmul(x, y))
+        }
+        "fft" | "ifft" | "rfft" => {
+            let b = bind!(&["x"]);
+            let x = b.arr(l, 0)?;
+            arr(l.fft(name, x, None))
+        }
+        "irfft" => {
+            let b = bind!(&["x", "n?"]);
+            let x = b.arr(l, 0)?;
+            let n = b.opt_int(l, 1, "the output length")?;
+            arr(l.fft(name, x, n))
+        }
+        "sort" | "argsort" => {
+            let b = bind!(&["x", "axis?"]);
+            let x = b.arr(l, 0)?;
+            let rank = l.ty(x).rank();
+            if rank == 0 {
+                return Err(at(format!("cannot {name} a 0-d array")));
+            }
+            let axis = b.axis(l, 1, rank, Some(-1))?.expect("default given");
+            arr(l.sort(name == "argsort", x, axis))
+        }
+        "cumsum" | "cumprod" => {
+            let b = bind!(&["x", "axis?"]);
+            let mut x = b.arr(l, 0)?;
+            let ty = l.ty(x).clone();
+            let axis = match b.axis(l, 1, ty.rank(), None)? {
+                Some(a) => a,
+                None => {
+                    x = l.reshape(x, vec![ty.numel()]).map_err(at)?;
+                    0
+                }
+            };
+            arr(l.scan(name == "cumprod", x, axis))
+        }
+        other => unreachable!("builtin `{other}` is listed but has no lowering"),
+    }
+}
+
+/// `print(a, b, …)`: values separated by spaces, arrays formatted as NumPy prints them.
+fn print(l: &mut Lowerer, values: Vec<(Value, Span)>) -> Result<(), Diagnostic> {
+    let mut parts = Vec::new();
+    for (i, (v, span)) in values.into_iter().enumerate() {
+        if let Value::Arr(a) = &v {
+            l.outputs.push((format!("print #{}", i + 1), a.node));
+        }
+        if l.mode == Mode::Check {
+            continue;
+        }
+        parts.push(describe_value(l, &v, span)?);
+    }
+    if l.mode == Mode::Run {
+        let line = parts.join(" ");
+        writeln!(l.out, "{line}")
+            .map_err(|e| Diagnostic::error(Span::default(), format!("cannot write output: {e}")))?;
+    }
+    Ok(())
+}
+
+fn describe_value(l: &mut Lowerer, v: &Value, span: Span) -> Result<String, Diagnostic> {
+    Ok(match v {
+        Value::Arr(a) => format_array(&l.value_of(a.node)),
+        Value::Str(s) => s.clone(),
+        Value::Tuple(items) => {
+            let parts: Result<Vec<String>, Diagnostic> =
+                items.iter().map(|x| describe_value(l, x, span)).collect();
+            let parts = parts?;
+            if parts.len() == 1 {
+                format!("({},)", parts[0])
+            } else {
+                format!("({})", parts.join(", "))
+            }
+        }
+        Value::DType(d) => d.name().to_string(),
+        Value::Func(f) => format!("<fn {}>", f.name.name),
+        Value::Builtin(name) => format!("<builtin {name}>"),
+        Value::Unit => "None".to_string(),
+        Value::Poison => return Err(Diagnostic::error(span, "invalid value")),
+    })
+}
+
+/// NumPy's reshape with at most one -1.
+fn infer_reshape(count: usize, dims: &[i64], from: &[usize]) -> Result<Vec<usize>, String> {
+    let unknown: Vec<usize> = (0..dims.len()).filter(|&i| dims[i] == -1).collect();
+    if unknown.len() > 1 {
+        return Err("only one dimension can be -1".into());
+    }
+    if let Some(&d) = dims.iter().find(|&&d| d < -1) {
+        return Err(format!("negative dimension {d} in a shape"));
+    }
+    let known: u128 = dims
+        .iter()
+        .filter(|&&d| d >= 0)
+        .map(|&d| d as u128)
+        .product();
+    let shape_str = format!(
+        "({}{})",
+        dims.iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if dims.len() == 1 { "," } else { "" }
+    );
+    let bad = || {
+        format!(
+            "cannot reshape an array of shape {} (size {count}) into shape {shape_str}",
+            shape_text(from)
+        )
+    };
+    let mut shape: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+    match unknown.first() {
+        Some(&i) => {
+            if known == 0 || !(count as u128).is_multiple_of(known) {
+                return Err(bad());
+            }
+            shape[i] = (count as u128 / known) as usize;
+        }
+        None if known != count as u128 => return Err(bad()),
+        None => {}
+    }
+    Ok(shape)
+}
+
+impl Lowerer<'_> {
+    /// `arange(stop)`, `arange(start, stop)`, `arange(start, stop, step)`: integers when every
+    /// bound is an integer, else f64.
+    fn arange(&mut self, b: &Bound, dtype: Option<DType>, span: Span) -> Result<Value, Diagnostic> {
+        let at = |m: String| Diagnostic::error(span, m);
+        let mut bounds = Vec::new();
+        for i in 0..3 {
+            if b.has(i) {
+                let a = b.arr(self, i)?;
+                let Some(v) = self.const_value(a.node).or_else(|| {
+                    (self.mode == Mode::Run && self.ty(a).shape.is_empty())
+                        .then(|| self.value_of(a.node).get(0))
+                }) else {
+                    return Err(Diagnostic::error(
+                        b.value(i).1,
+                        "arange bounds must be scalars known before the loop runs",
+                    ));
+                };
+                if !self.ty(a).shape.is_empty() {
+                    return Err(Diagnostic::error(
+                        b.value(i).1,
+                        "arange bounds must be scalars",
+                    ));
+                }
+                bounds.push(v);
+            }
+        }
+        let ints = bounds
+            .iter()
+            .all(|s| s.dtype().is_int() || s.dtype() == DType::Bool);
+        let f = |s: &arrjit_runtime::Scalar| s.to_f64();
+        let (start, stop, step) = match bounds.as_slice() {
+            [stop] => (0.0, f(stop), 1.0),
+            [start, stop] => (f(start), f(stop), 1.0),
+            [start, stop, step] => (f(start), f(stop), f(step)),
+            _ => unreachable!("one to three bounds"),
+        };
+        if step == 0.0 {
+            return Err(at("arange step cannot be zero".into()));
+        }
+        let len = ((stop - start) / step).ceil();
+        let len = if len.is_nan() || len < 0.0 { 0.0 } else { len };
+        if len > 1e15 {
+            return Err(at(format!("arange would make {len:e} elements")));
+        }
+        let len = len as usize;
+        let compute = if ints { DType::I64 } else { DType::F64 };
+        let lit = |v: f64| {
+            if ints {
+                Lit::Int(v as i64)
+            } else {
+                Lit::float(v)
+            }
+        };
+        let iota = self
+            .node(
+                Op::Iota { axis: 0 },
+                Vec::new(),
+                Type::new(DType::I64, vec![len]),
+            )
+            .map_err(at)?;
+        let i = self.cast(Arr::strong(iota), compute).map_err(at)?;
+        let mut y = i;
+        if step != 1.0 {
+            let step_c = Arr::strong(self.konst(lit(step), compute));
+            y = self.binary(BinaryOp::Mul, y, step_c).map_err(at)?;
+        }
+        if start != 0.0 {
+            let start_c = Arr::strong(self.konst(lit(start), compute));
+            y = self.binary(BinaryOp::Add, y, start_c).map_err(at)?;
+        }
+        if let Some(d) = dtype {
+            y = self.cast(y, d).map_err(at)?;
+        }
+        Ok(Value::Arr(y))
+    }
+}

@@ -1,0 +1,348 @@
+//! AST → graph: runs a script's statements in order, building the graph lazily and evaluating
+//! it (with the reference interpreter) only where a value is needed: `print`, `save`, sizes and
+//! axes given as expressions, and the end of every top-level loop iteration.
+//!
+//! Shapes and dtypes are inferred as nodes are built, so a shape or type error points at the
+//! expression that caused it. User functions are inlined at each call: they accept whatever
+//! dtype and rank their body accepts, checked at the call.
+
+mod build;
+mod builtins;
+mod expr;
+mod ops;
+mod value;
+
+pub use build::{MAX_ARRAY_BYTES, broadcast_shapes, shape_text};
+pub use value::{Arr, FnDef, Value};
+
+use crate::diag::{Diagnostic, Span};
+use crate::ir::interp::Evaluator;
+use crate::ir::{Graph, NodeId, Op};
+use crate::syntax::ast::{FnBody, Program, Stmt, StmtKind};
+use arrjit_runtime::Array;
+use std::collections::HashMap;
+use std::io::Write;
+use std::rc::Rc;
+
+/// What running a script does with its effects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Evaluate and perform every effect (`print` writes, `save` saves).
+    Run,
+    /// Build and type-check only: nothing is printed or saved, loop bodies run once, and
+    /// errors are collected across statements instead of stopping at the first.
+    Check,
+}
+
+/// How deep user function calls may nest (there are no conditionals, so deeper means a
+/// recursion that can never end).
+const MAX_CALL_DEPTH: usize = 64;
+
+/// The state of a running script.
+pub struct Lowerer<'o> {
+    pub graph: Graph,
+    eval: Evaluator,
+    /// `scopes[0]` holds the globals; a function call pushes one scope for its locals.
+    scopes: Vec<HashMap<String, Value>>,
+    mode: Mode,
+    out: &'o mut dyn Write,
+    source: &'o str,
+    /// Counts `rand`/`randn` calls without `seed=`, so each gets its own stream.
+    unseeded_rand_calls: u64,
+    call_depth: usize,
+    /// Every diagnostic reported so far.
+    pub diags: Vec<Diagnostic>,
+    /// Values `print` and `save` were given, labelled, for `arr ir`.
+    pub outputs: Vec<(String, NodeId)>,
+}
+
+/// Marks that a statement failed; its diagnostic is already in `Lowerer::diags`.
+pub struct Stopped;
+
+/// Runs `program` (parsed from `source`) and returns the final state, or the diagnostics.
+pub fn run<'o>(
+    program: &Program,
+    source: &'o str,
+    mode: Mode,
+    out: &'o mut dyn Write,
+) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+    let mut l = Lowerer::new(source, mode, out);
+    let _ = l.exec_top(&program.stmts);
+    if l.diags.is_empty() {
+        Ok(l)
+    } else {
+        Err(l.diags)
+    }
+}
+
+impl<'o> Lowerer<'o> {
+    pub fn new(source: &'o str, mode: Mode, out: &'o mut dyn Write) -> Lowerer<'o> {
+        Lowerer {
+            graph: Graph::new(),
+            eval: Evaluator::new(),
+            scopes: vec![HashMap::new()],
+            mode,
+            out,
+            source,
+            unseeded_rand_calls: 0,
+            call_depth: 0,
+            diags: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+
+    /// The value of global variable `name`, evaluated, if it holds an array.
+    pub fn global_array(&mut self, name: &str) -> Option<Array> {
+        match self.scopes[0].get(name)? {
+            Value::Arr(a) => {
+                let node = a.node;
+                Some(Rc::unwrap_or_clone(self.value_of(node)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The global variables that hold arrays, sorted by name.
+    pub fn array_globals(&self) -> Vec<(String, NodeId)> {
+        let mut vars: Vec<(String, NodeId)> = self.scopes[0]
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::Arr(a) => Some((k.clone(), a.node)),
+                _ => None,
+            })
+            .collect();
+        vars.sort();
+        vars
+    }
+
+    /// The graph printed for `arr ir`: every node that a global array or a printed or saved
+    /// value needs, then which node each of those names.
+    pub fn ir_text(&self) -> String {
+        let mut named = self.outputs.clone();
+        named.extend(self.array_globals());
+        let roots: Vec<NodeId> = named.iter().map(|(_, id)| *id).collect();
+        let mut text = crate::ir::print::print_nodes(&self.graph, &roots);
+        text.push('\n');
+        for (name, id) in named {
+            text.push_str(&format!("{name} = {id}\n"));
+        }
+        text
+    }
+
+    /// Runs top-level statements. In `Check` mode an error in one statement does not stop the
+    /// others; in `Run` mode the first error stops the script.
+    fn exec_top(&mut self, stmts: &[Stmt]) -> Result<(), Stopped> {
+        for stmt in stmts {
+            if let Err(d) = self.exec(stmt, true) {
+                self.diags.push(d);
+                if self.mode == Mode::Run {
+                    return Err(Stopped);
+                }
+                if let StmtKind::Assign { target, .. } = &stmt.kind {
+                    self.bind(&target.name, Value::Poison);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs statements, stopping at the first error.
+    fn exec_all(&mut self, stmts: &[Stmt], top: bool) -> Result<(), Diagnostic> {
+        for stmt in stmts {
+            self.exec(stmt, top)?;
+        }
+        Ok(())
+    }
+
+    fn exec(&mut self, stmt: &Stmt, top: bool) -> Result<(), Diagnostic> {
+        match &stmt.kind {
+            StmtKind::Assign { target, value } => {
+                let v = self.expr(value)?;
+                self.bind(&target.name, v);
+            }
+            StmtKind::Fn { name, params, body } => {
+                for (i, p) in params.iter().enumerate() {
+                    if params[..i].iter().any(|q| q.name == p.name) {
+                        return Err(Diagnostic::error(
+                            p.span,
+                            format!("parameter `{}` is listed twice", p.name),
+                        ));
+                    }
+                }
+                let def = FnDef {
+                    name: name.clone(),
+                    params: params.clone(),
+                    body: body.clone(),
+                };
+                self.bind(&name.name, Value::Func(Rc::new(def)));
+            }
+            StmtKind::For {
+                var,
+                start,
+                end,
+                body,
+            } => {
+                let lo = self.static_int_expr(start, "a loop bound")?;
+                let hi = self.static_int_expr(end, "a loop bound")?;
+                let mut i = lo;
+                while i < hi || (self.mode == Mode::Check && i == lo) {
+                    let iv = self.weak_const(crate::ir::Lit::Int(i));
+                    self.bind(&var.name, Value::Arr(iv));
+                    self.exec_all(&body.stmts, top)?;
+                    if self.mode == Mode::Check {
+                        break;
+                    }
+                    if top {
+                        self.materialize();
+                    }
+                    i += 1;
+                }
+            }
+            StmtKind::Bench { body, .. } => self.exec_all(&body.stmts, top)?,
+            StmtKind::Expr(e) => {
+                self.expr(e)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn bind(&mut self, name: &str, v: Value) {
+        self.scopes
+            .last_mut()
+            .expect("the global scope always exists")
+            .insert(name.to_string(), v);
+    }
+
+    /// Calls a user function: binds arguments to parameters in a fresh scope and runs the body.
+    pub(crate) fn call_user(
+        &mut self,
+        def: &FnDef,
+        args: Vec<Value>,
+        call_span: Span,
+    ) -> Result<Value, Diagnostic> {
+        if self.call_depth >= MAX_CALL_DEPTH {
+            return Err(Diagnostic::error(
+                call_span,
+                format!(
+                    "calls nest more than {MAX_CALL_DEPTH} deep: `{}` calls itself without end",
+                    def.name.name
+                ),
+            ));
+        }
+        let scope: HashMap<String, Value> = def
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .zip(args)
+            .collect();
+        self.scopes.push(scope);
+        self.call_depth += 1;
+        let result = self.run_body(def);
+        self.call_depth -= 1;
+        self.scopes.pop();
+        result.map_err(|mut d| {
+            if d.span != call_span {
+                let (line, col) = self.line_col(call_span);
+                d.notes
+                    .push(format!("in `{}`, called at {line}:{col}", def.name.name));
+            }
+            d
+        })
+    }
+
+    fn run_body(&mut self, def: &FnDef) -> Result<Value, Diagnostic> {
+        match &def.body {
+            FnBody::Expr(e) => self.expr(e),
+            FnBody::Block(block) => {
+                let Some((last, init)) = block.stmts.split_last() else {
+                    return Err(Diagnostic::error(
+                        block.span,
+                        format!(
+                            "the body of `{}` is empty; it must end with an expression",
+                            def.name.name
+                        ),
+                    ));
+                };
+                self.exec_all(init, false)?;
+                match &last.kind {
+                    StmtKind::Expr(e) => self.expr(e),
+                    _ => {
+                        self.exec(last, false)?;
+                        Err(Diagnostic::error(
+                            last.span,
+                            format!(
+                                "the body of `{}` must end with an expression, its value",
+                                def.name.name
+                            ),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// 1-based line and column of a span's start.
+    pub(crate) fn line_col(&self, span: Span) -> (usize, usize) {
+        let start = (span.start as usize).min(self.source.len());
+        let before = &self.source[..start];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+
+    /// Evaluates an array with the reference interpreter.
+    pub(crate) fn value_of(&mut self, node: NodeId) -> Rc<Array> {
+        self.eval.eval(&self.graph, node)
+    }
+
+    /// Replaces every live array by a source node holding its value and starts a fresh graph,
+    /// so a loop does not grow the graph without bound.
+    fn materialize(&mut self) {
+        let mut old_to_new: HashMap<NodeId, NodeId> = HashMap::new();
+        let mut fresh = Graph::new();
+        let mut scopes = std::mem::take(&mut self.scopes);
+        for scope in &mut scopes {
+            for v in scope.values_mut() {
+                self.remap(v, &mut fresh, &mut old_to_new);
+            }
+        }
+        self.scopes = scopes;
+        self.outputs.clear();
+        self.graph = fresh;
+        self.eval = Evaluator::new();
+    }
+
+    fn remap(&mut self, v: &mut Value, fresh: &mut Graph, map: &mut HashMap<NodeId, NodeId>) {
+        match v {
+            Value::Arr(a) => {
+                let new = match map.get(&a.node) {
+                    Some(&n) => n,
+                    None => {
+                        let node = self.graph.node(a.node).clone();
+                        let n = match node.op {
+                            Op::Const(_) => fresh.add(node.op, Vec::new(), node.ty),
+                            _ => {
+                                let value = self.value_of(a.node);
+                                fresh.add_source(Rc::unwrap_or_clone(value))
+                            }
+                        };
+                        map.insert(a.node, n);
+                        n
+                    }
+                };
+                a.node = new;
+            }
+            Value::Tuple(items) => {
+                for item in items {
+                    self.remap(item, fresh, map);
+                }
+            }
+            Value::Str(_)
+            | Value::DType(_)
+            | Value::Func(_)
+            | Value::Builtin(_)
+            | Value::Unit
+            | Value::Poison => {}
+        }
+    }
+}

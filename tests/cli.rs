@@ -1,0 +1,188 @@
+//! The `arr` binary end to end: examples run, user errors exit 1 with a located message, and
+//! no input makes it panic.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn arr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arr"))
+        .args(args)
+        .output()
+        .expect("the arr binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arrjit-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn files_with_ext(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("folder exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_runs() {
+    let examples = files_with_ext("examples", "arr");
+    assert!(examples.len() >= 5, "expected at least five examples");
+    for path in examples {
+        let out = arr(&["run", path.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{} failed:\n{}",
+            path.display(),
+            text(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{} printed nothing", path.display());
+        assert!(
+            out.stderr.is_empty(),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
+        let check = arr(&["check", path.to_str().unwrap()]);
+        assert!(check.status.success(), "check {}", path.display());
+        assert!(check.stdout.is_empty(), "check prints nothing");
+    }
+}
+
+#[test]
+fn quickstart_prints_known_values() {
+    let out = arr(&["run", "examples/quickstart.arr"]);
+    let stdout = text(&out.stdout);
+    // Computed by hand: column sums of arange(12) as 3x4, and rows minus their means.
+    assert!(stdout.contains("column sums: [12 15 18 21]"), "{stdout}");
+    assert!(stdout.contains("[[-1.5 -0.5  0.5  1.5]"), "{stdout}");
+    assert!(stdout.contains("max |z - y|: 0.0"), "{stdout}");
+}
+
+#[test]
+fn user_errors_exit_1_with_location() {
+    for path in files_with_ext("tests/data/diag", "arr") {
+        let p = path.to_str().unwrap();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let cmd = if source.starts_with("# mode: run") {
+            "run"
+        } else {
+            "check"
+        };
+        let out = arr(&[cmd, p]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{p}: {stderr}");
+        assert!(stderr.starts_with(&format!("{p}:")), "{p}: {stderr}");
+        assert!(
+            stderr.contains(": error: ") && stderr.contains('^'),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("internal error"), "{p} panicked: {stderr}");
+    }
+}
+
+#[test]
+fn run_stops_at_first_error_but_check_reports_all() {
+    let p = "tests/data/diag/several_errors_reported.arr";
+    let run = text(&arr(&["run", p]).stderr);
+    let check = text(&arr(&["check", p]).stderr);
+    assert_eq!(run.matches(": error: ").count(), 1, "{run}");
+    assert_eq!(check.matches(": error: ").count(), 3, "{check}");
+}
+
+#[test]
+fn missing_file_is_a_clean_error() {
+    let out = arr(&["run", "no/such/file.arr"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("arr: error: cannot read \"no/such/file.arr\""));
+}
+
+#[test]
+fn hostile_bytes_never_panic() {
+    let dir = scratch_dir("hostile");
+    let mut inputs: Vec<Vec<u8>> = vec![
+        vec![0xff, 0xfe, 0x00, 0x41],
+        b"x = 1\n\xc3\x28 = 2\n".to_vec(),
+        b"\"unterminated".to_vec(),
+        "(".repeat(10_000).into_bytes(),
+        "[".repeat(5_000).into_bytes(),
+        format!("x = {}", "-".repeat(10_000)).into_bytes(),
+        b"x = 99999999999999999999999999".to_vec(),
+        b"x = 1e999".to_vec(),
+        b"fn f(x) = f(x)\ny = f(1)".to_vec(),
+    ];
+    // Deterministic pseudo-random garbage.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for len in [1, 7, 64, 500] {
+        let mut bytes = Vec::with_capacity(len);
+        for _ in 0..len {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            bytes.push((state >> 24) as u8);
+        }
+        inputs.push(bytes);
+    }
+    for (i, bytes) in inputs.iter().enumerate() {
+        let path = dir.join(format!("case{i}.arr"));
+        std::fs::write(&path, bytes).unwrap();
+        for cmd in ["run", "check", "ir"] {
+            let out = arr(&[cmd, path.to_str().unwrap()]);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "case {i} ({cmd}): {stderr}");
+            assert!(stderr.contains(": error: "), "case {i} ({cmd}): {stderr}");
+            assert!(
+                !stderr.contains("internal error"),
+                "case {i} ({cmd}): {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn npy_written_by_arr_matches_numpy_bytes() {
+    // tests/data/npy holds files written by NumPy; arr must write the same bytes for the same
+    // array, so NumPy reads ours back with the same values.
+    let dir = scratch_dir("npy");
+    for name in [
+        "f8_1d", "f8_2d", "f8_0d", "f4_1d", "i4_1d", "i4_3d", "i8_0d", "c16_1d", "c8_1d", "bool_1d",
+    ] {
+        let fixture = format!("tests/data/npy/{name}.npy");
+        assert!(Path::new(&fixture).exists(), "{fixture} is missing");
+        let out_path = dir.join(format!("{name}.npy"));
+        let script = dir.join(format!("{name}.arr"));
+        std::fs::write(
+            &script,
+            format!(
+                "x = load(\"{fixture}\")\nsave(\"{}\", x)\n",
+                out_path.display()
+            ),
+        )
+        .unwrap();
+        let out = arr(&["run", script.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read(&out_path).unwrap(),
+            std::fs::read(&fixture).unwrap(),
+            "{name}: bytes differ from NumPy's"
+        );
+    }
+}
+
+#[test]
+fn ir_output_matches_goldens() {
+    for path in files_with_ext("tests/data/ir", "arr") {
+        let out = arr(&["ir", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        common::check_golden(&path.with_extension("ir"), &text(&out.stdout));
+    }
+}

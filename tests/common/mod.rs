@@ -1,0 +1,145 @@
+//! Helpers shared by the integration tests: golden files.
+//!
+//! A golden file holds the expected text output of a test (an AST, diagnostics, IR, …) beside
+//! its input. Run the tests with `UPDATE_EXPECT=1` to write the actual output into the golden
+//! files instead of comparing; then read the changed goldens before committing them.
+
+// Each integration test is its own crate and uses only some of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// Compares `actual` with the contents of `expected_path`, or writes it there when the
+/// environment variable `UPDATE_EXPECT` is set to `1`. Panics with a line diff on a mismatch.
+pub fn check_golden(expected_path: &Path, actual: &str) {
+    if let Some(message) = golden_mismatch(expected_path, actual) {
+        panic!("{message}");
+    }
+}
+
+/// Like [`check_golden`], but returns the mismatch message instead of panicking, so that a
+/// data-driven test can check every file and then report all failures together.
+pub fn golden_mismatch(expected_path: &Path, actual: &str) -> Option<String> {
+    if std::env::var("UPDATE_EXPECT").is_ok_and(|v| v == "1") {
+        if let Some(dir) = expected_path.parent() {
+            std::fs::create_dir_all(dir).ok()?;
+        }
+        let current = std::fs::read_to_string(expected_path).ok();
+        if current.as_deref() != Some(actual)
+            && let Err(e) = std::fs::write(expected_path, actual)
+        {
+            return Some(format!("cannot write {}: {e}", expected_path.display()));
+        }
+        return None;
+    }
+    let expected = match std::fs::read_to_string(expected_path) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(format!(
+                "cannot read golden file {} ({e}); run with UPDATE_EXPECT=1 to create it.\n\
+                 actual output:\n{actual}",
+                expected_path.display()
+            ));
+        }
+    };
+    if expected == actual {
+        return None;
+    }
+    Some(format!(
+        "golden file {} does not match (run with UPDATE_EXPECT=1 to update it, then review \
+         the change)\n--- expected\n+++ actual\n{}",
+        expected_path.display(),
+        line_diff(&expected, actual)
+    ))
+}
+
+/// A unified-style line diff: ` ` common, `-` only in `expected`, `+` only in `actual`.
+/// Long runs of common lines are elided to three lines of context around each change.
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    // Longest common subsequence table, from the ends.
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut lines: Vec<(char, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            lines.push((' ', a[i]));
+            i += 1;
+            j += 1;
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            lines.push(('-', a[i]));
+            i += 1;
+        } else {
+            lines.push(('+', b[j]));
+            j += 1;
+        }
+    }
+    let changed: Vec<usize> = (0..lines.len()).filter(|&k| lines[k].0 != ' ').collect();
+    let mut out = String::new();
+    let mut last_shown: Option<usize> = None;
+    for (k, (tag, text)) in lines.iter().enumerate() {
+        let near = changed.iter().any(|&c| c.abs_diff(k) <= 3);
+        if !near {
+            continue;
+        }
+        if last_shown.is_some_and(|l| l + 1 != k) || (last_shown.is_none() && k > 0) {
+            out.push_str("@@ …\n");
+        }
+        out.push(*tag);
+        out.push_str(text);
+        out.push('\n');
+        last_shown = Some(k);
+    }
+    if changed.is_empty() {
+        out.push_str("(the texts differ only in line endings or a final newline)\n");
+    }
+    out
+}
+
+/// The files directly in `dir` whose name ends with `.{ext}`, sorted by name.
+pub fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == ext))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The files under `dir`, at any depth, whose name ends with `.{ext}`, sorted by path.
+/// A missing `dir` has no files.
+pub fn files_with_extension_recursive(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files = files_with_extension(dir, ext);
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    subdirs.sort();
+    for sub in subdirs {
+        files.extend(files_with_extension_recursive(&sub, ext));
+    }
+    files
+}
+
+/// The path of a file in the project, from a path relative to its root.
+pub fn project_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}

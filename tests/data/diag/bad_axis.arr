@@ -1,0 +1,2 @@
+m = ones((2, 3))
+s = sum(m, axis=2)

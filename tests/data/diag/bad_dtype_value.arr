@@ -1,0 +1,1 @@
+x = zeros(3, dtype=1)

@@ -1,0 +1,3 @@
+a = zeros(3)
+b = ones((2, 4))
+c = a + b

@@ -1,0 +1,1 @@
+y = where(true, 1)

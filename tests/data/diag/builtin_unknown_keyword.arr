@@ -1,0 +1,2 @@
+x = arange(10)
+s = sum(x, axes=0)

@@ -1,0 +1,1 @@
+x = rand(3, seed=1, seed=2)

@@ -1,0 +1,2 @@
+fn loss(w) = sum(w * w)
+d = grad(loss)

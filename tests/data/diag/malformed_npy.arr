@@ -1,0 +1,1 @@
+x = load("tests/data/diag/not_npy.txt")

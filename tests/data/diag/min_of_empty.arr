@@ -1,0 +1,2 @@
+x = zeros(0)
+m = max(x)

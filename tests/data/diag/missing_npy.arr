@@ -1,0 +1,1 @@
+x = load("tests/data/diag/does_not_exist.npy")

@@ -1,0 +1,1 @@
+x = rand(3, dtype=i32)

@@ -1,0 +1,1 @@
+x = reshape(arange(6), (4, -1))

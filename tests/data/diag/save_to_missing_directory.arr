@@ -1,0 +1,3 @@
+# mode: run
+x = arange(3)
+save("tests/data/diag/no/such/dir/x.npy", x)

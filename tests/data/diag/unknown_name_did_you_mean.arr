@@ -1,0 +1,2 @@
+kernel = 1
+print(kernal + 1)

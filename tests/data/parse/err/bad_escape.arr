@@ -1,0 +1,3 @@
+a = "a\qb"
+b = "tab\tok"
+c = "\x41 and \u00e9"

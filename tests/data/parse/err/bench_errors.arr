@@ -1,0 +1,3 @@
+bench fused { y = 1 }
+bench "no block"
+bench "ok" { z = 2 }

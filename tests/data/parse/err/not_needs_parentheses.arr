@@ -1,0 +1,3 @@
+a = x == not y
+b = x + not y
+c = x == (not y)

@@ -1,0 +1,3 @@
+s = "abc
+t = 1
+u = "ends at the end of the file

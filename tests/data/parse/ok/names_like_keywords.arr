@@ -1,0 +1,12 @@
+fnx = 1
+for_ = 2
+notable = 3
+android = 4
+orbit = 5
+in_ = 6
+true_ = 7
+benchmark = 8
+j = 9
+_ = 10
+_x1 = f32
+Float64 = i

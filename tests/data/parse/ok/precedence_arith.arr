@@ -1,0 +1,9 @@
+a = x @ y * z
+b = a - b - c
+c = a + b * c % d
+d = a / b / c
+e = a + b < c - d
+f = -a - -b
+g = a @ b @ c
+h = a * (b + c)
+k = (a + b) * (c - d) / e

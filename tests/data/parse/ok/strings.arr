@@ -1,0 +1,7 @@
+a = ""
+b = "plain text"
+c = "tab\there\nnew line"
+d = "quote \" and backslash \\"
+e = "# not a comment"
+f = "unicode: αβγ ✓"
+g = "y.npy"
