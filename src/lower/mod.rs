@@ -6,6 +6,7 @@
 //! expression that caused it. User functions are inlined at each call: they accept whatever
 //! dtype and rank their body accepts, checked at the call.
 
+mod args;
 mod build;
 mod builtins;
 mod expr;

@@ -5,7 +5,7 @@ use super::Lowerer;
 use super::build::{BuildResult, shape_text};
 use super::value::Arr;
 use crate::ir::{BinaryOp, Lit, Op, ReduceOp, Type, UnaryOp};
-use arrjit_runtime::DType;
+use arrjit_runtime::{DType, Scalar};
 
 impl Lowerer<'_> {
     /// An elementwise math function with NumPy's dtype rules: integer inputs compute in f64,
@@ -234,6 +234,55 @@ impl Lowerer<'_> {
             Op::ArgMax { axis }
         };
         self.op1(op, x, Type::new(DType::I64, shape))
+    }
+
+    /// `arange(stop)`, `arange(start, stop)`, `arange(start, stop, step)`: integers when every
+    /// bound is an integer, else f64; `start + i * step` for `i` in `0..ceil((stop - start) / step)`.
+    pub fn arange(&mut self, bounds: &[Scalar], dtype: Option<DType>) -> BuildResult<Arr> {
+        let ints = bounds
+            .iter()
+            .all(|s| s.dtype().is_int() || s.dtype() == DType::Bool);
+        let f = |s: &Scalar| s.to_f64();
+        let (start, stop, step) = match bounds {
+            [stop] => (0.0, f(stop), 1.0),
+            [start, stop] => (f(start), f(stop), 1.0),
+            [start, stop, step] => (f(start), f(stop), f(step)),
+            _ => unreachable!("one to three bounds"),
+        };
+        if step == 0.0 {
+            return Err("arange step cannot be zero".into());
+        }
+        let len = ((stop - start) / step).ceil();
+        let len = if len.is_nan() || len < 0.0 { 0.0 } else { len };
+        if len > 1e15 {
+            return Err(format!("arange would make {len:e} elements"));
+        }
+        let compute = if ints { DType::I64 } else { DType::F64 };
+        let lit = |v: f64| {
+            if ints {
+                Lit::Int(v as i64)
+            } else {
+                Lit::float(v)
+            }
+        };
+        let iota = self.node(
+            Op::Iota { axis: 0 },
+            Vec::new(),
+            Type::new(DType::I64, vec![len as usize]),
+        )?;
+        let mut y = self.cast(Arr::strong(iota), compute)?;
+        if step != 1.0 {
+            let step_c = Arr::strong(self.konst(lit(step), compute));
+            y = self.binary(BinaryOp::Mul, y, step_c)?;
+        }
+        if start != 0.0 {
+            let start_c = Arr::strong(self.konst(lit(start), compute));
+            y = self.binary(BinaryOp::Add, y, start_c)?;
+        }
+        match dtype {
+            Some(d) => self.cast(y, d),
+            None => Ok(y),
+        }
     }
 
     /// `linspace(start, stop, num)`: `start + i * step`, with the last point exactly `stop`.

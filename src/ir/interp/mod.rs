@@ -8,6 +8,7 @@ mod elementwise;
 mod library;
 mod movement;
 mod reduce;
+mod scalar;
 
 use super::graph::{Graph, Node, NodeId};
 use super::op::Op;
