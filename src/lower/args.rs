@@ -1,9 +1,9 @@
 //! Binding a builtin call's arguments to its signature, and reading them as the kinds of value
 //! builtins take: arrays, static integers, shapes, axes, dtypes and strings.
 
+use super::Lowerer;
 use super::expr::closest;
 use super::value::{Arr, Value};
-use super::{Lowerer, Mode};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast;
 use arrjit_runtime::{DType, Scalar};
@@ -127,7 +127,7 @@ impl Bound {
         l.static_int(v, span, what)
     }
 
-    /// A 0-d value known before the graph runs (a constant, or evaluated now when running).
+    /// A 0-d value needed before the graph runs (a constant, or evaluated now).
     pub fn scalar(&self, l: &mut Lowerer, i: usize, what: &str) -> Result<Scalar, Diagnostic> {
         let a = self.arr(l, i)?;
         let span = self.value(i).1;
@@ -137,14 +137,11 @@ impl Bound {
                 format!("expected a scalar for {what}"),
             ));
         }
-        match l.const_value(a.node) {
-            Some(v) => Ok(v),
-            None if l.mode == Mode::Run => Ok(l.value_of(a.node).get(0)),
-            None => Err(Diagnostic::error(
-                span,
-                format!("{what} must be known without running the script"),
-            )),
-        }
+        // Evaluated now, in check mode too: later shapes depend on it.
+        Ok(match l.const_value(a.node) {
+            Some(v) => v,
+            None => l.value_of(a.node).get(0),
+        })
     }
 
     pub fn opt_int(

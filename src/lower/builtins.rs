@@ -214,9 +214,9 @@ pub fn call(
             let b = bind!(&["x", "axis?"]);
             let x = b.arr(l, 0)?;
             let rank = l.ty(x).rank();
-            let axes = b
-                .axes(l, 1, rank)?
-                .unwrap_or_else(|| vec![rank.saturating_sub(1)]);
+            // The last axis by default; a 0-d array has none, and its softmax is 1.
+            let last: Vec<usize> = rank.checked_sub(1).into_iter().collect();
+            let axes = b.axes(l, 1, rank)?.unwrap_or(last);
             arr(l.softmax(x, &axes))
         }
         "relu" => {

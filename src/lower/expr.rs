@@ -1,8 +1,8 @@
 //! Expressions: literals, names, operators, calls, indexing and array literals.
 
+use super::Lowerer;
 use super::build::{check_size, shape_text};
 use super::value::{Arr, Value};
-use super::{Lowerer, Mode};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, IndexItem, UnOp};
@@ -441,15 +441,10 @@ impl Lowerer<'_> {
                 format!("expected an integer for {what}, found an array of type {ty}"),
             ));
         }
+        // Evaluated now, in check mode too: later shapes depend on it.
         let scalar = match self.const_value(a.node) {
             Some(s) => s,
-            None if self.mode == Mode::Run => self.value_of(a.node).get(0),
-            None => {
-                return Err(Diagnostic::error(
-                    span,
-                    format!("{what} must be known without running the script"),
-                ));
-            }
+            None => self.value_of(a.node).get(0),
         };
         Ok(scalar.to_i64_exact().expect("integer dtype"))
     }

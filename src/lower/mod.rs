@@ -30,7 +30,7 @@ use std::rc::Rc;
 pub enum Mode {
     /// Evaluate and perform every effect (`print` writes, `save` saves).
     Run,
-    /// Build and type-check only: nothing is printed or saved, loop bodies run once, and
+    /// Build and type-check only: nothing is printed or saved, loop bodies run at most once, and
     /// errors are collected across statements instead of stopping at the first.
     Check,
 }
@@ -186,7 +186,7 @@ impl<'o> Lowerer<'o> {
                 let lo = self.static_int_expr(start, "a loop bound")?;
                 let hi = self.static_int_expr(end, "a loop bound")?;
                 let mut i = lo;
-                while i < hi || (self.mode == Mode::Check && i == lo) {
+                while i < hi {
                     let iv = self.weak_const(crate::ir::Lit::Int(i));
                     self.bind(&var.name, Value::Arr(iv));
                     self.exec_all(&body.stmts, top)?;
