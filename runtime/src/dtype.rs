@@ -107,7 +107,8 @@ impl DType {
     }
 
     /// The floating dtype that math functions return for this input: ints and bool go to f64
-    /// (as in NumPy), floats and complex keep their type.
+    /// (NumPy sends ints to f64 and bool to f16, which arrjit does not have), floats and
+    /// complex keep their type.
     pub fn float(self) -> DType {
         match self {
             DType::Bool | DType::I32 | DType::I64 => DType::F64,

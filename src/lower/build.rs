@@ -280,8 +280,16 @@ impl Lowerer<'_> {
         let (mut dtype, weak) = self.promote(&[a, b]);
         let symbol = binary_symbol(op);
         let complex_err = || Err(format!("`{symbol}` is not defined for complex numbers"));
+        let mut op = op;
         match op {
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Pow => {
+            // On bools NumPy's `+` is `or` and `*` is `and`; `-` is refused.
+            BinaryOp::Add if dtype == DType::Bool => op = BinaryOp::Or,
+            BinaryOp::Mul if dtype == DType::Bool => op = BinaryOp::And,
+            BinaryOp::Sub if dtype == DType::Bool => {
+                return Err("`-` is not defined for bool arrays; use `!=` for exclusive or".into());
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {}
+            BinaryOp::Pow => {
                 if dtype == DType::Bool {
                     dtype = DType::I64;
                 }

@@ -133,10 +133,8 @@ impl Lowerer<'_> {
     /// `a @ b` with NumPy's rules: 1-D operands become a row or a column, batch dimensions
     /// broadcast.
     pub(crate) fn matmul(&mut self, a: Arr, b: Arr) -> Result<Arr, String> {
-        let (mut dtype, _) = self.promote(&[a, b]);
-        if dtype == DType::Bool {
-            dtype = DType::I64;
-        }
+        // On bools the product is "or of ands", as in NumPy.
+        let (dtype, _) = self.promote(&[a, b]);
         let (sa, sb) = (self.ty(a).shape.clone(), self.ty(b).shape.clone());
         if sa.is_empty() || sb.is_empty() {
             return Err(

@@ -16,6 +16,8 @@ impl Lowerer<'_> {
         let no_complex = || Err(format!("`{name}` is not defined for complex numbers"));
         match op {
             UnaryOp::Neg | UnaryOp::Not => unreachable!("operators, not functions"),
+            // |b| = b for bools, as in NumPy.
+            UnaryOp::Abs if dtype == DType::Bool => Ok(x),
             UnaryOp::Abs | UnaryOp::Sign => {
                 if dtype == DType::Bool {
                     let x = self.cast(x, DType::I64)?;
@@ -46,6 +48,10 @@ impl Lowerer<'_> {
             UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round | UnaryOp::Trunc => {
                 if dtype.is_complex() {
                     return no_complex();
+                }
+                // Integers are already whole; NumPy 2 keeps their dtype.
+                if dtype.is_int() {
+                    return Ok(x);
                 }
                 let x = self.cast_keep_weak(x, dtype.float())?;
                 self.unary_node(op, x)
@@ -326,6 +332,11 @@ impl Lowerer<'_> {
             y = self.select(is_last, stop, y)?;
         }
         match dtype {
+            // NumPy 2 rounds down before converting to an integer dtype.
+            Some(d) if d.is_int() => {
+                let down = self.unary_node(UnaryOp::Floor, y)?;
+                self.cast(down, d)
+            }
             Some(d) => self.cast(y, d),
             None => Ok(y),
         }
