@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 /// Parses and runs `source` once, returning the wall time of the run (parse excluded).
 fn time_once(source: &str) -> Duration {
     let (program, diags) = syntax::parse(source);
-    assert!(diags.is_empty(), "benchmark script does not parse: {diags:?}");
+    assert!(
+        diags.is_empty(),
+        "benchmark script does not parse: {diags:?}"
+    );
     let mut sink = Vec::new();
     let start = Instant::now();
     let state = lower::run(&program, source, Mode::Run, &mut sink);
@@ -24,7 +27,10 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 
 fn main() {
     let cases = [
-        ("chain sin(a)*b + a*a/(1+b)", "y = sin(a) * b + a * a / (1 + b)\nprint(sum(y))"),
+        (
+            "chain sin(a)*b + a*a/(1+b)",
+            "y = sin(a) * b + a * a / (1 + b)\nprint(sum(y))",
+        ),
         ("sum((w*x)**2)", "print(sum((a * b) ** 2))"),
         ("softmax", "print(sum(softmax(a)))"),
         ("sort", "print(sort(a)[0])"),

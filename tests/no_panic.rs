@@ -1,6 +1,7 @@
 //! Random programs made of random calls with random arguments must never panic: every one
-//! either runs or ends in a diagnostic. A deterministic generator keeps failures reproducible.
+//! either runs or ends in a diagnostic, and every graph built passes the IR verifier. A deterministic generator keeps failures reproducible.
 
+use arrjit::ir::verify::verify;
 use arrjit::lower::{self, Mode};
 use arrjit::syntax;
 
@@ -175,7 +176,16 @@ fn random_programs_never_panic() {
                 return false;
             }
             let mut sink = Vec::new();
-            let checked = lower::run(&program, &src, Mode::Check, &mut sink).is_ok();
+            let checked = match lower::run(&program, &src, Mode::Check, &mut sink) {
+                Ok(state) => {
+                    // Whatever the lowering builds must satisfy the IR's invariants.
+                    if let Err(e) = verify(&state.graph) {
+                        panic!("invalid graph: {e}");
+                    }
+                    true
+                }
+                Err(_) => false,
+            };
             let ran = lower::run(&program, &src, Mode::Run, &mut sink).is_ok();
             // A program that runs also checks (check is the weaker of the two).
             assert!(!ran || checked, "runs but does not check");

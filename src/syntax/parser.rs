@@ -330,7 +330,19 @@ impl<'s> Parser<'s> {
                         .with_label(format!("no `{o}` is open here"));
                     self.fail(d);
                 }
-                _ => self.fail_expected("a line end or `;` after the statement"),
+                _ => {
+                    let d = Diagnostic::error(
+                        self.span(),
+                        format!(
+                            "expected a line end or `;` after the statement, found {}",
+                            self.found()
+                        ),
+                    );
+                    match stmt.as_ref().and_then(foreign_keyword_hint) {
+                        Some(hint) => self.fail(d.with_note(hint)),
+                        None => self.fail(d),
+                    }
+                }
             }
             if self.recovering {
                 self.sync();
@@ -614,4 +626,26 @@ impl<'s> Parser<'s> {
             span: Span::new(at, at),
         }
     }
+}
+
+/// A hint for a statement that starts with a keyword of another language (`if x > 0 { … }`
+/// parses as the name `if` followed by a stray expression).
+fn foreign_keyword_hint(stmt: &Stmt) -> Option<&'static str> {
+    let StmtKind::Expr(Expr {
+        kind: ExprKind::Name(name),
+        ..
+    }) = &stmt.kind
+    else {
+        return None;
+    };
+    Some(match name.as_str() {
+        "if" | "elif" | "else" => "arr has no `if`; select elementwise with `where(cond, a, b)`",
+        "while" => "arr loops over ranges only: `for i in 0..n { … }`",
+        "def" => "functions are written `fn name(a, b) = expr` or `fn name(a, b) { … }`",
+        "return" => "a function's value is its last expression; there is no `return`",
+        "print" => "`print` is a function: `print(x)`",
+        "import" | "from" => "there is nothing to import: every builtin is always available",
+        "let" | "var" | "const" => "assign with `name = value`",
+        _ => return None,
+    })
 }
