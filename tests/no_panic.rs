@@ -209,3 +209,60 @@ fn cases() -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000)
 }
+
+/// Realistic programs with one small change: every example script, with a number literal or a
+/// name swapped for another. Checked (not run) so that large examples stay fast.
+#[test]
+fn mutated_examples_never_panic() {
+    let mut r = Rng(0x1234_5678_9abc_def1);
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir("examples").expect("examples folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "arr") {
+            sources.push(std::fs::read_to_string(path).expect("readable example"));
+        }
+    }
+    assert!(!sources.is_empty());
+    let numbers = ["0", "-1", "1e9", "2.5", "-3", "0.0", "100000", "2j", "true"];
+    for case in 0..1500 {
+        let src = &sources[case % sources.len()];
+        // Split into words at non-identifier characters, keeping the separators.
+        let mut pieces: Vec<String> = Vec::new();
+        let mut word = String::new();
+        for ch in src.chars() {
+            if ch.is_alphanumeric() || ch == '_' || ch == '.' {
+                word.push(ch);
+            } else {
+                if !word.is_empty() {
+                    pieces.push(std::mem::take(&mut word));
+                }
+                pieces.push(ch.to_string());
+            }
+        }
+        let candidates: Vec<usize> = (0..pieces.len())
+            .filter(|&i| {
+                pieces[i]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphanumeric())
+            })
+            .collect();
+        let at = candidates[r.below(candidates.len())];
+        pieces[at] = if pieces[at].starts_with(|c: char| c.is_ascii_digit()) {
+            r.pick(&numbers).to_string()
+        } else {
+            r.pick(FUNCS).to_string()
+        };
+        let mutated: String = pieces.concat();
+        let outcome = std::panic::catch_unwind(|| {
+            let (program, diags) = syntax::parse(&mutated);
+            if diags.is_empty() {
+                let mut sink = Vec::new();
+                if let Ok(state) = lower::run(&program, &mutated, Mode::Check, &mut sink) {
+                    verify(&state.graph).unwrap_or_else(|e| panic!("invalid graph: {e}"));
+                }
+            }
+        });
+        assert!(outcome.is_ok(), "mutation {case} panicked:\n{mutated}");
+    }
+}
