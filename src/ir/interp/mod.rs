@@ -4,6 +4,7 @@
 //! against it. `eval_node` gives one primitive's meaning; `Evaluator` runs a graph in id order
 //! (a topological order), caching every result it computes.
 
+mod complex_math;
 mod elementwise;
 mod library;
 mod movement;

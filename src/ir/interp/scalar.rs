@@ -2,11 +2,14 @@
 //! c128 (`Math`), floored remainder (`FloorRem`) and integer powers (`IntPow`). The elementwise
 //! primitives in `elementwise.rs` map these over arrays.
 
+use super::complex_math;
 use num_complex::Complex;
 
 /// Math functions on f32, f64, c64 and c128 under one name each, so that each op is written
 /// once for all four. Real types call Rust's functions in their own precision (f32 math stays
-/// f32, as in NumPy); complex types use num-complex's principal branches, with the fixes below.
+/// f32, as in NumPy). Complex types take the principal branches: the trigonometric and
+/// hyperbolic functions and their inverses are `complex_math`'s (C99 Annex G signed zeros,
+/// infinities and NaNs, as NumPy); the others are num-complex's, with the fixes below.
 pub(super) trait Math: Copy {
     fn sqrt(self) -> Self;
     fn exp(self) -> Self;
@@ -35,8 +38,8 @@ pub(super) trait Math: Copy {
     /// `x / 0` is a complex infinity or NaN.
     fn div(self, rhs: Self) -> Self;
     /// Real: C's `pow`. Complex, as NumPy: `z ** 0 = 1`; `0 ** w` is 0 for real `w > 0` and
-    /// NaN otherwise; small integer exponents (|n| < 100) multiply exactly by squaring;
-    /// anything else is `exp(w ln z)`.
+    /// NaN otherwise; small integer exponents (|n| < 100) multiply by squaring (from `z`, not
+    /// 1, so that `z ** 2` is `z * z` for infinite `z` too); anything else is `exp(w ln z)`.
     fn pow(self, rhs: Self) -> Self;
 }
 
@@ -76,11 +79,18 @@ macro_rules! real_math {
 real_math!(f32);
 real_math!(f64);
 
+/// `fn f(self) -> Self` calling `complex_math::f` (through c128).
+macro_rules! annex_g {
+    ($($f:ident),+) => {
+        $( fn $f(self) -> Self { complex_math::apply(complex_math::$f, self) } )+
+    };
+}
+
 macro_rules! complex_math {
     ($t:ty) => {
         impl Math for Complex<$t> {
-            delegate!(Complex<$t>; sqrt, ln, log2, log10, sin, cos, tan, asin, acos, atan,
-                      sinh, cosh, tanh);
+            delegate!(Complex<$t>; sqrt, ln, log2, log10);
+            annex_g!(sin, cos, tan, asin, acos, atan, sinh, cosh, tanh);
             // On the real axis the exponentials are the real functions: num-complex's polar
             // form would turn an overflow into `inf * sin(0) = NaN` imaginary parts.
             fn exp(self) -> Self {
@@ -169,16 +179,22 @@ macro_rules! complex_math {
                     };
                 }
                 if rhs.im == 0.0 && rhs.re.fract() == 0.0 && rhs.re.abs() < 100.0 {
+                    // By squaring, starting from z itself rather than 1, as NumPy: so z ** 1
+                    // is z, z ** 2 is z * z and z ** 3 is (z * z) * z even for infinite z
+                    // (1 * z would turn inf * 0 into NaN).
                     let mut n = rhs.re.abs() as u32;
-                    let (mut acc, mut base) = (one, self);
+                    let (mut acc, mut base) = (None, self);
                     while n > 0 {
                         if n & 1 == 1 {
-                            acc *= base;
+                            acc = Some(acc.map_or(base, |a: Self| a * base));
                         }
-                        base *= base;
                         n >>= 1;
+                        if n > 0 {
+                            base *= base;
+                        }
                     }
-                    return if rhs.re < 0.0 { Math::div(one, acc) } else { acc };
+                    let p = acc.expect("n >= 1");
+                    return if rhs.re < 0.0 { Math::div(one, p) } else { p };
                 }
                 self.powc(rhs)
             }
@@ -264,4 +280,36 @@ float_rem!(f64);
 /// for -1 by parity) and 0 for every other base, 0 included.
 pub(super) trait IntPow: Copy {
     fn wrapping_power(self, exp: Self) -> Self;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complex_integer_powers_start_from_z() {
+        let c = Complex::new;
+        let (inf, nan) = (f64::INFINITY, f64::NAN);
+        let z = c(inf, 0.0);
+        // z ** 1 is z, z ** 2 is z * z and z ** 3 is (z * z) * z, as NumPy: no 1 * z turning
+        // inf * 0 into NaN. `z ** -1` is 1 / z, as NumPy's scalar `** -1` (its reciprocal).
+        assert_eq!(Math::pow(z, c(1.0, 0.0)), z);
+        let (z2, z3) = (Math::pow(z, c(2.0, 0.0)), Math::pow(z, c(3.0, 0.0)));
+        assert!(z2.re == inf && z2.im.is_nan(), "{z2}");
+        assert!(z3.re.is_nan() && z3.im.is_nan(), "{z3}"); // (inf + NaN i)(inf + 0i)
+        let w = c(0.0, -inf);
+        let w2 = Math::pow(w, c(2.0, 0.0));
+        assert!(w2.re == -inf && w2.im.is_nan(), "{w2}");
+        // Exact on Gaussian integers; negative exponents divide 1 by the positive power.
+        let g = c(1.0, 2.0);
+        assert_eq!(Math::pow(g, c(5.0, 0.0)), g * g * g * g * g);
+        assert_eq!(Math::pow(c(1.0, 1.0), c(-2.0, 0.0)), c(0.0, -0.5));
+        assert_eq!(Math::pow(z, c(-1.0, 0.0)), c(0.0, 0.0));
+        let two = Complex::new(2.0f32, 0.0);
+        assert_eq!(
+            Math::pow(two, Complex::new(10.0, 0.0)),
+            Complex::new(1024.0, 0.0)
+        );
+        assert!(Math::pow(c(nan, 0.0), c(2.0, 0.0)).re.is_nan());
+    }
 }
