@@ -236,6 +236,27 @@ impl Bound {
         Ok(Some(out))
     }
 
+    /// The array in slot `x` and the axis in slot `axis`; without an axis, the array
+    /// flattened and axis 0 (NumPy's `axis=None` for `argmin`, `cumsum`, …).
+    pub fn axis_or_flattened(
+        &self,
+        l: &mut Lowerer,
+        x: usize,
+        axis: usize,
+    ) -> Result<(Arr, usize), Diagnostic> {
+        let a = self.arr(l, x)?;
+        let ty = l.ty(a).clone();
+        match self.axis(l, axis, ty.rank(), None)? {
+            Some(axis) => Ok((a, axis)),
+            None => {
+                let flat = l
+                    .reshape(a, vec![ty.numel()])
+                    .map_err(|m| Diagnostic::error(self.span, m))?;
+                Ok((flat, 0))
+            }
+        }
+    }
+
     pub fn axis(
         &self,
         l: &mut Lowerer,

@@ -199,15 +199,7 @@ pub fn call(
         }
         "argmin" | "argmax" => {
             let b = bind!(&["x", "axis?"]);
-            let mut x = b.arr(l, 0)?;
-            let ty = l.ty(x).clone();
-            let axis = match b.axis(l, 1, ty.rank(), None)? {
-                Some(a) => a,
-                None => {
-                    x = l.reshape(x, vec![ty.numel()]).map_err(at)?;
-                    0
-                }
-            };
+            let (x, axis) = b.axis_or_flattened(l, 0, 1)?;
             arr(l.arg_reduce(name == "argmin", x, axis))
         }
         "softmax" => {
@@ -423,15 +415,7 @@ pub fn call(
         }
         "cumsum" | "cumprod" => {
             let b = bind!(&["x", "axis?"]);
-            let mut x = b.arr(l, 0)?;
-            let ty = l.ty(x).clone();
-            let axis = match b.axis(l, 1, ty.rank(), None)? {
-                Some(a) => a,
-                None => {
-                    x = l.reshape(x, vec![ty.numel()]).map_err(at)?;
-                    0
-                }
-            };
+            let (x, axis) = b.axis_or_flattened(l, 0, 1)?;
             arr(l.scan(name == "cumprod", x, axis))
         }
         other => unreachable!("builtin `{other}` is listed but has no lowering"),
