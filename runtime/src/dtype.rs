@@ -119,6 +119,13 @@ impl DType {
     /// NumPy's promotion of two strongly typed dtypes (`np.result_type`): the higher kind wins,
     /// and the result is single precision only when neither side needs more (an i32 does not fit
     /// in an f32, so `i32 + f32 → f64`).
+    ///
+    /// ```
+    /// use arrjit_runtime::DType;
+    /// assert_eq!(DType::promote(DType::I32, DType::F32), DType::F64);
+    /// assert_eq!(DType::promote(DType::F32, DType::C64), DType::C64);
+    /// assert_eq!(DType::promote(DType::Bool, DType::I32), DType::I32);
+    /// ```
     pub fn promote(a: DType, b: DType) -> DType {
         use DType::*;
         let small = |allowed: &[DType]| allowed.contains(&a) && allowed.contains(&b);
