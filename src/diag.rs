@@ -81,6 +81,15 @@ impl Diagnostic {
     }
 }
 
+/// 1-based line and column (in characters) of byte `offset` in `source`.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let file = SimpleFile::new("", source);
+    match file.location((), offset.min(source.len())) {
+        Ok(loc) => (loc.line_number, loc.column_number),
+        Err(_) => (1, 1),
+    }
+}
+
 /// Renders diagnostics as plain text (no colour), one after another.
 pub fn render(file_name: &str, source: &str, diags: &[Diagnostic]) -> String {
     let file = SimpleFile::new(file_name, source);

@@ -284,11 +284,7 @@ impl<'o> Lowerer<'o> {
 
     /// 1-based line and column of a span's start.
     pub(crate) fn line_col(&self, span: Span) -> (usize, usize) {
-        let start = (span.start as usize).min(self.source.len());
-        let before = &self.source[..start];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        crate::diag::line_col(self.source, span.start as usize)
     }
 
     /// Evaluates an array with the reference interpreter.
