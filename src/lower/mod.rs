@@ -21,7 +21,7 @@ use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId, Op};
 use crate::syntax::ast::{FnBody, Program, Stmt, StmtKind};
 use arrjit_runtime::Array;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::rc::Rc;
 
@@ -287,9 +287,17 @@ impl<'o> Lowerer<'o> {
         crate::diag::line_col(self.source, span.start as usize)
     }
 
-    /// Evaluates an array with the reference interpreter.
+    /// Evaluates an array with the reference interpreter. Values bound to names are kept for
+    /// later use; other temporaries are freed as soon as the evaluation no longer needs them.
     pub(crate) fn value_of(&mut self, node: NodeId) -> Rc<Array> {
-        self.eval.eval(&self.graph, node)
+        let mut named = HashSet::new();
+        for scope in &self.scopes {
+            for v in scope.values() {
+                collect_nodes(v, &mut named);
+            }
+        }
+        self.eval
+            .eval_keeping(&self.graph, node, |id| named.contains(&id))
     }
 
     /// Replaces every live array by a source node holding its value and starts a fresh graph,
@@ -341,5 +349,21 @@ impl<'o> Lowerer<'o> {
             | Value::Unit
             | Value::Poison => {}
         }
+    }
+}
+
+/// Adds the nodes of every array inside `v` to `out`.
+fn collect_nodes(v: &Value, out: &mut HashSet<NodeId>) {
+    match v {
+        Value::Arr(a) => {
+            out.insert(a.node);
+        }
+        Value::Tuple(items) => items.iter().for_each(|item| collect_nodes(item, out)),
+        Value::Str(_)
+        | Value::DType(_)
+        | Value::Func(_)
+        | Value::Builtin(_)
+        | Value::Unit
+        | Value::Poison => {}
     }
 }

@@ -57,7 +57,7 @@ pub fn eval_node(graph: &Graph, node: &Node, inputs: &[&Array], params: &[Array]
     }
 }
 
-/// Runs a graph on demand, remembering every value it has computed.
+/// Runs a graph on demand, remembering the values it is asked to keep.
 ///
 /// The graph may grow between calls (scripts add nodes as they run); values already computed
 /// stay valid because nodes are immutable.
@@ -80,20 +80,45 @@ impl Evaluator {
         }
     }
 
-    /// The value of `id`, computing it and whatever it needs.
+    /// The value of `id`, computing it and whatever it needs; every value is kept.
     pub fn eval(&mut self, graph: &Graph, id: NodeId) -> Rc<Array> {
+        self.eval_keeping(graph, id, |_| true)
+    }
+
+    /// The value of `id`. Of the intermediate values this call computes, only those where
+    /// `keep` says so outlive it; the others are dropped as soon as their last consumer has
+    /// run, so memory holds the live values, not every temporary of a long chain.
+    pub fn eval_keeping(
+        &mut self,
+        graph: &Graph,
+        id: NodeId,
+        keep: impl Fn(NodeId) -> bool,
+    ) -> Rc<Array> {
         if self.values.len() < graph.len() {
             self.values.resize(graph.len(), None);
         }
         if let Some(v) = &self.values[id.index()] {
             return v.clone();
         }
-        // Ids are a topological order, so evaluating the missing nodes in id order always
-        // finds their inputs ready. No recursion: deep graphs cannot overflow the stack.
-        for need in graph.reachable(&[id]) {
-            if self.values[need.index()].is_some() {
+        // The nodes to compute: everything `id` needs that has no value yet.
+        let mut todo = vec![false; graph.len()];
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if self.values[n.index()].is_some() || std::mem::replace(&mut todo[n.index()], true) {
                 continue;
             }
+            stack.extend(graph.node(n).inputs.iter().copied());
+        }
+        let mut uses = vec![0u32; graph.len()];
+        for n in (0..graph.len()).filter(|&n| todo[n]) {
+            for input in &graph.node(NodeId(n as u32)).inputs {
+                uses[input.index()] += 1;
+            }
+        }
+        // Ids are a topological order, so computing in id order always finds inputs ready.
+        // No recursion: deep graphs cannot overflow the stack.
+        for n in (0..graph.len()).filter(|&n| todo[n]) {
+            let need = NodeId(n as u32);
             let node = graph.node(need);
             let inputs: Vec<Rc<Array>> = node
                 .inputs
@@ -108,8 +133,59 @@ impl Evaluator {
             let value = eval_node(graph, node, &refs, &self.params);
             debug_assert_eq!(value.dtype(), node.ty.dtype, "{need}: {:?}", node.op);
             debug_assert_eq!(value.shape(), &node.ty.shape[..], "{need}: {:?}", node.op);
-            self.values[need.index()] = Some(Rc::new(value));
+            self.values[n] = Some(Rc::new(value));
+            for input in &node.inputs {
+                let i = input.index();
+                uses[i] -= 1;
+                if uses[i] == 0 && todo[i] && !keep(*input) {
+                    self.values[i] = None;
+                }
+            }
         }
         self.values[id.index()].clone().expect("just evaluated")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{BinaryOp, Type, UnaryOp};
+    use arrjit_runtime::DType;
+
+    /// a → sin → cos → add(c, c)
+    fn chain() -> (Graph, [NodeId; 4]) {
+        let mut g = Graph::new();
+        let a = g.add_source(Array::from_vec(vec![3], vec![0.0f64, 1.0, 2.0]));
+        let ty = Type::new(DType::F64, vec![3]);
+        let b = g.add(Op::Unary(UnaryOp::Sin), vec![a], ty.clone());
+        let c = g.add(Op::Unary(UnaryOp::Cos), vec![b], ty.clone());
+        let d = g.add(Op::Binary(BinaryOp::Add), vec![c, c], ty);
+        (g, [a, b, c, d])
+    }
+
+    #[test]
+    fn temporaries_are_freed_unless_kept() {
+        let (g, [_, b, c, d]) = chain();
+        let mut ev = Evaluator::new();
+        let value = ev.eval_keeping(&g, d, |id| id == c);
+        assert!(ev.values[b.index()].is_none(), "unkept temporary freed");
+        assert!(ev.values[c.index()].is_some(), "kept value stays");
+        assert!(ev.values[d.index()].is_some(), "the result stays");
+        // Same numbers as an evaluator that keeps everything, and as computed by hand.
+        let all = Evaluator::new().eval(&g, d);
+        assert_eq!(value, all);
+        let want: Vec<f64> = [0.0f64, 1.0, 2.0].iter().map(|x| 2.0 * x.sin().cos()).collect();
+        assert_eq!(value.as_slice::<f64>().unwrap(), &want[..]);
+    }
+
+    #[test]
+    fn later_evaluations_reuse_kept_values() {
+        let (g, [_, b, _, d]) = chain();
+        let mut ev = Evaluator::new();
+        let first = ev.eval_keeping(&g, b, |_| false);
+        let again = ev.eval_keeping(&g, d, |_| false);
+        // `b` was the requested root, so it was kept and its Rc is shared, not recomputed.
+        assert!(Rc::ptr_eq(&first, ev.values[b.index()].as_ref().unwrap()));
+        assert_eq!(again.len(), 3);
     }
 }
