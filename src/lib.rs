@@ -23,5 +23,7 @@
 
 pub mod diag;
 pub mod ir;
+pub mod kernel;
 pub mod lower;
+pub mod passes;
 pub mod syntax;

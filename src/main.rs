@@ -2,6 +2,7 @@
 
 use arrjit::diag::{self, Diagnostic, Span};
 use arrjit::lower::{self, Mode};
+use arrjit::passes::fuse::Fusion;
 use arrjit::syntax;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -48,6 +49,10 @@ enum ExecMode {
 enum Stage {
     /// The graph as lowered from the source.
     Lowered,
+    /// The kernels and library calls that fusion makes of it.
+    Fused,
+    /// One step per primitive, as the unfused mode runs it.
+    Unfused,
 }
 
 fn main() -> ExitCode {
@@ -97,7 +102,11 @@ fn run(cli: Cli) -> ExitCode {
     let mut out = stdout.lock();
     match lower::run(&program, &source, mode, &mut out) {
         Ok(state) => {
-            let ir = stage.map(|Stage::Lowered| state.ir_text());
+            let ir = stage.map(|stage| match stage {
+                Stage::Lowered => state.ir_text(),
+                Stage::Fused => state.schedule_text(Fusion::Fused),
+                Stage::Unfused => state.schedule_text(Fusion::Unfused),
+            });
             drop(state);
             if let Some(text) = ir {
                 let _ = write!(out, "{text}");

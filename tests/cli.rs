@@ -184,5 +184,8 @@ fn ir_output_matches_goldens() {
         let out = arr(&["ir", path.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         common::check_golden(&path.with_extension("ir"), &text(&out.stdout));
+        let out = arr(&["ir", "--stage", "fused", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        common::check_golden(&path.with_extension("fused"), &text(&out.stdout));
     }
 }

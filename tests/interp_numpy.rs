@@ -16,6 +16,8 @@
 //! may start with statements separated by `;` (`fn` definitions, loops); the text after the last
 //! `;` outside brackets is the expression. Every failing case is reported, in one message.
 
+mod common;
+
 use arrjit::lower::{self, Mode};
 use arrjit::{diag, syntax};
 use arrjit_runtime::{Array, Complex64, DType, Data, read_npy};
@@ -340,4 +342,25 @@ fn interpreter_matches_numpy() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Every case again, through fusion: the fused and the unfused schedules, run by the reference
+/// schedule evaluator, give exactly (bit for bit) what the interpreter gives on the graph.
+#[test]
+fn schedules_match_the_interpreter_on_every_case() {
+    let inputs = input_names();
+    let mut failures = Vec::new();
+    for case in read_cases() {
+        let source = script(&inputs, &case.arr);
+        let (program, diags) = syntax::parse(&source);
+        assert!(diags.is_empty(), "{}: does not parse", case.name);
+        let mut sink = Vec::new();
+        let Ok(mut state) = lower::run(&program, &source, Mode::Run, &mut sink) else {
+            continue; // reported by `interpreter_matches_numpy`
+        };
+        if let Err(why) = common::check_fusion(&mut state) {
+            failures.push(format!("- {} (`{}`): {why}", case.name, case.arr));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -1,6 +1,8 @@
 //! Random programs made of random calls with random arguments must never panic: every one
 //! either runs or ends in a diagnostic, and every graph built passes the IR verifier. A deterministic generator keeps failures reproducible.
 
+mod common;
+
 use arrjit::ir::verify::verify;
 use arrjit::lower::{self, Mode};
 use arrjit::syntax;
@@ -186,7 +188,16 @@ fn random_programs_never_panic() {
                 }
                 Err(_) => false,
             };
-            let ran = lower::run(&program, &src, Mode::Run, &mut sink).is_ok();
+            let ran = match lower::run(&program, &src, Mode::Run, &mut sink) {
+                Ok(mut state) => {
+                    // Fused and unfused schedules compute what the interpreter computes.
+                    if let Err(e) = common::check_fusion(&mut state) {
+                        panic!("{e}");
+                    }
+                    true
+                }
+                Err(_) => false,
+            };
             // A program that runs also checks (check is the weaker of the two).
             assert!(!ran || checked, "runs but does not check");
             ran

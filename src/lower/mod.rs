@@ -130,6 +130,15 @@ impl<'o> Lowerer<'o> {
         text
     }
 
+    /// The schedule that fusion makes of the values `ir_text` shows, as text.
+    pub fn schedule_text(&self, mode: crate::passes::fuse::Fusion) -> String {
+        let mut named = self.outputs.clone();
+        named.extend(self.array_globals());
+        let roots: Vec<NodeId> = named.iter().map(|(_, id)| *id).collect();
+        let schedule = crate::passes::fuse::fuse(&self.graph, &roots, mode);
+        crate::kernel::print_schedule(&self.graph, &schedule)
+    }
+
     /// Runs top-level statements. In `Check` mode an error in one statement does not stop the
     /// others; in `Run` mode the first error stops the script.
     fn exec_top(&mut self, stmts: &[Stmt]) -> Result<(), Stopped> {

@@ -143,3 +143,51 @@ pub fn files_with_extension_recursive(dir: &Path, ext: &str) -> Vec<PathBuf> {
 pub fn project_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
+
+/// Whether two arrays hold the same elements bit for bit (any NaN matches any NaN).
+pub fn same_bits(a: &arrjit_runtime::Array, b: &arrjit_runtime::Array) -> bool {
+    use arrjit_runtime::Scalar;
+    fn f64_same(x: f64, y: f64) -> bool {
+        x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())
+    }
+    fn f32_same(x: f32, y: f32) -> bool {
+        x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())
+    }
+    a.dtype() == b.dtype()
+        && a.shape() == b.shape()
+        && (0..a.len()).all(|i| match (a.get(i), b.get(i)) {
+            (Scalar::F64(x), Scalar::F64(y)) => f64_same(x, y),
+            (Scalar::F32(x), Scalar::F32(y)) => f32_same(x, y),
+            (Scalar::C128(x), Scalar::C128(y)) => f64_same(x.re, y.re) && f64_same(x.im, y.im),
+            (Scalar::C64(x), Scalar::C64(y)) => f32_same(x.re, y.re) && f32_same(x.im, y.im),
+            (x, y) => x == y,
+        })
+}
+
+/// Fuses the graph of a finished script (fused and unfused), evaluates the schedules with the
+/// reference schedule evaluator, and checks every global array against the interpreter's value.
+/// Returns the number of kernels the fused schedule has, or what differed.
+pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String> {
+    use arrjit::kernel::eval_schedule;
+    use arrjit::passes::fuse::{Fusion, fuse};
+    let globals = state.array_globals();
+    let roots: Vec<_> = globals.iter().map(|(_, id)| *id).collect();
+    let mut kernels = 0;
+    for mode in [Fusion::Fused, Fusion::Unfused] {
+        let schedule = fuse(&state.graph, &roots, mode);
+        if mode == Fusion::Fused {
+            kernels = schedule.kernel_count();
+        }
+        let values = eval_schedule(&schedule, &state.graph, &[]);
+        for ((name, _), got) in globals.iter().zip(values) {
+            let want = state.global_array(name).expect("a global array");
+            if !same_bits(&want, &got) {
+                return Err(format!(
+                    "{mode:?} schedule gives a different `{name}`:\n  interpreter: {want:?}\n  schedule: {got:?}\n{}",
+                    arrjit::kernel::print_schedule(&state.graph, &schedule)
+                ));
+            }
+        }
+    }
+    Ok(kernels)
+}

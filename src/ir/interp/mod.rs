@@ -5,10 +5,10 @@
 //! (a topological order), caching every result it computes.
 
 mod complex_math;
-mod elementwise;
+pub(crate) mod elementwise;
 mod library;
-mod movement;
-mod reduce;
+pub(crate) mod movement;
+pub(crate) mod reduce;
 mod scalar;
 
 use super::graph::{Graph, Node, NodeId};
@@ -174,7 +174,10 @@ mod tests {
         // Same numbers as an evaluator that keeps everything, and as computed by hand.
         let all = Evaluator::new().eval(&g, d);
         assert_eq!(value, all);
-        let want: Vec<f64> = [0.0f64, 1.0, 2.0].iter().map(|x| 2.0 * x.sin().cos()).collect();
+        let want: Vec<f64> = [0.0f64, 1.0, 2.0]
+            .iter()
+            .map(|x| 2.0 * x.sin().cos())
+            .collect();
         assert_eq!(value.as_slice::<f64>().unwrap(), &want[..]);
     }
 

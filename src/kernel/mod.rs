@@ -1,0 +1,228 @@
+//! The fused loop-nest IR that every backend consumes.
+//!
+//! Fusion (`passes::fuse`) turns a graph into a `Schedule`: a list of steps over buffers. A
+//! step is a `Kernel` (one loop nest) or a `LibraryCall` (matmul, FFT, sort, scans, …, run by
+//! the runtime crate on whole buffers).
+//!
+//! A kernel iterates over `space`, an n-d index space. Its axes split into *outer* axes and the
+//! *inner* axes (`inner`, sorted). For every outer point the kernel runs its phases in order,
+//! each a loop over the inner axes:
+//! - `Phase::Reduce` folds an expression over the inner axes into one value per outer point,
+//!   which later phases read as `Expr::Phase(k)`;
+//! - `Phase::Store` writes an expression at every point of the space (`Over::All`), or, when it
+//!   does not depend on the inner axes, once per outer point (`Over::Outer`).
+//!
+//! A plain elementwise kernel has no inner axes and one store phase; `sum((w*x)**2)` is one
+//! reduce phase and one outer store; a row softmax is reduce (max), reduce (sum of exp), store.
+//!
+//! Buffers are dense row-major. A load reads element `offset + Σ stride[k] * i[k]` of its buffer
+//! at space index `i`: every view (slice, transpose, broadcast, reshape of contiguous data)
+//! between a kernel and its inputs is folded into such an affine map.
+
+mod eval;
+mod print;
+
+pub use eval::eval_schedule;
+pub use print::print_schedule;
+
+use crate::ir::{BinaryOp, Lit, NodeId, Op, ReduceOp, UnaryOp};
+use arrjit_runtime::DType;
+
+/// Index of a buffer in a schedule. Prints as `b3`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BufId(pub u32);
+
+/// Index of an expression in a kernel. Prints as `v7`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExprId(pub u32);
+
+/// `offset + Σ coef[k] * i[k]` over the kernel's space index `i`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Affine {
+    pub offset: i64,
+    pub coef: Vec<i64>,
+}
+
+impl Affine {
+    pub fn constant(offset: i64, rank: usize) -> Affine {
+        Affine {
+            offset,
+            coef: vec![0; rank],
+        }
+    }
+
+    /// `i[axis]`
+    pub fn axis(axis: usize, rank: usize) -> Affine {
+        let mut a = Affine::constant(0, rank);
+        a.coef[axis] = 1;
+        a
+    }
+
+    /// `Σ w[j] * self_j + offset` for a list of maps: a linear combination.
+    pub fn combine(parts: &[Affine], weights: &[i64], offset: i64, rank: usize) -> Affine {
+        let mut out = Affine::constant(offset, rank);
+        for (p, &w) in parts.iter().zip(weights) {
+            out.offset += w * p.offset;
+            for (c, &pc) in out.coef.iter_mut().zip(&p.coef) {
+                *c += w * pc;
+            }
+        }
+        out
+    }
+
+    pub fn eval(&self, index: &[usize]) -> i64 {
+        self.offset
+            + self
+                .coef
+                .iter()
+                .zip(index)
+                .map(|(&c, &i)| c * i as i64)
+                .sum::<i64>()
+    }
+}
+
+/// One per-element value of a kernel. Every expression has a dtype (`Kernel::dtypes`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Expr {
+    /// Element `at` of a buffer.
+    Load {
+        buf: BufId,
+        at: Affine,
+    },
+    /// The kernel's `n`-th scalar parameter (constants are parameters, not code).
+    Param(u32),
+    /// An integer computed from the index (`iota`): i64.
+    Index(Affine),
+    /// Counter-based random number at flat position `at` of its stream.
+    Rand {
+        seed: u64,
+        normal: bool,
+        at: Affine,
+    },
+    Unary(UnaryOp, ExprId),
+    Binary(BinaryOp, ExprId, ExprId),
+    Where(ExprId, ExprId, ExprId),
+    Cast(ExprId),
+    /// The value reduce phase `k` produced for the current outer point.
+    Phase(u32),
+}
+
+/// Where a store writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Over {
+    /// Every point of the space; the buffer has the space's shape.
+    All,
+    /// Once per outer point; the buffer has the shape of the outer axes.
+    Outer,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Reduce {
+        op: ReduceOp,
+        value: ExprId,
+    },
+    Store {
+        buf: BufId,
+        value: ExprId,
+        over: Over,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kernel {
+    pub space: Vec<usize>,
+    /// Axes of `space` that each phase loops over; sorted.
+    pub inner: Vec<usize>,
+    pub exprs: Vec<Expr>,
+    pub dtypes: Vec<DType>,
+    pub phases: Vec<Phase>,
+    /// Values of the `Param` expressions, with their dtypes.
+    pub params: Vec<(Lit, DType)>,
+}
+
+impl Kernel {
+    pub fn outer_shape(&self) -> Vec<usize> {
+        (0..self.space.len())
+            .filter(|a| !self.inner.contains(a))
+            .map(|a| self.space[a])
+            .collect()
+    }
+
+    /// The buffers the kernel reads.
+    pub fn reads(&self) -> Vec<BufId> {
+        let mut bufs: Vec<BufId> = self
+            .exprs
+            .iter()
+            .filter_map(|e| match e {
+                Expr::Load { buf, .. } => Some(*buf),
+                _ => None,
+            })
+            .collect();
+        bufs.sort();
+        bufs.dedup();
+        bufs
+    }
+
+    /// The buffers the kernel writes.
+    pub fn writes(&self) -> Vec<BufId> {
+        self.phases
+            .iter()
+            .filter_map(|p| match p {
+                Phase::Store { buf, .. } => Some(*buf),
+                Phase::Reduce { .. } => None,
+            })
+            .collect()
+    }
+}
+
+/// A primitive run by the runtime on whole buffers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LibraryCall {
+    /// The graph op (a library op, or one that fusion does not put in loops yet).
+    pub op: Op,
+    pub inputs: Vec<BufId>,
+    pub output: BufId,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Kernel(Kernel),
+    Library(LibraryCall),
+}
+
+/// Where a buffer's contents come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BufKind {
+    /// A leaf of the graph (`Source` or `Param` node), provided by the caller.
+    Input(NodeId),
+    /// Written by a step.
+    Computed,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Buffer {
+    pub dtype: DType,
+    pub shape: Vec<usize>,
+    pub kind: BufKind,
+    /// The graph node whose value the buffer holds.
+    pub node: NodeId,
+}
+
+/// The result of fusion: steps in execution order, over buffers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    pub buffers: Vec<Buffer>,
+    pub steps: Vec<Step>,
+    /// The buffer holding each requested root.
+    pub outputs: Vec<(NodeId, BufId)>,
+}
+
+impl Schedule {
+    pub fn kernel_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::Kernel(_)))
+            .count()
+    }
+}

@@ -1,0 +1,185 @@
+//! Fusion: how many kernels canonical programs become, and that each schedule computes what
+//! the interpreter computes.
+
+mod common;
+
+use arrjit::ir::{NodeId, Op};
+use arrjit::kernel::{Expr, Phase, Schedule, Step, eval_schedule, print_schedule};
+use arrjit::lower::{self, Lowerer, Mode};
+use arrjit::passes::fuse::{Fusion, fuse};
+use arrjit::syntax;
+
+/// Runs `source`, fuses the graph of global `root`, checks the schedule's value against the
+/// interpreter's, and returns the schedule and its text.
+fn schedule_of(source: &str, root: &str, mode: Fusion) -> (Schedule, String) {
+    let (program, diags) = syntax::parse(source);
+    assert!(diags.is_empty(), "{diags:?}");
+    let mut sink = Vec::new();
+    let mut state: Lowerer = lower::run(&program, source, Mode::Run, &mut sink)
+        .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", source, &d)));
+    let node: NodeId = state
+        .array_globals()
+        .into_iter()
+        .find(|(n, _)| n == root)
+        .expect("root is a global array")
+        .1;
+    let schedule = fuse(&state.graph, &[node], mode);
+    let text = print_schedule(&state.graph, &schedule);
+    let got = eval_schedule(&schedule, &state.graph, &[]).remove(0);
+    let want = state.global_array(root).unwrap();
+    assert!(common::same_bits(&want, &got), "wrong value:\n{text}");
+    (schedule, text)
+}
+
+fn kernels(s: &Schedule) -> Vec<&arrjit::kernel::Kernel> {
+    s.steps
+        .iter()
+        .filter_map(|st| match st {
+            Step::Kernel(k) => Some(k),
+            Step::Library(_) => None,
+        })
+        .collect()
+}
+
+fn loads(k: &arrjit::kernel::Kernel) -> usize {
+    k.exprs
+        .iter()
+        .filter(|e| matches!(e, Expr::Load { .. }))
+        .count()
+}
+
+fn library_count(s: &Schedule) -> usize {
+    s.steps.len() - s.kernel_count()
+}
+
+const INPUTS: &str = "a = [0.5, 1.0, 1.5, 2.0, 2.5]
+b = [1.0, -2.0, 3.0, -4.0, 5.0]
+m = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.5]]
+";
+
+#[test]
+fn chain_is_one_kernel_reading_each_input_once() {
+    let src = format!("{INPUTS}y = sin(a) * b + a * a / (1 + b)");
+    let (s, text) = schedule_of(&src, "y", Fusion::Fused);
+    assert_eq!(s.kernel_count(), 1, "{text}");
+    assert_eq!(loads(kernels(&s)[0]), 2, "{text}");
+}
+
+#[test]
+fn sum_of_squares_reads_w_and_x_once_and_writes_one_number() {
+    let src = format!("{INPUTS}y = sum((a * b) ** 2)");
+    let (s, text) = schedule_of(&src, "y", Fusion::Fused);
+    assert_eq!(s.kernel_count(), 1, "{text}");
+    let k = kernels(&s)[0];
+    assert_eq!(loads(k), 2, "{text}");
+    let stores: Vec<_> = k
+        .phases
+        .iter()
+        .filter(|p| matches!(p, Phase::Store { .. }))
+        .collect();
+    assert_eq!(stores.len(), 1, "{text}");
+}
+
+#[test]
+fn softmax_is_at_most_two_kernels() {
+    for src in [
+        format!("{INPUTS}y = softmax(m, axis=1)"),
+        format!("{INPUTS}y = softmax(a)"),
+    ] {
+        let (s, text) = schedule_of(&src, "y", Fusion::Fused);
+        assert!(s.kernel_count() <= 2, "{text}");
+    }
+}
+
+#[test]
+fn reductions_with_epilogues_are_one_kernel() {
+    for expr in [
+        "mean(a)",
+        "var(m, axis=1)",
+        "logsumexp(m, axis=0)",
+        "std(a)",
+    ] {
+        let src = format!("{INPUTS}y = {expr}");
+        let (s, text) = schedule_of(&src, "y", Fusion::Fused);
+        assert_eq!(s.kernel_count(), 1, "{expr}:\n{text}");
+    }
+}
+
+#[test]
+fn outputs_over_one_space_share_a_kernel() {
+    let src = format!("{INPUTS}y = sin(a) * b\ns = sum(y)\nz = y + 1");
+    let (program, _) = syntax::parse(&src);
+    let mut sink = Vec::new();
+    let state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
+    let roots: Vec<NodeId> = state
+        .array_globals()
+        .into_iter()
+        .filter(|(n, _)| ["y", "s", "z"].contains(&n.as_str()))
+        .map(|(_, id)| id)
+        .collect();
+    let s = fuse(&state.graph, &roots, Fusion::Fused);
+    let text = print_schedule(&state.graph, &s);
+    assert_eq!(s.kernel_count(), 1, "{text}");
+    assert_eq!(loads(kernels(&s)[0]), 2, "{text}");
+}
+
+#[test]
+fn views_fold_into_index_maps() {
+    // A stencil reads one buffer at three offsets; a transpose is a strided read.
+    let (s, text) = schedule_of(
+        &format!("{INPUTS}y = b[2:] - 2 * b[1:-1] + b[:-2]"),
+        "y",
+        Fusion::Fused,
+    );
+    assert_eq!(s.kernel_count(), 1, "{text}");
+    assert!(
+        text.contains("load b0[i0 + 2]") && text.contains("load b0[i0]"),
+        "{text}"
+    );
+    let (s, text) = schedule_of(
+        &format!("{INPUTS}y = transpose(m) * 2 + reshape(arange(6), (3, 2))"),
+        "y",
+        Fusion::Fused,
+    );
+    assert_eq!(s.kernel_count(), 1, "{text}");
+    assert!(text.contains("load b0[i0 + 3*i1]"), "{text}");
+}
+
+#[test]
+fn library_calls_take_their_neighbours_work() {
+    // maximum(A @ B + bias, 0): the product, then one pass over it.
+    let src = "A = reshape(arange(6.0), (2, 3))
+B = reshape(arange(12.0), (3, 4))
+bias = [1.0, -2.0, 3.0, -40.0]
+y = maximum(A @ B + bias, 0)";
+    let (s, text) = schedule_of(src, "y", Fusion::Fused);
+    assert_eq!(library_count(&s), 1, "{text}");
+    // Inputs of a library call are buffers: A and B are each made by a kernel of their own.
+    assert_eq!(s.kernel_count(), 3, "{text}");
+    // abs(fft(x * window)): multiply kernel → FFT → abs kernel.
+    let src = format!("{INPUTS}y = abs(fft(a * b))");
+    let (s, text) = schedule_of(&src, "y", Fusion::Fused);
+    assert_eq!((s.kernel_count(), library_count(&s)), (2, 1), "{text}");
+}
+
+#[test]
+fn unfused_runs_one_step_per_primitive() {
+    let src = format!("{INPUTS}y = sin(a) * b + a * a / (1 + b)");
+    let (program, _) = syntax::parse(&src);
+    let mut sink = Vec::new();
+    let state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
+    let y = state
+        .array_globals()
+        .into_iter()
+        .find(|(n, _)| n == "y")
+        .unwrap()
+        .1;
+    let primitives = state
+        .graph
+        .reachable(&[y])
+        .into_iter()
+        .filter(|&id| !matches!(state.graph.node(id).op, Op::Source(_) | Op::Const(_)))
+        .count();
+    let (s, text) = schedule_of(&src, "y", Fusion::Unfused);
+    assert_eq!(s.steps.len(), primitives, "{text}");
+}
