@@ -21,9 +21,11 @@
 
 mod eval;
 mod print;
+mod verify;
 
 pub use eval::eval_schedule;
 pub use print::print_schedule;
+pub use verify::verify_schedule;
 
 use crate::ir::{BinaryOp, Lit, NodeId, Op, ReduceOp, UnaryOp};
 use arrjit_runtime::DType;

@@ -175,6 +175,12 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
     let mut kernels = 0;
     for mode in [Fusion::Fused, Fusion::Unfused] {
         let schedule = fuse(&state.graph, &roots, mode);
+        arrjit::kernel::verify_schedule(&schedule).map_err(|e| {
+            format!(
+                "{mode:?} schedule is invalid: {e}\n{}",
+                arrjit::kernel::print_schedule(&state.graph, &schedule)
+            )
+        })?;
         if mode == Fusion::Fused {
             kernels = schedule.kernel_count();
         }
