@@ -183,3 +183,24 @@ fn unfused_runs_one_step_per_primitive() {
     let (s, text) = schedule_of(&src, "y", Fusion::Unfused);
     assert_eq!(s.steps.len(), primitives, "{text}");
 }
+
+#[test]
+fn every_example_fuses_to_what_the_interpreter_computes() {
+    let mut files: Vec<_> = ["examples", "tests/data/ir"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "arr"))
+        .collect();
+    files.sort();
+    for path in files {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let (program, diags) = syntax::parse(&source);
+        assert!(diags.is_empty());
+        let mut sink = Vec::new();
+        let mut state = lower::run(&program, &source, Mode::Run, &mut sink).unwrap();
+        if let Err(e) = common::check_fusion(&mut state) {
+            panic!("{}: {e}", path.display());
+        }
+    }
+}

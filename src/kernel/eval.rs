@@ -100,8 +100,8 @@ impl KernelEval<'_> {
         }
     }
 
-    /// The full space index of every point of `region`, in row-major order.
-    fn points(&self, region: Region) -> Vec<Vec<usize>> {
+    /// `at` at every point of `region`, in row-major order (inner coordinates 0 for `Outer`).
+    fn affine_values(&self, at: &Affine, region: Region) -> Vec<i64> {
         let space = &self.k.space;
         let walk: Vec<usize> = (0..space.len())
             .filter(|a| region == Region::All || !self.k.inner.contains(a))
@@ -110,7 +110,7 @@ impl KernelEval<'_> {
         let mut out = Vec::with_capacity(count);
         let mut index = vec![0usize; space.len()];
         for _ in 0..count {
-            out.push(index.clone());
+            out.push(at.eval(&index));
             for &a in walk.iter().rev() {
                 index[a] += 1;
                 if index[a] < space[a] {
@@ -120,10 +120,6 @@ impl KernelEval<'_> {
             }
         }
         out
-    }
-
-    fn affine_values(&self, at: &Affine, region: Region) -> Vec<i64> {
-        self.points(region).iter().map(|p| at.eval(p)).collect()
     }
 
     fn eval(&mut self, id: ExprId, region: Region, bufs: &[Option<Array>]) -> Array {
