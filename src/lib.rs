@@ -21,6 +21,7 @@
 //! assert_eq!(printed, b"14\n");
 //! ```
 
+pub mod backend;
 pub mod diag;
 pub mod ir;
 pub mod kernel;

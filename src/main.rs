@@ -1,7 +1,7 @@
 //! `arr`: run, check and inspect `.arr` scripts.
 
 use arrjit::diag::{self, Diagnostic, Span};
-use arrjit::lower::{self, Mode};
+use arrjit::lower::{self, Engine, Mode};
 use arrjit::passes::fuse::Fusion;
 use arrjit::syntax;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -25,8 +25,9 @@ enum Command {
     /// Run a script.
     Run {
         file: PathBuf,
-        /// How to execute: `interp` runs the reference interpreter.
-        #[arg(long, value_enum, default_value_t = ExecMode::Interp)]
+        /// How to compute: `fused` compiles fused kernels, `unfused` one kernel per
+        /// operation (NumPy's model), `interp` runs the reference interpreter.
+        #[arg(long, value_enum, default_value_t = ExecMode::Fused)]
         mode: ExecMode,
     },
     /// Parse and type-check a script without running it.
@@ -42,6 +43,8 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ExecMode {
+    Fused,
+    Unfused,
     Interp,
 }
 
@@ -72,13 +75,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> ExitCode {
-    let (file, mode, stage) = match &cli.command {
-        Command::Run {
-            file,
-            mode: ExecMode::Interp,
-        } => (file, Mode::Run, None),
-        Command::Check { file } => (file, Mode::Check, None),
-        Command::Ir { file, stage } => (file, Mode::Check, Some(*stage)),
+    let (file, mode, engine, stage) = match &cli.command {
+        Command::Run { file, mode } => {
+            let engine = match mode {
+                ExecMode::Fused => Engine::Fused,
+                ExecMode::Unfused => Engine::Unfused,
+                ExecMode::Interp => Engine::Interp,
+            };
+            (file, Mode::Run, engine, None)
+        }
+        Command::Check { file } => (file, Mode::Check, Engine::Interp, None),
+        Command::Ir { file, stage } => (file, Mode::Check, Engine::Interp, Some(*stage)),
     };
     let name = file.display().to_string();
     let source = match read_source(file) {
@@ -100,7 +107,7 @@ fn run(cli: Cli) -> ExitCode {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match lower::run(&program, &source, mode, &mut out) {
+    match lower::run_on(&program, &source, mode, engine, &mut out) {
         Ok(state) => {
             let ir = stage.map(|stage| match stage {
                 Stage::Lowered => state.ir_text(),

@@ -38,20 +38,17 @@ fn every_example_runs() {
     let examples = files_with_ext("examples", "arr");
     assert!(examples.len() >= 5, "expected at least five examples");
     for path in examples {
-        let out = arr(&["run", path.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "{} failed:\n{}",
-            path.display(),
-            text(&out.stderr)
-        );
-        assert!(!out.stdout.is_empty(), "{} printed nothing", path.display());
-        assert!(
-            out.stderr.is_empty(),
-            "{}: {}",
-            path.display(),
-            text(&out.stderr)
-        );
+        for mode in ["fused", "unfused", "interp"] {
+            let out = arr(&["run", "--mode", mode, path.to_str().unwrap()]);
+            let stderr = text(&out.stderr);
+            assert!(
+                out.status.success(),
+                "{} ({mode}): {stderr}",
+                path.display()
+            );
+            assert!(!out.stdout.is_empty(), "{} printed nothing", path.display());
+            assert!(stderr.is_empty(), "{} ({mode}): {stderr}", path.display());
+        }
         let check = arr(&["check", path.to_str().unwrap()]);
         assert!(check.status.success(), "check {}", path.display());
         assert!(check.stdout.is_empty(), "check prints nothing");

@@ -204,3 +204,28 @@ fn every_example_fuses_to_what_the_interpreter_computes() {
         }
     }
 }
+
+#[test]
+fn real_kernels_compile_and_complex_ones_fall_back() {
+    use arrjit::backend::cpu::Cpu;
+    let src = format!(
+        "{INPUTS}y = sin(a) * b + a * a / (1 + b)\nz = sum(m * m, axis=1)\nc = abs(complex(a, b))"
+    );
+    let (program, _) = syntax::parse(&src);
+    let mut sink = Vec::new();
+    let mut state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
+    let mut cpu = Cpu::new().unwrap();
+    for (name, want_compiled) in [("y", 1), ("z", 2), ("c", 2)] {
+        let node = state
+            .array_globals()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1;
+        let s = fuse(&state.graph, &[node], Fusion::Fused);
+        let got = cpu.run_schedule(&s, &state.graph, &[]).remove(0);
+        let want = state.global_array(name).unwrap();
+        assert_eq!(common::first_mismatch(&want, &got), None, "{name}");
+        assert_eq!(cpu.compiled_kernels(), want_compiled, "after {name}");
+    }
+}

@@ -311,6 +311,11 @@ impl Array {
     pub fn data(&self) -> &Data {
         &self.data
     }
+    /// The elements, for writing in place (the shape stays as it is).
+    pub fn data_mut(&mut self) -> &mut Data {
+        &mut self.data
+    }
+
     pub fn into_data(self) -> Data {
         self.data
     }

@@ -26,7 +26,7 @@ pub fn eval_schedule(schedule: &Schedule, graph: &Graph, params: &[Array]) -> Ve
         .collect();
     for step in &schedule.steps {
         match step {
-            Step::Kernel(k) => run_kernel(k, &schedule.buffers, &mut bufs),
+            Step::Kernel(k) => eval_kernel(k, &schedule.buffers, &mut bufs),
             Step::Library(call) => {
                 let out = &schedule.buffers[call.output.0 as usize];
                 let node = Node {
@@ -66,7 +66,8 @@ struct KernelEval<'k> {
     memo: HashMap<(ExprId, Region), Array>,
 }
 
-fn run_kernel(k: &Kernel, buffers: &[Buffer], bufs: &mut [Option<Array>]) {
+/// Runs one kernel on the reference evaluator: reads `bufs`, writes its outputs into them.
+pub fn eval_kernel(k: &Kernel, buffers: &[Buffer], bufs: &mut [Option<Array>]) {
     let mut ev = KernelEval {
         k,
         phases: vec![None; k.phases.len()],

@@ -23,7 +23,7 @@ mod eval;
 mod print;
 mod verify;
 
-pub use eval::eval_schedule;
+pub use eval::{eval_kernel, eval_schedule};
 pub use print::print_schedule;
 pub use verify::verify_schedule;
 
@@ -131,7 +131,7 @@ pub enum Phase {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Kernel {
     pub space: Vec<usize>,
     /// Axes of `space` that each phase loops over; sorted.

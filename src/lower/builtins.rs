@@ -133,7 +133,7 @@ pub fn call(
     match name {
         "print" => {
             let b = bind!(&["*"]);
-            print(l, b.rest)?;
+            print(l, b.rest, span)?;
             Ok(Value::Unit)
         }
         "save" => {
@@ -423,7 +423,7 @@ pub fn call(
 }
 
 /// `print(a, b, …)`: values separated by spaces, arrays formatted as NumPy prints them.
-fn print(l: &mut Lowerer, values: Vec<(Value, Span)>) -> Result<(), Diagnostic> {
+fn print(l: &mut Lowerer, values: Vec<(Value, Span)>, span: Span) -> Result<(), Diagnostic> {
     let mut parts = Vec::new();
     for (i, (v, span)) in values.into_iter().enumerate() {
         if let Value::Arr(a) = &v {
@@ -434,10 +434,16 @@ fn print(l: &mut Lowerer, values: Vec<(Value, Span)>) -> Result<(), Diagnostic> 
         }
         parts.push(describe_value(l, &v, span)?);
     }
-    if l.mode == Mode::Run {
+    if l.mode == Mode::Run && !l.output_closed {
         let line = parts.join(" ");
-        writeln!(l.out, "{line}")
-            .map_err(|e| Diagnostic::error(Span::default(), format!("cannot write output: {e}")))?;
+        match writeln!(l.out, "{line}") {
+            Ok(()) => {}
+            // The reader went away (`arr run x.arr | head`): stop printing, quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => l.output_closed = true,
+            Err(e) => {
+                return Err(Diagnostic::error(span, format!("cannot write output: {e}")));
+            }
+        }
     }
     Ok(())
 }

@@ -9,15 +9,16 @@
 mod args;
 mod build;
 mod builtins;
+mod engine;
 mod expr;
 mod ops;
 mod value;
 
 pub use build::{MAX_ARRAY_BYTES, broadcast_shapes, shape_text};
+pub use engine::Engine;
 pub use value::{Arr, FnDef, Value};
 
 use crate::diag::{Diagnostic, Span};
-use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId, Op};
 use crate::syntax::ast::{FnBody, Program, Stmt, StmtKind};
 use arrjit_runtime::Array;
@@ -42,11 +43,13 @@ const MAX_CALL_DEPTH: usize = 64;
 /// The state of a running script.
 pub struct Lowerer<'o> {
     pub graph: Graph,
-    eval: Evaluator,
+    exec: engine::Executor,
     /// `scopes[0]` holds the globals; a function call pushes one scope for its locals.
     scopes: Vec<HashMap<String, Value>>,
     mode: Mode,
     out: &'o mut dyn Write,
+    /// Set when the reader of the output has gone away; printing then stops.
+    output_closed: bool,
     source: &'o str,
     /// Counts `rand`/`randn` calls without `seed=`, so each gets its own stream.
     unseeded_rand_calls: u64,
@@ -60,14 +63,28 @@ pub struct Lowerer<'o> {
 /// Marks that a statement failed; its diagnostic is already in `Lowerer::diags`.
 pub struct Stopped;
 
-/// Runs `program` (parsed from `source`) and returns the final state, or the diagnostics.
+/// Runs `program` (parsed from `source`) on the reference interpreter and returns the final
+/// state, or the diagnostics.
 pub fn run<'o>(
     program: &Program,
     source: &'o str,
     mode: Mode,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
-    let mut l = Lowerer::new(source, mode, out);
+    run_on(program, source, mode, Engine::Interp, out)
+}
+
+/// Like `run`, computing arrays with `engine`.
+pub fn run_on<'o>(
+    program: &Program,
+    source: &'o str,
+    mode: Mode,
+    engine: Engine,
+    out: &'o mut dyn Write,
+) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+    let exec =
+        engine::Executor::new(engine).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
+    let mut l = Lowerer::new(source, mode, exec, out);
     let _ = l.exec_top(&program.stmts);
     if l.diags.is_empty() {
         Ok(l)
@@ -77,13 +94,19 @@ pub fn run<'o>(
 }
 
 impl<'o> Lowerer<'o> {
-    pub fn new(source: &'o str, mode: Mode, out: &'o mut dyn Write) -> Lowerer<'o> {
+    fn new(
+        source: &'o str,
+        mode: Mode,
+        exec: engine::Executor,
+        out: &'o mut dyn Write,
+    ) -> Lowerer<'o> {
         Lowerer {
             graph: Graph::new(),
-            eval: Evaluator::new(),
+            exec,
             scopes: vec![HashMap::new()],
             mode,
             out,
+            output_closed: false,
             source,
             unseeded_rand_calls: 0,
             call_depth: 0,
@@ -296,37 +319,62 @@ impl<'o> Lowerer<'o> {
         crate::diag::line_col(self.source, span.start as usize)
     }
 
-    /// Evaluates an array with the reference interpreter. Values bound to names are kept for
-    /// later use; other temporaries are freed as soon as the evaluation no longer needs them.
+    /// Evaluates an array. Values bound to names are kept for later use; other temporaries
+    /// are freed as soon as the evaluation no longer needs them.
     pub(crate) fn value_of(&mut self, node: NodeId) -> Rc<Array> {
+        self.values_of(&[node]).remove(0)
+    }
+
+    /// Evaluates several arrays at once (one schedule, when compiling).
+    fn values_of(&mut self, nodes: &[NodeId]) -> Vec<Rc<Array>> {
         let mut named = HashSet::new();
         for scope in &self.scopes {
             for v in scope.values() {
                 collect_nodes(v, &mut named);
             }
         }
-        self.eval
-            .eval_keeping(&self.graph, node, |id| named.contains(&id))
+        self.exec
+            .values(&self.graph, nodes, |id| named.contains(&id))
     }
 
     /// Replaces every live array by a source node holding its value and starts a fresh graph,
     /// so a loop does not grow the graph without bound.
     fn materialize(&mut self) {
+        // Every live array that is not a constant, computed together.
+        let mut live = HashSet::new();
+        for scope in &self.scopes {
+            for v in scope.values() {
+                collect_nodes(v, &mut live);
+            }
+        }
+        let mut nodes: Vec<NodeId> = live
+            .into_iter()
+            .filter(|&n| !matches!(self.graph.node(n).op, Op::Const(_)))
+            .collect();
+        nodes.sort();
+        let values: HashMap<NodeId, Rc<Array>> =
+            nodes.iter().copied().zip(self.values_of(&nodes)).collect();
         let mut old_to_new: HashMap<NodeId, NodeId> = HashMap::new();
         let mut fresh = Graph::new();
         let mut scopes = std::mem::take(&mut self.scopes);
         for scope in &mut scopes {
             for v in scope.values_mut() {
-                self.remap(v, &mut fresh, &mut old_to_new);
+                self.remap(v, &values, &mut fresh, &mut old_to_new);
             }
         }
         self.scopes = scopes;
         self.outputs.clear();
         self.graph = fresh;
-        self.eval = Evaluator::new();
+        self.exec.new_graph();
     }
 
-    fn remap(&mut self, v: &mut Value, fresh: &mut Graph, map: &mut HashMap<NodeId, NodeId>) {
+    fn remap(
+        &mut self,
+        v: &mut Value,
+        values: &HashMap<NodeId, Rc<Array>>,
+        fresh: &mut Graph,
+        map: &mut HashMap<NodeId, NodeId>,
+    ) {
         match v {
             Value::Arr(a) => {
                 let new = match map.get(&a.node) {
@@ -335,10 +383,7 @@ impl<'o> Lowerer<'o> {
                         let node = self.graph.node(a.node).clone();
                         let n = match node.op {
                             Op::Const(_) => fresh.add(node.op, Vec::new(), node.ty),
-                            _ => {
-                                let value = self.value_of(a.node);
-                                fresh.add_source(Rc::unwrap_or_clone(value))
-                            }
+                            _ => fresh.add_source(Array::clone(&values[&a.node])),
                         };
                         map.insert(a.node, n);
                         n
@@ -348,7 +393,7 @@ impl<'o> Lowerer<'o> {
             }
             Value::Tuple(items) => {
                 for item in items {
-                    self.remap(item, fresh, map);
+                    self.remap(item, values, fresh, map);
                 }
             }
             Value::Str(_)

@@ -185,15 +185,52 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
             kernels = schedule.kernel_count();
         }
         let values = eval_schedule(&schedule, &state.graph, &[]);
-        for ((name, _), got) in globals.iter().zip(values) {
+        let mut cpu = arrjit::backend::cpu::Cpu::new()?;
+        let compiled = cpu.run_schedule(&schedule, &state.graph, &[]);
+        for (((name, _), got), jit) in globals.iter().zip(values).zip(compiled) {
             let want = state.global_array(name).expect("a global array");
+            let text = || arrjit::kernel::print_schedule(&state.graph, &schedule);
             if !same_bits(&want, &got) {
                 return Err(format!(
                     "{mode:?} schedule gives a different `{name}`:\n  interpreter: {want:?}\n  schedule: {got:?}\n{}",
-                    arrjit::kernel::print_schedule(&state.graph, &schedule)
+                    text()
+                ));
+            }
+            if let Some(i) = first_mismatch(&want, &jit) {
+                return Err(format!(
+                    "{mode:?} compiled code gives a different `{name}` at {i}:\n  interpreter: {want:?}\n  compiled: {jit:?}\n{}",
+                    text()
                 ));
             }
         }
     }
     Ok(kernels)
+}
+
+/// The first element where `got` differs from `want` beyond rounding (reductions may add in
+/// another order): integers and bools exactly, floats within 1e-9 (f64) or 1e-4 (f32) of
+/// `max(1, |want|)`, NaN and infinities exactly. `None` if they agree.
+pub fn first_mismatch(want: &arrjit_runtime::Array, got: &arrjit_runtime::Array) -> Option<usize> {
+    use arrjit_runtime::Scalar;
+    fn close(w: f64, g: f64, tol: f64) -> bool {
+        if w.is_nan() || g.is_nan() {
+            return w.is_nan() && g.is_nan();
+        }
+        if w.is_infinite() || g.is_infinite() {
+            return w == g;
+        }
+        (w - g).abs() <= tol * w.abs().max(1.0)
+    }
+    if want.dtype() != got.dtype() || want.shape() != got.shape() {
+        return Some(0);
+    }
+    (0..want.len()).find(|&i| !match (want.get(i), got.get(i)) {
+        (Scalar::F64(w), Scalar::F64(g)) => close(w, g, 1e-9),
+        (Scalar::F32(w), Scalar::F32(g)) => close(w as f64, g as f64, 1e-4),
+        (Scalar::C128(w), Scalar::C128(g)) => close(w.re, g.re, 1e-9) && close(w.im, g.im, 1e-9),
+        (Scalar::C64(w), Scalar::C64(g)) => {
+            close(w.re as f64, g.re as f64, 1e-4) && close(w.im as f64, g.im as f64, 1e-4)
+        }
+        (w, g) => w == g,
+    })
 }

@@ -9,7 +9,7 @@ pub(crate) mod elementwise;
 mod library;
 pub(crate) mod movement;
 pub(crate) mod reduce;
-mod scalar;
+pub(crate) mod scalar;
 
 use super::graph::{Graph, Node, NodeId};
 use super::op::Op;

@@ -10,7 +10,7 @@ use num_complex::Complex;
 /// f32, as in NumPy). Complex types take the principal branches: the trigonometric and
 /// hyperbolic functions and their inverses are `complex_math`'s (C99 Annex G signed zeros,
 /// infinities and NaNs, as NumPy); the others are num-complex's, with the fixes below.
-pub(super) trait Math: Copy {
+pub(crate) trait Math: Copy {
     fn sqrt(self) -> Self;
     fn exp(self) -> Self;
     fn exp2(self) -> Self;
@@ -205,7 +205,7 @@ complex_math!(f32);
 complex_math!(f64);
 
 /// Floored modulo: the result has the sign of the divisor (Python's and NumPy's `%`).
-pub(super) trait FloorRem: Copy {
+pub(crate) trait FloorRem: Copy {
     fn floor_rem(self, rhs: Self) -> Self;
 }
 
@@ -278,7 +278,7 @@ float_rem!(f64);
 /// Integer `**` by squaring, wrapping on overflow; `0 ** 0 == 1`. NumPy rejects negative
 /// exponents; here they give the integer part of the true value for |base| = 1 (`1`, or `±1`
 /// for -1 by parity) and 0 for every other base, 0 included.
-pub(super) trait IntPow: Copy {
+pub(crate) trait IntPow: Copy {
     fn wrapping_power(self, exp: Self) -> Self;
 }
 

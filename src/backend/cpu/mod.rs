@@ -1,0 +1,208 @@
+//! The CPU backend: kernels compiled to machine code with Cranelift.
+//!
+//! `Cpu` owns a JIT module and a cache of compiled kernels. `run_schedule` runs a schedule:
+//! kernels it can compile run as machine code, library calls run the runtime's kernels, and
+//! the kernels it cannot compile yet (complex numbers) run on the reference evaluator.
+
+mod helpers;
+mod lower;
+
+use crate::ir::interp::eval_node;
+use crate::ir::{Graph, Lit, Node, Op, Type};
+use crate::kernel::{BufKind, Kernel, Schedule, Step, eval_kernel};
+use arrjit_runtime::{Array, DType, Data, Scalar, with_data};
+use cranelift_codegen::ir::{AbiParam, InstBuilder, UserFuncName, types};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module, default_libcall_names};
+use std::collections::HashMap;
+
+/// A compiled kernel: `fn(buffers: *const *mut u8, params: *const [u8; 16])`.
+type KernelFn = unsafe extern "C" fn(*const *mut u8, *const [u8; 16]);
+
+/// The JIT and its kernel cache.
+pub struct Cpu {
+    module: JITModule,
+    ctx: cranelift_codegen::Context,
+    fctx: FunctionBuilderContext,
+    /// Compiled kernels, or why a kernel cannot be compiled, by kernel.
+    cache: HashMap<Kernel, Result<KernelFn, String>>,
+    next_name: u32,
+}
+
+impl Cpu {
+    /// A JIT for this machine's CPU.
+    pub fn new() -> Result<Cpu, String> {
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v)
+                .map_err(|e| format!("cranelift setting {k}: {e}"))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "is_pic", "false")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| format!("this CPU is not supported by Cranelift: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("cannot configure Cranelift: {e}"))?;
+        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        for (name, ptr) in helpers::symbols() {
+            builder.symbol(name, ptr);
+        }
+        let module = JITModule::new(builder);
+        Ok(Cpu {
+            ctx: module.make_context(),
+            module,
+            fctx: FunctionBuilderContext::new(),
+            cache: HashMap::new(),
+            next_name: 0,
+        })
+    }
+
+    /// How many distinct kernels have been compiled.
+    pub fn compiled_kernels(&self) -> usize {
+        self.cache.values().filter(|r| r.is_ok()).count()
+    }
+
+    /// The compiled form of `k` (compiling it on first use), or why it cannot be compiled.
+    fn compiled(&mut self, k: &Kernel) -> Result<KernelFn, String> {
+        if let Some(r) = self.cache.get(k) {
+            return r.clone();
+        }
+        let r = self.compile(k);
+        self.cache.insert(k.clone(), r.clone());
+        r
+    }
+
+    fn compile(&mut self, k: &Kernel) -> Result<KernelFn, String> {
+        lower::check(k)?;
+        let ptr = types::I64;
+        let mut sig = self.module.make_signature();
+        sig.params.push(AbiParam::new(ptr));
+        sig.params.push(AbiParam::new(ptr));
+        let name = format!("kernel{}", self.next_name);
+        self.next_name += 1;
+        let id = self
+            .module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(|e| e.to_string())?;
+        self.ctx.func.signature = sig;
+        self.ctx.func.name = UserFuncName::user(0, id.as_u32());
+        {
+            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            b.seal_block(entry);
+            let (bufs, params) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+            lower::Emitter::new(&mut b, &mut self.module, k, bufs, params).emit();
+            b.ins().return_(&[]);
+            b.finalize(self.module.target_config());
+        }
+        let defined = self.module.define_function(id, &mut self.ctx);
+        self.module.clear_context(&mut self.ctx);
+        defined.map_err(|e| format!("cranelift: {e:?}"))?;
+        self.module
+            .finalize_definitions()
+            .map_err(|e| format!("cranelift: {e}"))?;
+        let code = self.module.get_finalized_function(id);
+        // SAFETY: the function was defined with exactly this signature (two pointer arguments,
+        // no result) and its code stays mapped as long as the module lives, which is as long as
+        // the cache that holds the pointer.
+        Ok(unsafe { std::mem::transmute::<*const u8, KernelFn>(code) })
+    }
+
+    /// Runs `schedule`; returns the values of its outputs, in order.
+    pub fn run_schedule(
+        &mut self,
+        schedule: &Schedule,
+        graph: &Graph,
+        params: &[Array],
+    ) -> Vec<Array> {
+        let mut bufs: Vec<Option<Array>> = schedule
+            .buffers
+            .iter()
+            .map(|b| match b.kind {
+                BufKind::Input(node) => Some(match graph.node(node).op {
+                    Op::Source(i) => graph.source(i).clone(),
+                    Op::Param(i) => params[i as usize].clone(),
+                    ref other => panic!("input buffer of a {other:?} node"),
+                }),
+                BufKind::Computed => None,
+            })
+            .collect();
+        for step in &schedule.steps {
+            match step {
+                Step::Kernel(k) => match self.compiled(k) {
+                    Ok(f) => run_compiled(f, k, schedule, &mut bufs),
+                    Err(_) => eval_kernel(k, &schedule.buffers, &mut bufs),
+                },
+                Step::Library(call) => {
+                    let out = &schedule.buffers[call.output.0 as usize];
+                    let node = Node {
+                        op: call.op.clone(),
+                        inputs: Vec::new(),
+                        ty: Type::new(out.dtype, out.shape.clone()),
+                    };
+                    let inputs: Vec<&Array> = call
+                        .inputs
+                        .iter()
+                        .map(|b| bufs[b.0 as usize].as_ref().expect("input computed"))
+                        .collect();
+                    let value = eval_node(graph, &node, &inputs, params);
+                    bufs[call.output.0 as usize] = Some(value);
+                }
+            }
+        }
+        schedule
+            .outputs
+            .iter()
+            .map(|(_, b)| bufs[b.0 as usize].clone().expect("output computed"))
+            .collect()
+    }
+}
+
+/// Allocates the kernel's outputs, passes every buffer's address, and calls the code.
+fn run_compiled(f: KernelFn, k: &Kernel, schedule: &Schedule, bufs: &mut [Option<Array>]) {
+    for w in k.writes() {
+        let b = &schedule.buffers[w.0 as usize];
+        bufs[w.0 as usize] = Some(Array::zeros(b.dtype, b.shape.clone()));
+    }
+    let mut params: Vec<[u8; 16]> = k.params.iter().map(|(lit, d)| slot(*lit, *d)).collect();
+    params.push([0; 16]);
+    let mut pointers: Vec<*mut u8> = Vec::with_capacity(bufs.len());
+    for b in bufs.iter_mut() {
+        pointers.push(match b {
+            Some(a) => data_ptr(a),
+            None => std::ptr::null_mut(),
+        });
+    }
+    // SAFETY: `f` was compiled from `k`, whose loads and stores stay inside the buffers of the
+    // verified schedule (`kernel::verify_schedule` checks every index map against the buffer
+    // sizes); every buffer it touches is allocated above or was written by an earlier step, and
+    // `pointers` and `params` outlive the call.
+    unsafe { f(pointers.as_ptr(), params.as_ptr()) };
+}
+
+/// The address of an array's first element.
+fn data_ptr(a: &mut Array) -> *mut u8 {
+    let data: &mut Data = a.data_mut();
+    with_data!(data, v => v.as_mut_ptr() as *mut u8)
+}
+
+/// A parameter's value in its 16-byte slot, in the kernel's dtype.
+fn slot(lit: Lit, d: DType) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let bytes: Vec<u8> = match lit.to_scalar(d) {
+        Scalar::Bool(b) => vec![b as u8],
+        Scalar::I32(x) => x.to_ne_bytes().to_vec(),
+        Scalar::I64(x) => x.to_ne_bytes().to_vec(),
+        Scalar::F32(x) => x.to_ne_bytes().to_vec(),
+        Scalar::F64(x) => x.to_ne_bytes().to_vec(),
+        Scalar::C64(z) => [z.re.to_ne_bytes(), z.im.to_ne_bytes()].concat(),
+        Scalar::C128(z) => [z.re.to_ne_bytes(), z.im.to_ne_bytes()].concat(),
+    };
+    out[..bytes.len()].copy_from_slice(&bytes);
+    out
+}

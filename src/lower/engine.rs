@@ -1,0 +1,94 @@
+//! What evaluates the graph when a script needs a value: the reference interpreter, or fused
+//! or unfused kernels compiled for the CPU.
+
+use crate::backend::cpu::Cpu;
+use crate::ir::interp::Evaluator;
+use crate::ir::{Graph, NodeId};
+use crate::passes::fuse::{Fusion, fuse};
+use arrjit_runtime::Array;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// How a script's arrays are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The reference interpreter, one primitive at a time.
+    Interp,
+    /// Kernels fused as far as possible, compiled with Cranelift.
+    Fused,
+    /// One compiled kernel per primitive, every intermediate materialised (NumPy's model).
+    Unfused,
+}
+
+pub(crate) enum Executor {
+    Interp(Evaluator),
+    Jit {
+        fusion: Fusion,
+        cpu: Box<Cpu>,
+        /// Values computed for the current graph.
+        values: HashMap<NodeId, Rc<Array>>,
+    },
+}
+
+impl Executor {
+    pub fn new(engine: Engine) -> Result<Executor, String> {
+        let jit = |fusion| {
+            Ok(Executor::Jit {
+                fusion,
+                cpu: Box::new(Cpu::new()?),
+                values: HashMap::new(),
+            })
+        };
+        match engine {
+            Engine::Interp => Ok(Executor::Interp(Evaluator::new())),
+            Engine::Fused => jit(Fusion::Fused),
+            Engine::Unfused => jit(Fusion::Unfused),
+        }
+    }
+
+    /// The values of `nodes`. The interpreter keeps only the intermediates `keep` names; the
+    /// compiled engines keep the values they were asked for.
+    pub fn values(
+        &mut self,
+        graph: &Graph,
+        nodes: &[NodeId],
+        keep: impl Fn(NodeId) -> bool,
+    ) -> Vec<Rc<Array>> {
+        match self {
+            Executor::Interp(ev) => nodes
+                .iter()
+                .map(|&n| ev.eval_keeping(graph, n, &keep))
+                .collect(),
+            Executor::Jit {
+                fusion,
+                cpu,
+                values,
+            } => {
+                let mut missing: Vec<NodeId> = nodes
+                    .iter()
+                    .copied()
+                    .filter(|n| !values.contains_key(n))
+                    .collect();
+                missing.sort();
+                missing.dedup();
+                if !missing.is_empty() {
+                    let schedule = fuse(graph, &missing, *fusion);
+                    debug_assert_eq!(crate::kernel::verify_schedule(&schedule), Ok(()));
+                    let results = cpu.run_schedule(&schedule, graph, &[]);
+                    for (n, v) in missing.into_iter().zip(results) {
+                        values.insert(n, Rc::new(v));
+                    }
+                }
+                nodes.iter().map(|n| values[n].clone()).collect()
+            }
+        }
+    }
+
+    /// Forgets values computed for a graph that is being replaced (compiled kernels stay).
+    pub fn new_graph(&mut self) {
+        match self {
+            Executor::Interp(ev) => *ev = Evaluator::new(),
+            Executor::Jit { values, .. } => values.clear(),
+        }
+    }
+}
