@@ -16,6 +16,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A compiled kernel: `fn(buffers: *const *mut u8, params: *const [u8; 16])`.
@@ -120,15 +121,16 @@ impl Cpu {
         graph: &Graph,
         params: &[Array],
     ) -> Vec<Array> {
-        let mut bufs: Vec<Option<Array>> = schedule
+        // Inputs are borrowed, not copied: kernels never write them.
+        let mut bufs: Vec<Option<Cow<Array>>> = schedule
             .buffers
             .iter()
             .map(|b| match b.kind {
-                BufKind::Input(node) => Some(match graph.node(node).op {
-                    Op::Source(i) => graph.source(i).clone(),
-                    Op::Param(i) => params[i as usize].clone(),
+                BufKind::Input(node) => Some(Cow::Borrowed(match graph.node(node).op {
+                    Op::Source(i) => graph.source(i),
+                    Op::Param(i) => &params[i as usize],
                     ref other => panic!("input buffer of a {other:?} node"),
-                }),
+                })),
                 BufKind::Computed => None,
             })
             .collect();
@@ -136,7 +138,17 @@ impl Cpu {
             match step {
                 Step::Kernel(k) => match self.compiled(k) {
                     Ok(f) => run_compiled(f, k, schedule, &mut bufs),
-                    Err(_) => eval_kernel(k, &schedule.buffers, &mut bufs),
+                    Err(_) => {
+                        // The reference evaluator works on owned arrays.
+                        let mut owned: Vec<Option<Array>> = bufs
+                            .iter()
+                            .map(|b| b.as_ref().map(|a| a.as_ref().clone()))
+                            .collect();
+                        eval_kernel(k, &schedule.buffers, &mut owned);
+                        for w in k.writes() {
+                            bufs[w.0 as usize] = owned[w.0 as usize].take().map(Cow::Owned);
+                        }
+                    }
                 },
                 Step::Library(call) => {
                     let out = &schedule.buffers[call.output.0 as usize];
@@ -148,33 +160,41 @@ impl Cpu {
                     let inputs: Vec<&Array> = call
                         .inputs
                         .iter()
-                        .map(|b| bufs[b.0 as usize].as_ref().expect("input computed"))
+                        .map(|b| bufs[b.0 as usize].as_deref().expect("input computed"))
                         .collect();
                     let value = eval_node(graph, &node, &inputs, params);
-                    bufs[call.output.0 as usize] = Some(value);
+                    bufs[call.output.0 as usize] = Some(Cow::Owned(value));
                 }
             }
         }
         schedule
             .outputs
             .iter()
-            .map(|(_, b)| bufs[b.0 as usize].clone().expect("output computed"))
+            .map(|(_, b)| {
+                bufs[b.0 as usize]
+                    .clone()
+                    .expect("output computed")
+                    .into_owned()
+            })
             .collect()
     }
 }
 
 /// Allocates the kernel's outputs, passes every buffer's address, and calls the code.
-fn run_compiled(f: KernelFn, k: &Kernel, schedule: &Schedule, bufs: &mut [Option<Array>]) {
+fn run_compiled(f: KernelFn, k: &Kernel, schedule: &Schedule, bufs: &mut [Option<Cow<Array>>]) {
     for w in k.writes() {
         let b = &schedule.buffers[w.0 as usize];
-        bufs[w.0 as usize] = Some(Array::zeros(b.dtype, b.shape.clone()));
+        bufs[w.0 as usize] = Some(Cow::Owned(Array::zeros(b.dtype, b.shape.clone())));
     }
     let mut params: Vec<[u8; 16]> = k.params.iter().map(|(lit, d)| slot(*lit, *d)).collect();
     params.push([0; 16]);
+    let writes = k.writes();
     let mut pointers: Vec<*mut u8> = Vec::with_capacity(bufs.len());
-    for b in bufs.iter_mut() {
+    for (i, b) in bufs.iter_mut().enumerate() {
         pointers.push(match b {
-            Some(a) => data_ptr(a),
+            // Written buffers are owned (allocated just above); read-only ones may be borrowed.
+            Some(Cow::Owned(a)) if writes.contains(&crate::kernel::BufId(i as u32)) => data_ptr(a),
+            Some(a) => data_addr(a.as_ref()) as *mut u8,
             None => std::ptr::null_mut(),
         });
     }
@@ -185,10 +205,15 @@ fn run_compiled(f: KernelFn, k: &Kernel, schedule: &Schedule, bufs: &mut [Option
     unsafe { f(pointers.as_ptr(), params.as_ptr()) };
 }
 
-/// The address of an array's first element.
+/// The address of an array's first element, for writing.
 fn data_ptr(a: &mut Array) -> *mut u8 {
     let data: &mut Data = a.data_mut();
     with_data!(data, v => v.as_mut_ptr() as *mut u8)
+}
+
+/// The address of an array's first element, for reading.
+fn data_addr(a: &Array) -> *const u8 {
+    with_data!(a.data(), v => v.as_ptr() as *const u8)
 }
 
 /// A parameter's value in its 16-byte slot, in the kernel's dtype.
