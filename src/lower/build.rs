@@ -328,6 +328,14 @@ impl Lowerer<'_> {
                 dtype = dtype.float();
             }
         }
+        if op == BinaryOp::Pow
+            && let Some(fast) = self.scalar_power(a, b, dtype)?
+        {
+            return Ok(Arr {
+                node: fast.node,
+                weak,
+            });
+        }
         let (nodes, shape) = self.unify(&[a, b], dtype)?;
         let out_dtype = if op.is_comparison() {
             DType::Bool
@@ -341,6 +349,39 @@ impl Lowerer<'_> {
             node,
             weak: weak && !op.is_comparison(),
         })
+    }
+
+    /// NumPy's fast paths for an array raised to a scalar constant, which NumPy computes
+    /// without `pow` (and so with other results at the edges): `x ** 2` is `x * x` for every
+    /// numeric dtype; for floats and complex numbers `x ** 0.5` is `sqrt(x)`, `x ** -1` is
+    /// `1 / x`, `x ** 1` is `x` and `x ** 0` is 1. `None` when no fast path applies.
+    fn scalar_power(&mut self, a: Arr, b: Arr, dtype: DType) -> BuildResult<Option<Arr>> {
+        let Some(e) = self
+            .const_value(b.node)
+            .filter(|_| self.ty(b).shape.is_empty())
+        else {
+            return Ok(None);
+        };
+        let e = e.to_c128();
+        if e.im != 0.0 {
+            return Ok(None);
+        }
+        let inexact = dtype.is_float() || dtype.is_complex();
+        let shape = broadcast_shapes(&self.ty(a).shape, &self.ty(b).shape)?;
+        let x = self.cast(a, dtype)?;
+        let x = self.broadcast_to(x, &shape)?;
+        let ty = Type::new(dtype, shape.clone());
+        Ok(Some(match e.re {
+            2.0 => Arr::strong(self.node(Op::Binary(BinaryOp::Mul), vec![x.node, x.node], ty)?),
+            0.5 if inexact => self.unary_node(UnaryOp::Sqrt, x)?,
+            1.0 if inexact => x,
+            -1.0 if inexact => {
+                let one = self.filled(Lit::Int(1), dtype, &shape)?;
+                Arr::strong(self.node(Op::Binary(BinaryOp::Div), vec![one.node, x.node], ty)?)
+            }
+            0.0 if inexact => self.filled(Lit::Int(1), dtype, &shape)?,
+            _ => return Ok(None),
+        }))
     }
 
     /// `where(cond, a, b)`.
