@@ -73,7 +73,6 @@ impl Executor {
                 missing.dedup();
                 if !missing.is_empty() {
                     let schedule = fuse(graph, &missing, *fusion);
-                    debug_assert_eq!(crate::kernel::verify_schedule(&schedule), Ok(()));
                     let results = cpu.run_schedule(&schedule, graph, &[]);
                     for (n, v) in missing.into_iter().zip(results) {
                         values.insert(n, Rc::new(v));

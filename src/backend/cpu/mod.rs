@@ -115,12 +115,18 @@ impl Cpu {
     }
 
     /// Runs `schedule`; returns the values of its outputs, in order.
+    ///
+    /// Panics if the schedule breaks the invariants of `kernel::verify_schedule` (a bug in
+    /// fusion): compiled code trusts them to stay inside its buffers.
     pub fn run_schedule(
         &mut self,
         schedule: &Schedule,
         graph: &Graph,
         params: &[Array],
     ) -> Vec<Array> {
+        if let Err(e) = crate::kernel::verify_schedule(schedule) {
+            panic!("refusing to run an invalid schedule: {e}");
+        }
         // Inputs are borrowed, not copied: kernels never write them.
         let mut bufs: Vec<Option<Cow<Array>>> = schedule
             .buffers
