@@ -16,13 +16,13 @@ macro_rules! unary_helpers {
 }
 
 unary_helpers!(f64,
-    sqrt_f64 => sqrt, exp_f64 => exp, exp2_f64 => exp2, expm1_f64 => expm1, ln_f64 => ln,
+    exp_f64 => exp, exp2_f64 => exp2, expm1_f64 => expm1, ln_f64 => ln,
     log2_f64 => log2, log10_f64 => log10, log1p_f64 => log1p, sin_f64 => sin, cos_f64 => cos,
     tan_f64 => tan, asin_f64 => asin, acos_f64 => acos, atan_f64 => atan, sinh_f64 => sinh,
     cosh_f64 => cosh, tanh_f64 => tanh,
 );
 unary_helpers!(f32,
-    sqrt_f32 => sqrt, exp_f32 => exp, exp2_f32 => exp2, expm1_f32 => expm1, ln_f32 => ln,
+    exp_f32 => exp, exp2_f32 => exp2, expm1_f32 => expm1, ln_f32 => ln,
     log2_f32 => log2, log10_f32 => log10, log1p_f32 => log1p, sin_f32 => sin, cos_f32 => cos,
     tan_f32 => tan, asin_f32 => asin, acos_f32 => acos, atan_f32 => atan, sinh_f32 => sinh,
     cosh_f32 => cosh, tanh_f32 => tanh,
@@ -74,7 +74,6 @@ extern "C" fn randn_f32(seed: i64, i: i64) -> f32 {
 /// Every helper: (symbol name, address).
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
-        ("arr_sqrt_f64", sqrt_f64 as *const u8),
         ("arr_exp_f64", exp_f64 as *const u8),
         ("arr_exp2_f64", exp2_f64 as *const u8),
         ("arr_expm1_f64", expm1_f64 as *const u8),
@@ -91,7 +90,6 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("arr_sinh_f64", sinh_f64 as *const u8),
         ("arr_cosh_f64", cosh_f64 as *const u8),
         ("arr_tanh_f64", tanh_f64 as *const u8),
-        ("arr_sqrt_f32", sqrt_f32 as *const u8),
         ("arr_exp_f32", exp_f32 as *const u8),
         ("arr_exp2_f32", exp2_f32 as *const u8),
         ("arr_expm1_f32", expm1_f32 as *const u8),
