@@ -56,6 +56,8 @@ enum Stage {
     Fused,
     /// One step per primitive, as the unfused mode runs it.
     Unfused,
+    /// The Cranelift IR of the fused kernels.
+    Clif,
 }
 
 fn main() -> ExitCode {
@@ -113,6 +115,9 @@ fn run(cli: Cli) -> ExitCode {
                 Stage::Lowered => state.ir_text(),
                 Stage::Fused => state.schedule_text(Fusion::Fused),
                 Stage::Unfused => state.schedule_text(Fusion::Unfused),
+                Stage::Clif => state
+                    .clif_text()
+                    .unwrap_or_else(|e| format!("; cannot compile here: {e}\n")),
             });
             drop(state);
             if let Some(text) = ir {

@@ -186,3 +186,15 @@ fn ir_output_matches_goldens() {
         common::check_golden(&path.with_extension("fused"), &text(&out.stdout));
     }
 }
+
+#[test]
+fn clif_stage_prints_the_compiled_kernels() {
+    let out = arr(&["ir", "--stage", "clif", "tests/data/ir/chain.arr"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    // One fused kernel: a function with the loop's back edge and the chain's arithmetic.
+    assert_eq!(stdout.matches("function ").count(), 1, "{stdout}");
+    for needle in ["brif", "fmul", "fdiv", "call"] {
+        assert!(stdout.contains(needle), "no `{needle}` in:\n{stdout}");
+    }
+}

@@ -162,6 +162,28 @@ impl<'o> Lowerer<'o> {
         crate::kernel::print_schedule(&self.graph, &schedule)
     }
 
+    /// The Cranelift IR of every kernel of the fused schedule, as text.
+    pub fn clif_text(&self) -> Result<String, String> {
+        let mut named = self.outputs.clone();
+        named.extend(self.array_globals());
+        let roots: Vec<NodeId> = named.iter().map(|(_, id)| *id).collect();
+        let schedule =
+            crate::passes::fuse::fuse(&self.graph, &roots, crate::passes::fuse::Fusion::Fused);
+        let mut cpu = crate::backend::cpu::Cpu::new()?;
+        let mut text = String::new();
+        for (i, step) in schedule.steps.iter().enumerate() {
+            if let crate::kernel::Step::Kernel(k) = step {
+                text.push_str(&format!("; step {i}\n"));
+                match cpu.clif_text(k) {
+                    Ok(clif) => text.push_str(&clif),
+                    Err(why) => text.push_str(&format!("; not compiled: {why}\n")),
+                }
+                text.push('\n');
+            }
+        }
+        Ok(text)
+    }
+
     /// Runs top-level statements. In `Check` mode an error in one statement does not stop the
     /// others; in `Run` mode the first error stops the script.
     fn exec_top(&mut self, stmts: &[Stmt]) -> Result<(), Stopped> {

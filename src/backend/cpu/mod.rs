@@ -76,7 +76,8 @@ impl Cpu {
         r
     }
 
-    fn compile(&mut self, k: &Kernel) -> Result<KernelFn, String> {
+    /// Builds `k`'s function into the context, declared under a fresh name.
+    fn build(&mut self, k: &Kernel) -> Result<cranelift_module::FuncId, String> {
         lower::check(k)?;
         let ptr = types::I64;
         let mut sig = self.module.make_signature();
@@ -90,17 +91,34 @@ impl Cpu {
             .map_err(|e| e.to_string())?;
         self.ctx.func.signature = sig;
         self.ctx.func.name = UserFuncName::user(0, id.as_u32());
-        {
-            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let (bufs, params) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-            lower::Emitter::new(&mut b, &mut self.module, k, bufs, params).emit();
-            b.ins().return_(&[]);
-            b.finalize(self.module.target_config());
-        }
+        let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let (bufs, params) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        lower::Emitter::new(&mut b, &mut self.module, k, bufs, params).emit();
+        b.ins().return_(&[]);
+        b.finalize(self.module.target_config());
+        Ok(id)
+    }
+
+    /// The Cranelift IR of `k`, as text (`arr ir --stage clif`), or why it is not compiled.
+    pub fn clif_text(&mut self, k: &Kernel) -> Result<String, String> {
+        let built = self.build(k).map(|_| self.ctx.func.display().to_string());
+        self.module.clear_context(&mut self.ctx);
+        built
+    }
+
+    fn compile(&mut self, k: &Kernel) -> Result<KernelFn, String> {
+        let id = self.build(k);
+        let id = match id {
+            Ok(id) => id,
+            Err(e) => {
+                self.module.clear_context(&mut self.ctx);
+                return Err(e);
+            }
+        };
         let defined = self.module.define_function(id, &mut self.ctx);
         self.module.clear_context(&mut self.ctx);
         defined.map_err(|e| format!("cranelift: {e:?}"))?;
