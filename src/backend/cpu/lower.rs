@@ -54,8 +54,9 @@ pub struct Emitter<'a, 'f, M: Module> {
     pub b: &'a mut FunctionBuilder<'f>,
     pub module: &'a mut M,
     pub k: &'a Kernel,
-    bufs_ptr: Value,
-    params_ptr: Value,
+    /// Every buffer's base address and every parameter's value, loaded once on entry.
+    bases: HashMap<BufId, Value>,
+    params: Vec<Value>,
     index: Vec<Variable>,
     phase_vars: Vec<Option<Variable>>,
     funcs: HashMap<&'static str, ir::FuncRef>,
@@ -80,12 +81,29 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         for &v in &index {
             b.def_var(v, zero);
         }
+        let mut bases = HashMap::new();
+        for buf in k.reads().into_iter().chain(k.writes()) {
+            let base = b
+                .ins()
+                .load(types::I64, flags(), bufs_ptr, (buf.0 as i32) * 8);
+            bases.insert(buf, base);
+        }
+        // Parameters are read from their slots, so that a new constant needs no new code.
+        let params = k
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, (_, d))| {
+                let ty = clif_type(*d).expect("checked");
+                b.ins().load(ty, flags(), params_ptr, (i as i32) * 16)
+            })
+            .collect();
         Emitter {
             b,
             module,
             k,
-            bufs_ptr,
-            params_ptr,
+            bases,
+            params,
             index,
             phase_vars: vec![None; k.phases.len()],
             funcs: HashMap::new(),
@@ -276,10 +294,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
 
     /// The address of element `at` of buffer `buf`.
     fn address(&mut self, buf: BufId, at: &Affine, d: DType) -> Value {
-        let base = self
-            .b
-            .ins()
-            .load(types::I64, flags(), self.bufs_ptr, (buf.0 as i32) * 8);
+        let base = self.bases[&buf];
         let i = self.affine(at);
         let bytes = self.b.ins().imul_imm_s(i, d.itemsize() as i64);
         self.b.ins().iadd(base, bytes)
@@ -320,10 +335,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                 self.b.ins().load(ty, flags(), addr, 0)
             }
             // Read from its slot, so that a new constant needs no new code.
-            Expr::Param(p) => self
-                .b
-                .ins()
-                .load(ty, flags(), self.params_ptr, (p as i32) * 16),
+            Expr::Param(p) => self.params[p as usize],
             Expr::Index(at) => self.affine(&at),
             Expr::Rand { seed, normal, at } => {
                 let i = self.affine(&at);
