@@ -229,3 +229,28 @@ fn real_kernels_compile_and_complex_ones_fall_back() {
         assert_eq!(cpu.compiled_kernels(), want_compiled, "after {name}");
     }
 }
+
+#[test]
+fn new_constants_compile_nothing_new() {
+    use arrjit::backend::cpu::Cpu;
+    let mut cpu = Cpu::new().unwrap();
+    for k in [0.25, 0.5, 3.0] {
+        let src = format!("{INPUTS}y = a * {k} + 1");
+        let (program, _) = syntax::parse(&src);
+        let mut sink = Vec::new();
+        let mut state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
+        let node = state
+            .array_globals()
+            .into_iter()
+            .find(|(n, _)| n == "y")
+            .unwrap()
+            .1;
+        let s = fuse(&state.graph, &[node], Fusion::Fused);
+        let got = cpu.run_schedule(&s, &state.graph, &[]).remove(0);
+        assert_eq!(
+            common::first_mismatch(&state.global_array("y").unwrap(), &got),
+            None
+        );
+    }
+    assert_eq!(cpu.compiled_kernels(), 1);
+}

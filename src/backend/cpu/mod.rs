@@ -67,12 +67,18 @@ impl Cpu {
     }
 
     /// The compiled form of `k` (compiling it on first use), or why it cannot be compiled.
+    /// Constants are read from parameter slots at run time, so kernels that differ only in
+    /// their constants' values share one compiled function.
     fn compiled(&mut self, k: &Kernel) -> Result<KernelFn, String> {
-        if let Some(r) = self.cache.get(k) {
+        let mut key = k.clone();
+        for (lit, _) in &mut key.params {
+            *lit = Lit::Int(0);
+        }
+        if let Some(r) = self.cache.get(&key) {
             return r.clone();
         }
         let r = self.compile(k);
-        self.cache.insert(k.clone(), r.clone());
+        self.cache.insert(key, r.clone());
         r
     }
 
