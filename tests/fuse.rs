@@ -254,3 +254,17 @@ fn new_constants_compile_nothing_new() {
     }
     assert_eq!(cpu.compiled_kernels(), 1);
 }
+
+#[test]
+fn large_kernels_split_across_threads_give_the_interpreters_values() {
+    // Above the parallel threshold: elementwise, row reductions and an epilogue.
+    let src = "x = rand((300, 400), seed=3)
+y = sin(x) * 2 + x[:, ::-1]
+s = softmax(x, axis=1)
+v = var(x, axis=1)
+t = transpose(x) * 3";
+    let (program, _) = syntax::parse(src);
+    let mut sink = Vec::new();
+    let mut state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
+    common::check_fusion(&mut state).unwrap();
+}

@@ -57,6 +57,8 @@ pub struct Emitter<'a, 'f, M: Module> {
     /// Every buffer's base address and every parameter's value, loaded once on entry.
     bases: HashMap<BufId, Value>,
     params: Vec<Value>,
+    /// The range of the first outer axis this call covers (threads split that axis).
+    range: (Value, Value),
     index: Vec<Variable>,
     phase_vars: Vec<Option<Variable>>,
     funcs: HashMap<&'static str, ir::FuncRef>,
@@ -73,6 +75,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         k: &'a Kernel,
         bufs_ptr: Value,
         params_ptr: Value,
+        range: (Value, Value),
     ) -> Self {
         let index = (0..k.space.len())
             .map(|_| b.declare_var(types::I64))
@@ -104,22 +107,59 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             k,
             bases,
             params,
+            range,
             index,
             phase_vars: vec![None; k.phases.len()],
             funcs: HashMap::new(),
         }
     }
 
-    /// The whole loop nest.
+    /// The whole loop nest. The first outer axis runs over the call's range; a kernel
+    /// without outer axes runs once.
     pub fn emit(&mut self) {
         let outer: Vec<usize> = (0..self.k.space.len())
             .filter(|a| !self.k.inner.contains(a))
             .collect();
-        self.for_each(&outer, &mut |e| {
+        let mut phases = |e: &mut Self| {
             for p in 0..e.k.phases.len() {
                 e.phase(p);
             }
-        });
+        };
+        match outer.split_first() {
+            None => phases(self),
+            Some((&first, rest)) => {
+                let (start, end) = self.range;
+                self.loop_over(first, start, end, &mut |e| e.for_each(rest, &mut phases));
+            }
+        }
+    }
+
+    /// `body` for `index[axis]` in `start..end` (run-time bounds; nothing if empty).
+    fn loop_over(
+        &mut self,
+        axis: usize,
+        start: Value,
+        end: Value,
+        body: &mut dyn FnMut(&mut Self),
+    ) {
+        let var = self.index[axis];
+        let body_block = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.def_var(var, start);
+        let any = self.b.ins().icmp(IntCC::SignedLessThan, start, end);
+        self.b.ins().brif(any, body_block, &[], exit, &[]);
+        self.b.switch_to_block(body_block);
+        body(self);
+        let i = self.b.use_var(var);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(var, next);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, end);
+        self.b.ins().brif(more, body_block, &[], exit, &[]);
+        self.b.seal_block(body_block);
+        self.b.switch_to_block(exit);
+        self.b.seal_block(exit);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.def_var(var, zero);
     }
 
     /// Runs `body` for every point of `axes` (nested loops, the last axis innermost).

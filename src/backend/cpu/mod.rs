@@ -16,11 +16,17 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// A compiled kernel: `fn(buffers: *const *mut u8, params: *const [u8; 16])`.
-type KernelFn = unsafe extern "C" fn(*const *mut u8, *const [u8; 16]);
+/// A compiled kernel: `fn(buffers, params, start, end)` runs the outer points whose first
+/// outer coordinate is in `start..end` (all of a kernel without outer axes when `start < end`).
+type KernelFn = unsafe extern "C" fn(*const *mut u8, *const [u8; 16], i64, i64);
+
+/// Below this many points a kernel runs on the calling thread: splitting it costs more than it
+/// saves.
+const PARALLEL_MIN_POINTS: usize = 1 << 16;
 
 /// The JIT and its kernel cache.
 pub struct Cpu {
@@ -87,8 +93,9 @@ impl Cpu {
         lower::check(k)?;
         let ptr = types::I64;
         let mut sig = self.module.make_signature();
-        sig.params.push(AbiParam::new(ptr));
-        sig.params.push(AbiParam::new(ptr));
+        for _ in 0..4 {
+            sig.params.push(AbiParam::new(ptr));
+        }
         let name = format!("kernel{}", self.next_name);
         self.next_name += 1;
         let id = self
@@ -102,8 +109,8 @@ impl Cpu {
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         b.seal_block(entry);
-        let (bufs, params) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-        lower::Emitter::new(&mut b, &mut self.module, k, bufs, params).emit();
+        let p = b.block_params(entry).to_vec();
+        lower::Emitter::new(&mut b, &mut self.module, k, p[0], p[1], (p[2], p[3])).emit();
         b.ins().return_(&[]);
         b.finalize(self.module.target_config());
         Ok(id)
@@ -228,12 +235,42 @@ fn run_compiled(f: KernelFn, k: &Kernel, schedule: &Schedule, bufs: &mut [Option
             None => std::ptr::null_mut(),
         });
     }
-    // SAFETY: `f` was compiled from `k`, whose loads and stores stay inside the buffers of the
-    // verified schedule (`kernel::verify_schedule` checks every index map against the buffer
-    // sizes); every buffer it touches is allocated above or was written by an earlier step, and
-    // `pointers` and `params` outlive the call.
-    unsafe { f(pointers.as_ptr(), params.as_ptr()) };
+    // The first outer axis is split across threads when the kernel is large. Each outer point
+    // is computed by exactly one call, whole (its reductions included), so the result is the
+    // same bits however it is split.
+    let first_outer = (0..k.space.len()).find(|a| !k.inner.contains(a));
+    let extent = first_outer.map_or(1, |a| k.space[a]);
+    let points: usize = k.space.iter().product();
+    let chunks = if points >= PARALLEL_MIN_POINTS && extent > 1 {
+        (rayon::current_num_threads() * 4).min(extent)
+    } else {
+        1
+    };
+    let shared = SendPtrs(&pointers);
+    let params = &params;
+    let call = |ptrs: &SendPtrs, start: usize, end: usize| {
+        // SAFETY: `f` was compiled from `k`, whose loads and stores stay inside the buffers of
+        // the verified schedule (`kernel::verify_schedule` checks every index map against the
+        // buffer sizes); every buffer it touches is allocated above or was written by an earlier
+        // step, and the addresses and `params` outlive the call. Concurrent calls cover disjoint
+        // ranges of the first outer axis, so they write disjoint elements: every store's
+        // position includes that axis's coordinate with a non-zero stride.
+        unsafe { f(ptrs.0.as_ptr(), params.as_ptr(), start as i64, end as i64) };
+    };
+    if chunks == 1 {
+        call(&shared, 0, extent);
+    } else {
+        (0..chunks).into_par_iter().for_each(|c| {
+            call(&shared, c * extent / chunks, (c + 1) * extent / chunks);
+        });
+    }
 }
+
+/// Raw buffer addresses shared by the threads of one kernel call.
+struct SendPtrs<'a>(&'a [*mut u8]);
+// SAFETY: the addresses are only dereferenced by compiled code that writes disjoint elements
+// (see `run_compiled`), while the buffers outlive the parallel loop.
+unsafe impl Sync for SendPtrs<'_> {}
 
 /// The address of an array's first element, for writing.
 fn data_ptr(a: &mut Array) -> *mut u8 {
