@@ -3,9 +3,11 @@
 //! is right (index maps, phases, merges) independently of any code generator: a schedule must
 //! give exactly what the interpreter gives on the graph.
 
-use super::{Affine, BufKind, Buffer, Expr, ExprId, Kernel, Over, Phase, Schedule, Step};
+use super::{
+    Affine, BufKind, Buffer, Expr, ExprId, Kernel, LibraryCall, Over, Phase, Schedule, Step,
+};
 use crate::ir::interp::{elementwise, eval_node, movement, reduce};
-use crate::ir::{Graph, Node, Op, Type};
+use crate::ir::{Graph, Node, NodeId, Op, Type};
 use arrjit_runtime::{self as rt, Array, DType, Data};
 use std::collections::HashMap;
 
@@ -16,11 +18,7 @@ pub fn eval_schedule(schedule: &Schedule, graph: &Graph, params: &[Array]) -> Ve
         .buffers
         .iter()
         .map(|b| match b.kind {
-            BufKind::Input(node) => Some(match graph.node(node).op {
-                Op::Source(i) => graph.source(i).clone(),
-                Op::Param(i) => params[i as usize].clone(),
-                ref other => panic!("input buffer of a {other:?} node"),
-            }),
+            BufKind::Input(node) => Some(input_array(graph, node, params).clone()),
             BufKind::Computed => None,
         })
         .collect();
@@ -28,18 +26,12 @@ pub fn eval_schedule(schedule: &Schedule, graph: &Graph, params: &[Array]) -> Ve
         match step {
             Step::Kernel(k) => eval_kernel(k, &schedule.buffers, &mut bufs),
             Step::Library(call) => {
-                let out = &schedule.buffers[call.output.0 as usize];
-                let node = Node {
-                    op: call.op.clone(),
-                    inputs: Vec::new(),
-                    ty: Type::new(out.dtype, out.shape.clone()),
-                };
                 let inputs: Vec<&Array> = call
                     .inputs
                     .iter()
                     .map(|b| bufs[b.0 as usize].as_ref().expect("input computed"))
                     .collect();
-                let value = eval_node(graph, &node, &inputs, params);
+                let value = run_library(call, schedule, graph, &inputs, params);
                 bufs[call.output.0 as usize] = Some(value);
             }
         }
@@ -49,6 +41,32 @@ pub fn eval_schedule(schedule: &Schedule, graph: &Graph, params: &[Array]) -> Ve
         .iter()
         .map(|(_, b)| bufs[b.0 as usize].clone().expect("output computed"))
         .collect()
+}
+
+/// The array an input buffer holds: the value of its `Source` or `Param` node.
+pub fn input_array<'a>(graph: &'a Graph, node: NodeId, params: &'a [Array]) -> &'a Array {
+    match graph.node(node).op {
+        Op::Source(i) => graph.source(i),
+        Op::Param(i) => &params[i as usize],
+        ref other => panic!("input buffer of a {other:?} node"),
+    }
+}
+
+/// Runs a library step on the values of its inputs, with the runtime's kernels.
+pub fn run_library(
+    call: &LibraryCall,
+    schedule: &Schedule,
+    graph: &Graph,
+    inputs: &[&Array],
+    params: &[Array],
+) -> Array {
+    let out = &schedule.buffers[call.output.0 as usize];
+    let node = Node {
+        op: call.op.clone(),
+        inputs: Vec::new(),
+        ty: Type::new(out.dtype, out.shape.clone()),
+    };
+    eval_node(graph, &node, inputs, params)
 }
 
 /// Which points an expression is evaluated at.

@@ -23,7 +23,7 @@ mod eval;
 mod print;
 mod verify;
 
-pub use eval::{eval_kernel, eval_schedule};
+pub use eval::{eval_kernel, eval_schedule, input_array, run_library};
 pub use print::print_schedule;
 pub use verify::verify_schedule;
 

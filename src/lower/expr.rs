@@ -4,9 +4,10 @@ use super::Lowerer;
 use super::build::{check_size, shape_text};
 use super::value::{Arr, Value};
 use crate::diag::{Diagnostic, Span};
+use crate::ir::interp::movement;
 use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, IndexItem, UnOp};
-use arrjit_runtime::{Array, DType, Data};
+use arrjit_runtime::{Array, DType};
 
 /// Evaluates `$e` to a value; a poisoned operand makes the whole expression poisoned.
 macro_rules! operand {
@@ -380,17 +381,18 @@ impl Lowerer<'_> {
         let at = |m: String| Diagnostic::error(span, m);
         check_size(&shape, dtype).map_err(at)?;
         // All elements known (literals, or literals nested in literals): one source array.
-        let known: Option<Vec<Array>> = arrs.iter().map(|a| self.known_value(a.node)).collect();
-        if let Some(values) = known {
-            let mut data = Data::zeros(dtype, 0);
-            for v in values {
-                data = append(data, v.cast(dtype).into_data());
-            }
-            let node = self.graph.add_source(Array::new(shape, data));
-            return Ok(Value::Arr(Arr::strong(node)));
-        }
         let mut row_shape = vec![1];
         row_shape.extend_from_slice(&inner);
+        let known: Option<Vec<Array>> = arrs.iter().map(|a| self.known_value(a.node)).collect();
+        if let Some(values) = known {
+            let rows: Vec<Array> = values
+                .into_iter()
+                .map(|v| v.cast(dtype).reshaped(row_shape.clone()))
+                .collect();
+            let refs: Vec<&Array> = rows.iter().collect();
+            let node = self.graph.add_source(movement::concat(&refs, 0));
+            return Ok(Value::Arr(Arr::strong(node)));
+        }
         let mut rows = Vec::new();
         for a in arrs {
             let c = self.cast(a, dtype).map_err(at)?;
@@ -492,41 +494,6 @@ fn binop(op: BinOp) -> BinaryOp {
         BinOp::And => BinaryOp::And,
         BinOp::Or => BinaryOp::Or,
         BinOp::MatMul => unreachable!("`@` is lowered by `matmul`"),
-    }
-}
-
-/// Concatenates two element vectors of the same dtype.
-fn append(a: Data, b: Data) -> Data {
-    match (a, b) {
-        (Data::Bool(mut x), Data::Bool(y)) => {
-            x.extend(y);
-            Data::Bool(x)
-        }
-        (Data::I32(mut x), Data::I32(y)) => {
-            x.extend(y);
-            Data::I32(x)
-        }
-        (Data::I64(mut x), Data::I64(y)) => {
-            x.extend(y);
-            Data::I64(x)
-        }
-        (Data::F32(mut x), Data::F32(y)) => {
-            x.extend(y);
-            Data::F32(x)
-        }
-        (Data::F64(mut x), Data::F64(y)) => {
-            x.extend(y);
-            Data::F64(x)
-        }
-        (Data::C64(mut x), Data::C64(y)) => {
-            x.extend(y);
-            Data::C64(x)
-        }
-        (Data::C128(mut x), Data::C128(y)) => {
-            x.extend(y);
-            Data::C128(x)
-        }
-        (a, b) => panic!("append of {} and {}", a.dtype(), b.dtype()),
     }
 }
 

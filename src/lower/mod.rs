@@ -139,12 +139,18 @@ impl<'o> Lowerer<'o> {
         vars
     }
 
+    /// What `arr ir` shows: the values `print` and `save` were given, then the global arrays.
+    fn shown(&self) -> (Vec<(String, NodeId)>, Vec<NodeId>) {
+        let mut named = self.outputs.clone();
+        named.extend(self.array_globals());
+        let roots = named.iter().map(|(_, id)| *id).collect();
+        (named, roots)
+    }
+
     /// The graph printed for `arr ir`: every node that a global array or a printed or saved
     /// value needs, then which node each of those names.
     pub fn ir_text(&self) -> String {
-        let mut named = self.outputs.clone();
-        named.extend(self.array_globals());
-        let roots: Vec<NodeId> = named.iter().map(|(_, id)| *id).collect();
+        let (named, roots) = self.shown();
         let mut text = crate::ir::print::print_nodes(&self.graph, &roots);
         text.push('\n');
         for (name, id) in named {
@@ -155,18 +161,14 @@ impl<'o> Lowerer<'o> {
 
     /// The schedule that fusion makes of the values `ir_text` shows, as text.
     pub fn schedule_text(&self, mode: crate::passes::fuse::Fusion) -> String {
-        let mut named = self.outputs.clone();
-        named.extend(self.array_globals());
-        let roots: Vec<NodeId> = named.iter().map(|(_, id)| *id).collect();
+        let (_, roots) = self.shown();
         let schedule = crate::passes::fuse::fuse(&self.graph, &roots, mode);
         crate::kernel::print_schedule(&self.graph, &schedule)
     }
 
     /// The Cranelift IR of every kernel of the fused schedule, as text.
     pub fn clif_text(&self) -> Result<String, String> {
-        let mut named = self.outputs.clone();
-        named.extend(self.array_globals());
-        let roots: Vec<NodeId> = named.iter().map(|(_, id)| *id).collect();
+        let (_, roots) = self.shown();
         let schedule =
             crate::passes::fuse::fuse(&self.graph, &roots, crate::passes::fuse::Fusion::Fused);
         let mut cpu = crate::backend::cpu::Cpu::new()?;

@@ -159,3 +159,28 @@ pub fn unary_name(op: UnaryOp) -> Option<&'static str> {
         | UnaryOp::Angle => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every helper the code generator can ask for is registered (an unresolved import would
+    /// only fail when the JIT links).
+    #[test]
+    fn every_helper_the_lowering_names_is_registered() {
+        let registered: Vec<&str> = symbols().into_iter().map(|(n, _)| n).collect();
+        let mut wanted = Vec::new();
+        for op in UnaryOp::ALL {
+            if let Some(name) = unary_name(op) {
+                wanted.extend(["f32", "f64"].map(|s| format!("arr_{name}_{s}")));
+            }
+        }
+        for name in ["rem", "pow"] {
+            wanted.extend(["f32", "f64", "i32", "i64"].map(|s| format!("arr_{name}_{s}")));
+        }
+        wanted.extend(["arr_atan2_f32".to_string(), "arr_atan2_f64".to_string()]);
+        for w in &wanted {
+            assert!(registered.contains(&w.as_str()), "{w} is not registered");
+        }
+    }
+}

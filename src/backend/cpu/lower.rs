@@ -61,7 +61,7 @@ pub struct Emitter<'a, 'f, M: Module> {
     range: (Value, Value),
     index: Vec<Variable>,
     phase_vars: Vec<Option<Variable>>,
-    funcs: HashMap<&'static str, ir::FuncRef>,
+    funcs: HashMap<String, ir::FuncRef>,
 }
 
 fn flags() -> MemFlagsData {
@@ -342,7 +342,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
 
     /// A call to helper `name` (registered in the JIT) with the given argument and result
     /// types.
-    fn call(&mut self, name: &'static str, args: &[Value], params: &[Type], ret: Type) -> Value {
+    fn call(&mut self, name: &str, args: &[Value], params: &[Type], ret: Type) -> Value {
         let func = match self.funcs.get(name) {
             Some(&f) => f,
             None => {
@@ -354,7 +354,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                     .declare_function(name, Linkage::Import, &sig)
                     .expect("helper signatures are consistent");
                 let f = self.module.declare_func_in_func(id, self.b.func);
-                self.funcs.insert(name, f);
+                self.funcs.insert(name.to_string(), f);
                 f
             }
         };
@@ -425,7 +425,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         if let Some(name) = helpers::unary_name(op) {
             let suffix = if d == DType::F32 { "f32" } else { "f64" };
             let symbol = helper_symbol(name, suffix);
-            return self.call(symbol, &[x], &[ty], ty);
+            return self.call(&symbol, &[x], &[ty], ty);
         }
         let ins = self.b.ins();
         match op {
@@ -505,9 +505,9 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             BinaryOp::Sub => ins.isub(x, y),
             BinaryOp::Mul => ins.imul(x, y),
             BinaryOp::Div => ins.fdiv(x, y),
-            BinaryOp::Rem => self.call(helper_symbol("rem", suffix), &[x, y], &[ty, ty], ty),
-            BinaryOp::Pow => self.call(helper_symbol("pow", suffix), &[x, y], &[ty, ty], ty),
-            BinaryOp::Atan2 => self.call(helper_symbol("atan2", suffix), &[x, y], &[ty, ty], ty),
+            BinaryOp::Rem => self.call(&helper_symbol("rem", suffix), &[x, y], &[ty, ty], ty),
+            BinaryOp::Pow => self.call(&helper_symbol("pow", suffix), &[x, y], &[ty, ty], ty),
+            BinaryOp::Atan2 => self.call(&helper_symbol("atan2", suffix), &[x, y], &[ty, ty], ty),
             BinaryOp::Min if float => self.float_min_max(true, x, y),
             BinaryOp::Max if float => self.float_min_max(false, x, y),
             BinaryOp::Min if d == DType::Bool => ins.umin(x, y),
@@ -592,12 +592,7 @@ fn ty_of(d: DType) -> Type {
     clif_type(d).expect("checked")
 }
 
-/// `arr_<name>_<suffix>`, as a static string from the helper table.
-fn helper_symbol(name: &str, suffix: &str) -> &'static str {
-    let full = format!("arr_{name}_{suffix}");
-    helpers::symbols()
-        .into_iter()
-        .map(|(n, _)| n)
-        .find(|n| *n == full)
-        .unwrap_or_else(|| panic!("no helper {full}"))
+/// The helper registered as `arr_<name>_<suffix>`.
+fn helper_symbol(name: &str, suffix: &str) -> String {
+    format!("arr_{name}_{suffix}")
 }

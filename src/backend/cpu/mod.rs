@@ -7,9 +7,8 @@
 mod helpers;
 mod lower;
 
-use crate::ir::interp::eval_node;
-use crate::ir::{Graph, Lit, Node, Op, Type};
-use crate::kernel::{BufKind, Kernel, Schedule, Step, eval_kernel};
+use crate::ir::{Graph, Lit};
+use crate::kernel::{BufKind, Kernel, Schedule, Step, eval_kernel, input_array, run_library};
 use arrjit_runtime::{Array, DType, Data, Scalar, with_data};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, UserFuncName, types};
 use cranelift_codegen::settings::{self, Configurable};
@@ -163,11 +162,7 @@ impl Cpu {
             .buffers
             .iter()
             .map(|b| match b.kind {
-                BufKind::Input(node) => Some(Cow::Borrowed(match graph.node(node).op {
-                    Op::Source(i) => graph.source(i),
-                    Op::Param(i) => &params[i as usize],
-                    ref other => panic!("input buffer of a {other:?} node"),
-                })),
+                BufKind::Input(node) => Some(Cow::Borrowed(input_array(graph, node, params))),
                 BufKind::Computed => None,
             })
             .collect();
@@ -176,11 +171,11 @@ impl Cpu {
                 Step::Kernel(k) => match self.compiled(k) {
                     Ok(f) => run_compiled(f, k, schedule, &mut bufs),
                     Err(_) => {
-                        // The reference evaluator works on owned arrays.
-                        let mut owned: Vec<Option<Array>> = bufs
-                            .iter()
-                            .map(|b| b.as_ref().map(|a| a.as_ref().clone()))
-                            .collect();
+                        // The reference evaluator works on owned arrays: copy what it reads.
+                        let mut owned: Vec<Option<Array>> = vec![None; bufs.len()];
+                        for r in k.reads() {
+                            owned[r.0 as usize] = bufs[r.0 as usize].as_deref().cloned();
+                        }
                         eval_kernel(k, &schedule.buffers, &mut owned);
                         for w in k.writes() {
                             bufs[w.0 as usize] = owned[w.0 as usize].take().map(Cow::Owned);
@@ -188,18 +183,12 @@ impl Cpu {
                     }
                 },
                 Step::Library(call) => {
-                    let out = &schedule.buffers[call.output.0 as usize];
-                    let node = Node {
-                        op: call.op.clone(),
-                        inputs: Vec::new(),
-                        ty: Type::new(out.dtype, out.shape.clone()),
-                    };
                     let inputs: Vec<&Array> = call
                         .inputs
                         .iter()
                         .map(|b| bufs[b.0 as usize].as_deref().expect("input computed"))
                         .collect();
-                    let value = eval_node(graph, &node, &inputs, params);
+                    let value = run_library(call, schedule, graph, &inputs, params);
                     bufs[call.output.0 as usize] = Some(Cow::Owned(value));
                 }
             }
