@@ -21,6 +21,7 @@
 //! assert_eq!(printed, b"14\n");
 //! ```
 
+pub mod api;
 pub mod backend;
 pub mod diag;
 pub mod ir;
@@ -28,3 +29,7 @@ pub mod kernel;
 pub mod lower;
 pub mod passes;
 pub mod syntax;
+
+pub use api::{Arg, Error, Function, Options, compile, compile_with};
+pub use arrjit_runtime::{Array, DType};
+pub use lower::Engine;

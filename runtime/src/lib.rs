@@ -2,6 +2,7 @@
 //! `.npy` format, the counter-based random number generator, NumPy-style printing and the
 //! library kernels (FFT, sort, matmul, scans).
 
+pub mod alloc;
 pub mod array;
 pub mod dtype;
 pub mod format;
@@ -9,6 +10,7 @@ pub mod kernels;
 pub mod npy;
 pub mod rng;
 
+pub use alloc::output_array;
 pub use array::{Array, Data, Element, Scalar, strides_of};
 pub use dtype::{DType, Kind};
 pub use format::{format_array, format_scalar};

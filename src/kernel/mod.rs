@@ -21,10 +21,12 @@
 
 mod eval;
 mod print;
+mod structure;
 mod verify;
 
 pub use eval::{eval_kernel, eval_schedule, input_array, run_library};
 pub use print::print_schedule;
+pub use structure::{SizeSlot, run_time_sizes, size_slots, structure_key};
 pub use verify::verify_schedule;
 
 use crate::ir::{BinaryOp, Lit, NodeId, Op, ReduceOp, UnaryOp};

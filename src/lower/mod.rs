@@ -338,6 +338,70 @@ impl<'o> Lowerer<'o> {
         }
     }
 
+    /// The global functions, by name, in no particular order.
+    pub fn functions(&self) -> Vec<(String, Rc<FnDef>)> {
+        self.scopes[0]
+            .iter()
+            .filter_map(|(name, v)| match v {
+                Value::Func(def) => Some((name.clone(), def.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Calls `def` on one `Param(i)` node per argument type, and returns the nodes of its
+    /// result (one, or one per element of a returned tuple) and whether it was a tuple.
+    pub fn call_on_params(
+        &mut self,
+        def: &FnDef,
+        args: &[crate::ir::Type],
+    ) -> Result<(Vec<NodeId>, bool), Diagnostic> {
+        let span = def.name.span;
+        if args.len() != def.params.len() {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "`{}` takes {} arguments, but it was called with {}",
+                    def.name.name,
+                    def.params.len(),
+                    args.len()
+                ),
+            ));
+        }
+        let params: Vec<Value> = args
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| {
+                let node = self.graph.add(Op::Param(i as u32), Vec::new(), ty.clone());
+                Value::Arr(value::Arr::strong(node))
+            })
+            .collect();
+        let not_array = |v: &Value| {
+            Diagnostic::error(
+                span,
+                format!(
+                    "`{}` must return an array or a tuple of arrays, not {}",
+                    def.name.name,
+                    v.describe()
+                ),
+            )
+        };
+        match self.call_user(def, params, span)? {
+            Value::Arr(a) => Ok((vec![a.node], false)),
+            Value::Tuple(items) => {
+                let nodes = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::Arr(a) => Ok(a.node),
+                        other => Err(not_array(other)),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((nodes, true))
+            }
+            other => Err(not_array(&other)),
+        }
+    }
+
     /// 1-based line and column of a span's start.
     pub(crate) fn line_col(&self, span: Span) -> (usize, usize) {
         crate::diag::line_col(self.source, span.start as usize)

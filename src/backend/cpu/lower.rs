@@ -1,23 +1,69 @@
 //! Kernel → Cranelift IR.
 //!
-//! The function takes two pointers: to the array of buffer base addresses (indexed by buffer
-//! id) and to the kernel's parameters (16-byte slots). It runs the loop nest the kernel
-//! describes: loops over the outer axes, and inside, each phase in turn as a loop over the
-//! inner axes. Loops are tested at the bottom. Every point evaluates its expressions in scalar
-//! code; SIMD, unrolling and threads come next.
+//! A compiled kernel is `fn(ctx, start, end, phase, out)` (`KernelFn`). `ctx` points to the
+//! buffer addresses, the constant parameters (16-byte slots), the run-time sizes (`i64` slots,
+//! in `kernel::size_slots` order) and, for kernels without outer axes, the results of their
+//! reduce phases. How a call is bounded depends on the kernel's `Entry`:
+//! - `Entry::Outer`: the call runs every phase for the outer points whose first outer coordinate
+//!   is in `start..end`. Threads split that axis.
+//! - `Entry::Phases` (no outer axes: full reductions, rank-0 kernels): the call runs phase
+//!   `phase` only, with the first inner axis restricted to `start..end`. A reduce phase writes
+//!   its partial result (in the accumulator's dtype) to `out`; the runtime combines the
+//!   partials of the chunks in a fixed order and stores the result in `ctx.phase_vals`, where
+//!   later phases read it. Threads split the chunks.
+//!
+//! Inside, loops are tested at the bottom (tech-facts: Cranelift does not rotate loops). The
+//! innermost loop of each loop nest runs `lanes` points at a time as 128-bit vectors, unrolled
+//! `UNROLL` times, followed by a scalar loop for the remaining points. Expressions that do not
+//! change along that innermost axis are computed once before its loop; loads there become a
+//! row address plus a stride. Reductions keep `UNROLL` vector accumulators, combined in a fixed
+//! order after the loop nest. A kernel whose dtypes have different widths (`f32` beside `f64`)
+//! runs one point at a time.
 
-use super::helpers;
-use crate::ir::{BinaryOp, ReduceOp, UnaryOp};
-use crate::kernel::{Affine, BufId, Expr, ExprId, Kernel, Over, Phase};
+use super::ops::bitcast_to_mask_lane;
+use crate::ir::{ReduceOp, UnaryOp};
+use crate::kernel::{BufId, Expr, ExprId, Kernel, Over, Phase, SizeSlot, size_slots};
 use arrjit_runtime::DType;
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, Type, Value, types};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{FuncRef, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::{FunctionBuilder, Variable};
-use cranelift_module::{Linkage, Module};
+use cranelift_module::Module;
 use std::collections::HashMap;
 
 /// Why a kernel cannot be compiled (it then runs on the reference evaluator).
 pub type Unsupported = String;
+
+/// Copies of the vector loop body per iteration.
+pub const UNROLL: usize = 4;
+
+/// What a compiled kernel reads its inputs from. The layout is shared with the generated code.
+#[repr(C)]
+pub struct CallCtx {
+    pub bufs: *const *mut u8,
+    pub params: *const [u8; 16],
+    pub sizes: *const i64,
+    pub phase_vals: *const [u8; 16],
+}
+
+/// A compiled kernel: `fn(ctx, start, end, phase, out)` (see the module comment).
+pub type KernelFn = unsafe extern "C" fn(*const CallCtx, i64, i64, i64, *mut [u8; 16]);
+
+/// How the runtime calls a kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// All phases per call, over a range of the first outer axis.
+    Outer,
+    /// One phase per call, over a range of the first inner axis.
+    Phases,
+}
+
+pub fn entry(k: &Kernel) -> Entry {
+    if k.inner.len() == k.space.len() {
+        Entry::Phases
+    } else {
+        Entry::Outer
+    }
+}
 
 /// The Cranelift type of a dtype's elements; complex numbers are not compiled yet.
 pub fn clif_type(d: DType) -> Result<Type, Unsupported> {
@@ -28,6 +74,15 @@ pub fn clif_type(d: DType) -> Result<Type, Unsupported> {
         DType::F32 => Ok(types::F32),
         DType::F64 => Ok(types::F64),
         DType::C64 | DType::C128 => Err(format!("{d} kernels are not compiled yet")),
+    }
+}
+
+/// The dtype a reduction of `d` values accumulates in: single precision sums and products
+/// accumulate in double, as the interpreter does.
+pub fn acc_dtype(op: ReduceOp, d: DType) -> DType {
+    match (op, d) {
+        (ReduceOp::Sum | ReduceOp::Prod, DType::F32) => DType::F64,
+        _ => d,
     }
 }
 
@@ -49,34 +104,125 @@ pub fn check(k: &Kernel) -> Result<(), Unsupported> {
     Ok(())
 }
 
-/// Emits the body of `k` into `b`, whose function has the signature `(bufs, params)`.
-pub struct Emitter<'a, 'f, M: Module> {
-    pub b: &'a mut FunctionBuilder<'f>,
-    pub module: &'a mut M,
-    pub k: &'a Kernel,
-    /// Every buffer's base address and every parameter's value, loaded once on entry.
-    bases: HashMap<BufId, Value>,
-    params: Vec<Value>,
-    /// The range of the first outer axis this call covers (threads split that axis).
-    range: (Value, Value),
-    index: Vec<Variable>,
-    phase_vars: Vec<Option<Variable>>,
-    funcs: HashMap<String, ir::FuncRef>,
+/// Points per vector: 2 when the kernel's values are 8 bytes wide, 4 when they are 4 bytes
+/// wide (bools take the width of the rest), 1 (no vectors) when widths are mixed.
+pub fn lane_count(k: &Kernel) -> usize {
+    let mut widths = k
+        .dtypes
+        .iter()
+        .filter(|&&d| d != DType::Bool)
+        .map(|d| d.itemsize());
+    let first = widths.next().unwrap_or(4);
+    if !widths.all(|w| w == first) {
+        return 1;
+    }
+    // Bool sums and products are never built (they are cast first); keep them scalar.
+    let bool_arith = k.phases.iter().any(|p| {
+        matches!(p, Phase::Reduce { op: ReduceOp::Sum | ReduceOp::Prod, value }
+            if k.dtypes[value.0 as usize] == DType::Bool)
+    });
+    match first {
+        _ if bool_arith => 1,
+        8 => 2,
+        4 => 4,
+        _ => 1,
+    }
 }
 
-fn flags() -> MemFlagsData {
+pub(super) fn flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// How far apart consecutive points of a loop are in a buffer (or in an index).
+#[derive(Clone, Copy)]
+enum Stride {
+    /// One element.
+    Unit,
+    /// A run-time distance, in bytes (buffers) or elements (indices).
+    Dynamic(Value),
+}
+
+/// Where an expression or a store sits along the vector axis: `base + i * stride`.
+#[derive(Clone, Copy)]
+struct Row {
+    base: Value,
+    stride: Stride,
+}
+
+/// What the innermost loop of a loop nest does at each point.
+enum Body<'s> {
+    /// The store phases of a kernel without inner axes, or one store phase over the inner axes.
+    Stores(Vec<usize>),
+    Reduce(&'s mut Acc),
+}
+
+/// The state of a reduction over a loop nest.
+struct Acc {
+    op: ReduceOp,
+    value: ExprId,
+    /// The dtype of the reduced values and of the accumulator.
+    d: DType,
+    acc_d: DType,
+    /// The accumulator of the scalar loops.
+    scalar: Variable,
+    /// The vector accumulators (two per unrolled copy when `f32` values are widened to `f64`).
+    vectors: Vec<Variable>,
+    vector_type: Option<Type>,
+}
+
+/// Values computed before the vector loop of one axis.
+struct Hoisted {
+    axis: usize,
+    varying: Vec<bool>,
+    scalars: HashMap<ExprId, Value>,
+    splats: HashMap<ExprId, Value>,
+    rows: HashMap<ExprId, Row>,
+    store_rows: HashMap<usize, Row>,
+}
+
+/// Emits the body of a kernel into `b`.
+pub struct Emitter<'a, 'f, M: Module> {
+    pub(super) b: &'a mut FunctionBuilder<'f>,
+    pub(super) module: &'a mut M,
+    pub(super) funcs: HashMap<String, FuncRef>,
+    /// Points per vector (1: scalar code only).
+    pub(super) lanes: usize,
+    k: &'a Kernel,
+    entry: Entry,
+    bases: HashMap<BufId, Value>,
+    params: Vec<Value>,
+    sizes: HashMap<SizeSlot, Value>,
+    extents: Vec<Value>,
+    /// Row-major strides of the space (stores over every point) and of the outer axes (stores
+    /// once per outer point; `None` for inner axes).
+    all_strides: Vec<Value>,
+    outer_strides: Vec<Option<Value>>,
+    /// The range of the split axis this call covers.
+    range: (Value, Value),
+    split_axis: Option<usize>,
+    phase: Value,
+    phase_vals: Value,
+    out: Value,
+    index: Vec<Variable>,
+    phase_vars: Vec<Option<Variable>>,
+}
+
 impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
+    /// Loads everything the kernel reads once on entry. `args` are the function's parameters.
     pub fn new(
         b: &'a mut FunctionBuilder<'f>,
         module: &'a mut M,
         k: &'a Kernel,
-        bufs_ptr: Value,
-        params_ptr: Value,
-        range: (Value, Value),
+        args: &[Value],
     ) -> Self {
+        let [ctx, start, end, phase, out] = args else {
+            unreachable!("kernel functions take five arguments")
+        };
+        let ptr = types::I64;
+        let bufs_ptr = b.ins().load(ptr, flags(), *ctx, 0);
+        let params_ptr = b.ins().load(ptr, flags(), *ctx, 8);
+        let sizes_ptr = b.ins().load(ptr, flags(), *ctx, 16);
+        let phase_vals = b.ins().load(ptr, flags(), *ctx, 24);
         let index = (0..k.space.len())
             .map(|_| b.declare_var(types::I64))
             .collect::<Vec<_>>();
@@ -86,12 +232,9 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         }
         let mut bases = HashMap::new();
         for buf in k.reads().into_iter().chain(k.writes()) {
-            let base = b
-                .ins()
-                .load(types::I64, flags(), bufs_ptr, (buf.0 as i32) * 8);
+            let base = b.ins().load(ptr, flags(), bufs_ptr, (buf.0 as i32) * 8);
             bases.insert(buf, base);
         }
-        // Parameters are read from their slots, so that a new constant needs no new code.
         let params = k
             .params
             .iter()
@@ -101,157 +244,592 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                 b.ins().load(ty, flags(), params_ptr, (i as i32) * 16)
             })
             .collect();
+        let mut sizes = HashMap::new();
+        for (i, slot) in size_slots(k).into_iter().enumerate() {
+            let v = b.ins().load(types::I64, flags(), sizes_ptr, (i as i32) * 8);
+            sizes.insert(slot, v);
+        }
+        let rank = k.space.len();
+        let extents: Vec<Value> = (0..rank).map(|a| sizes[&SizeSlot::Extent(a)]).collect();
+        let strides_over = |b: &mut FunctionBuilder, axes: &[usize]| {
+            let mut out = vec![None; rank];
+            let mut s = b.ins().iconst(types::I64, 1);
+            for &a in axes.iter().rev() {
+                out[a] = Some(s);
+                s = b.ins().imul(s, extents[a]);
+            }
+            out
+        };
+        let all: Vec<usize> = (0..rank).collect();
+        let outer: Vec<usize> = (0..rank).filter(|a| !k.inner.contains(a)).collect();
+        let all_strides = strides_over(b, &all).into_iter().flatten().collect();
+        let outer_strides = strides_over(b, &outer);
+        let entry = entry(k);
+        let split_axis = match entry {
+            Entry::Outer => outer.first().copied(),
+            Entry::Phases => k.inner.first().copied(),
+        };
         Emitter {
             b,
             module,
+            funcs: HashMap::new(),
+            lanes: lane_count(k),
             k,
+            entry,
             bases,
             params,
-            range,
+            sizes,
+            extents,
+            all_strides,
+            outer_strides,
+            range: (*start, *end),
+            split_axis,
+            phase: *phase,
+            phase_vals,
+            out: *out,
             index,
             phase_vars: vec![None; k.phases.len()],
-            funcs: HashMap::new(),
         }
     }
 
-    /// The whole loop nest. The first outer axis runs over the call's range; a kernel
-    /// without outer axes runs once.
+    /// The whole function body.
     pub fn emit(&mut self) {
         let outer: Vec<usize> = (0..self.k.space.len())
             .filter(|a| !self.k.inner.contains(a))
             .collect();
-        let mut phases = |e: &mut Self| {
-            for p in 0..e.k.phases.len() {
-                e.phase(p);
+        match self.entry {
+            Entry::Outer if self.k.inner.is_empty() => {
+                let stores = (0..self.k.phases.len()).collect();
+                self.nest(&outer, Body::Stores(stores));
             }
-        };
-        match outer.split_first() {
-            None => phases(self),
-            Some((&first, rest)) => {
-                let (start, end) = self.range;
-                self.loop_over(first, start, end, &mut |e| e.for_each(rest, &mut phases));
+            Entry::Outer => self.for_each(&outer, &mut |e| {
+                for p in 0..e.k.phases.len() {
+                    e.phase(p);
+                }
+            }),
+            Entry::Phases => {
+                let exit = self.b.create_block();
+                for p in 0..self.k.phases.len() {
+                    let this = self.b.create_block();
+                    let next = self.b.create_block();
+                    let is = self.b.ins().icmp_imm_s(IntCC::Equal, self.phase, p as i64);
+                    self.b.ins().brif(is, this, &[], next, &[]);
+                    self.b.switch_to_block(this);
+                    self.b.seal_block(this);
+                    self.phase(p);
+                    self.b.ins().jump(exit, &[]);
+                    self.b.switch_to_block(next);
+                    self.b.seal_block(next);
+                }
+                self.b.ins().jump(exit, &[]);
+                self.b.switch_to_block(exit);
+                self.b.seal_block(exit);
             }
         }
     }
 
-    /// `body` for `index[axis]` in `start..end` (run-time bounds; nothing if empty).
-    fn loop_over(
-        &mut self,
-        axis: usize,
-        start: Value,
-        end: Value,
-        body: &mut dyn FnMut(&mut Self),
-    ) {
-        let var = self.index[axis];
-        let body_block = self.b.create_block();
-        let exit = self.b.create_block();
-        self.b.def_var(var, start);
-        let any = self.b.ins().icmp(IntCC::SignedLessThan, start, end);
-        self.b.ins().brif(any, body_block, &[], exit, &[]);
-        self.b.switch_to_block(body_block);
-        body(self);
-        let i = self.b.use_var(var);
-        let next = self.b.ins().iadd_imm_s(i, 1);
-        self.b.def_var(var, next);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, end);
-        self.b.ins().brif(more, body_block, &[], exit, &[]);
-        self.b.seal_block(body_block);
-        self.b.switch_to_block(exit);
-        self.b.seal_block(exit);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.def_var(var, zero);
+    /// The bounds of `axis` in this call.
+    fn bounds(&mut self, axis: usize) -> (Value, Value) {
+        if Some(axis) == self.split_axis {
+            self.range
+        } else {
+            let zero = self.b.ins().iconst(types::I64, 0);
+            (zero, self.extents[axis])
+        }
     }
 
-    /// Runs `body` for every point of `axes` (nested loops, the last axis innermost).
+    /// `body` for every point of `axes` (nested loops, the last axis innermost), one point at
+    /// a time.
     fn for_each(&mut self, axes: &[usize], body: &mut dyn FnMut(&mut Self)) {
         let Some((&axis, rest)) = axes.split_first() else {
             body(self);
             return;
         };
-        let n = self.k.space[axis] as i64;
-        if n == 0 {
-            return;
-        }
+        let (lo, hi) = self.bounds(axis);
+        self.counted_loop(axis, lo, hi, 1, &mut |e, _| e.for_each(rest, body));
+    }
+
+    /// `body(i)` for `i` in `lo..hi` stepping by `step` (which must divide `hi - lo`), with
+    /// `index[axis]` set to `i`; bottom-tested. Leaves `index[axis]` at `hi` (or `lo` when the
+    /// loop does not run).
+    fn counted_loop(
+        &mut self,
+        axis: usize,
+        lo: Value,
+        hi: Value,
+        step: i64,
+        body: &mut dyn FnMut(&mut Self, Value),
+    ) {
         let var = self.index[axis];
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.def_var(var, zero);
         let body_block = self.b.create_block();
         let exit = self.b.create_block();
-        self.b.ins().jump(body_block, &[]);
+        self.b.def_var(var, lo);
+        let any = self.b.ins().icmp(IntCC::SignedLessThan, lo, hi);
+        self.b.ins().brif(any, body_block, &[], exit, &[]);
         self.b.switch_to_block(body_block);
-        self.for_each(rest, body);
         let i = self.b.use_var(var);
-        let next = self.b.ins().iadd_imm_s(i, 1);
+        body(self, i);
+        let next = self.b.ins().iadd_imm_s(i, step);
         self.b.def_var(var, next);
-        let more = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, next, n);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, hi);
         self.b.ins().brif(more, body_block, &[], exit, &[]);
         self.b.seal_block(body_block);
         self.b.switch_to_block(exit);
         self.b.seal_block(exit);
-        // Leave the index at 0, so that code after the loop that (by the verifier's rules)
-        // does not depend on it never sees a stale value.
+    }
+
+    /// Runs `body` over `axes`, the last one in vectors when the kernel has lanes.
+    fn nest(&mut self, axes: &[usize], mut body: Body) {
+        let Some((&last, rest)) = axes.split_last() else {
+            self.scalar_body(&mut body, &mut HashMap::new());
+            return;
+        };
+        if self.lanes == 1 {
+            self.for_each(axes, &mut |e| e.scalar_body(&mut body, &mut HashMap::new()));
+        } else {
+            self.for_each(rest, &mut |e| e.vector_loop(last, &mut body));
+        }
+        // Code after the nest (by the verifier's rules) does not depend on these axes; leave
+        // their indices at 0 rather than at a stale bound.
         let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.def_var(var, zero);
+        for &a in axes {
+            self.b.def_var(self.index[a], zero);
+        }
     }
 
     fn phase(&mut self, p: usize) {
         let inner = self.k.inner.clone();
         match self.k.phases[p].clone() {
             Phase::Reduce { op, value } => {
-                let dtype = self.k.dtypes[value.0 as usize];
-                // Single precision accumulates in double, as the interpreter does.
-                let acc_dtype = match (op, dtype) {
-                    (ReduceOp::Sum | ReduceOp::Prod, DType::F32) => DType::F64,
-                    _ => dtype,
-                };
-                let acc_ty = clif_type(acc_dtype).expect("checked");
-                let acc = self.b.declare_var(acc_ty);
-                let init = self.identity(op, acc_dtype);
-                self.b.def_var(acc, init);
-                self.for_each(&inner, &mut |e| {
-                    let mut cache = HashMap::new();
-                    let mut v = e.value(value, &mut cache);
-                    if acc_dtype != dtype {
-                        v = e.b.ins().fpromote(types::F64, v);
+                let d = self.k.dtypes[value.0 as usize];
+                let result = self.reduce(op, value, &inner);
+                match self.entry {
+                    Entry::Phases => {
+                        self.b.ins().store(flags(), result, self.out, 0);
                     }
-                    let a = e.b.use_var(acc);
-                    let r = e.combine(op, acc_dtype, a, v);
-                    e.b.def_var(acc, r);
-                });
-                let mut result = self.b.use_var(acc);
-                if acc_dtype != dtype {
-                    result = self.b.ins().fdemote(types::F32, result);
+                    Entry::Outer => {
+                        let result = if acc_dtype(op, d) != d {
+                            self.b.ins().fdemote(types::F32, result)
+                        } else {
+                            result
+                        };
+                        let var = self.b.declare_var(clif_type(d).expect("checked"));
+                        self.b.def_var(var, result);
+                        self.phase_vars[p] = Some(var);
+                    }
                 }
-                let out = self.b.declare_var(clif_type(dtype).expect("checked"));
-                self.b.def_var(out, result);
-                self.phase_vars[p] = Some(out);
             }
-            Phase::Store { buf, value, over } => {
-                let axes: Vec<usize> = match over {
-                    Over::All => (0..self.k.space.len()).collect(),
-                    Over::Outer => (0..self.k.space.len())
-                        .filter(|a| !inner.contains(a))
-                        .collect(),
-                };
-                let mut store = move |e: &mut Self| {
-                    let mut cache = HashMap::new();
-                    let v = e.value(value, &mut cache);
-                    // The buffer is dense over `axes`, row-major.
-                    let extents: Vec<usize> = axes.iter().map(|&a| e.k.space[a]).collect();
-                    let strides = arrjit_runtime::strides_of(&extents);
-                    let mut at = Affine::constant(0, e.k.space.len());
-                    for (&a, &s) in axes.iter().zip(&strides) {
-                        at.coef[a] = s as i64;
+            Phase::Store {
+                over: Over::All, ..
+            } => self.nest(&inner, Body::Stores(vec![p])),
+            Phase::Store {
+                over: Over::Outer, ..
+            } => self.scalar_body(&mut Body::Stores(vec![p]), &mut HashMap::new()),
+        }
+    }
+
+    /// Folds `value` over `axes`; the result has the accumulator's dtype.
+    fn reduce(&mut self, op: ReduceOp, value: ExprId, axes: &[usize]) -> Value {
+        let d = self.k.dtypes[value.0 as usize];
+        let acc_d = acc_dtype(op, d);
+        let scalar = self.b.declare_var(clif_type(acc_d).expect("checked"));
+        let init = self.identity(op, acc_d);
+        self.b.def_var(scalar, init);
+        let mut acc = Acc {
+            op,
+            value,
+            d,
+            acc_d,
+            scalar,
+            vectors: Vec::new(),
+            vector_type: None,
+        };
+        if self.lanes > 1 && !axes.is_empty() {
+            let widen = acc_d != d;
+            let vt = if widen {
+                types::F64X2
+            } else {
+                self.vector_type(acc_d)
+            };
+            let count = if widen { 2 * UNROLL } else { UNROLL };
+            let lane_init = self.identity(op, acc_d);
+            let v = self.splat_scalar(lane_init, acc_d, vt);
+            for _ in 0..count {
+                let var = self.b.declare_var(vt);
+                self.b.def_var(var, v);
+                acc.vectors.push(var);
+            }
+            acc.vector_type = Some(vt);
+        }
+        self.nest(axes, Body::Reduce(&mut acc));
+        let mut result = self.b.use_var(acc.scalar);
+        if let Some(vt) = acc.vector_type {
+            // A fixed order: a tree over the accumulators, then the lanes in order, then the
+            // scalar loops' part.
+            let mut vs: Vec<Value> = acc.vectors.iter().map(|&v| self.b.use_var(v)).collect();
+            while vs.len() > 1 {
+                vs = vs
+                    .chunks(2)
+                    .map(|pair| self.combine(op, acc_d, pair[0], pair[1]))
+                    .collect();
+            }
+            let mut total = self.lane(vs[0], acc_d, 0);
+            for lane in 1..vt.lane_count() as usize {
+                let x = self.lane(vs[0], acc_d, lane);
+                total = self.combine(op, acc_d, total, x);
+            }
+            result = self.combine(op, acc_d, total, result);
+        }
+        result
+    }
+
+    /// One point of `body`, in scalar code, at the current indices.
+    fn scalar_body(&mut self, body: &mut Body, cache: &mut HashMap<ExprId, Value>) {
+        match body {
+            Body::Stores(phases) => {
+                for &p in phases.iter() {
+                    let Phase::Store { buf, value, over } = self.k.phases[p] else {
+                        unreachable!("store phases")
+                    };
+                    let v = self.value(value, cache);
+                    let d = self.k.dtypes[value.0 as usize];
+                    let at = self.store_offset(over, None);
+                    let addr = self.element_address(buf, at, d);
+                    self.b.ins().store(flags(), v, addr, 0);
+                }
+            }
+            Body::Reduce(acc) => {
+                let mut v = self.value(acc.value, cache);
+                if acc.acc_d != acc.d {
+                    v = self.b.ins().fpromote(types::F64, v);
+                }
+                let a = self.b.use_var(acc.scalar);
+                let r = self.combine(acc.op, acc.acc_d, a, v);
+                self.b.def_var(acc.scalar, r);
+            }
+        }
+    }
+
+    /// The vector loop over `axis`, then the scalar loop over the points left.
+    fn vector_loop(&mut self, axis: usize, body: &mut Body) {
+        let (lo, hi) = self.bounds(axis);
+        let roots: Vec<ExprId> = match body {
+            Body::Stores(phases) => phases
+                .iter()
+                .map(|&p| match self.k.phases[p] {
+                    Phase::Store { value, .. } => value,
+                    Phase::Reduce { .. } => unreachable!("store phases"),
+                })
+                .collect(),
+            Body::Reduce(acc) => vec![acc.value],
+        };
+        let mut h = Hoisted {
+            axis,
+            varying: self.varying_along(axis),
+            scalars: HashMap::new(),
+            splats: HashMap::new(),
+            rows: HashMap::new(),
+            store_rows: HashMap::new(),
+        };
+        for &r in &roots {
+            self.hoist(r, &mut h);
+        }
+        if let Body::Stores(phases) = body {
+            for &p in phases.iter() {
+                let row = self.store_row(p, axis);
+                h.store_rows.insert(p, row);
+            }
+        }
+        let step = (UNROLL * self.lanes) as i64;
+        let n = self.b.ins().isub(hi, lo);
+        let rest = self.b.ins().band_imm_s(n, step - 1);
+        let main_end = self.b.ins().isub(hi, rest);
+        self.counted_loop(axis, lo, main_end, step, &mut |e, i| {
+            for copy in 0..UNROLL {
+                e.vector_body(body, &h, i, copy);
+            }
+        });
+        let start = self.b.use_var(self.index[axis]);
+        let cache = h.scalars.clone();
+        self.counted_loop(axis, start, hi, 1, &mut |e, _| {
+            e.scalar_body(body, &mut cache.clone())
+        });
+    }
+
+    /// For each expression, whether it changes along `axis`.
+    fn varying_along(&self, axis: usize) -> Vec<bool> {
+        let mut out: Vec<bool> = Vec::with_capacity(self.k.exprs.len());
+        for e in &self.k.exprs {
+            let v = match e {
+                Expr::Load { at, .. } | Expr::Index(at) | Expr::Rand { at, .. } => {
+                    at.coef[axis] != 0
+                }
+                Expr::Param(_) | Expr::Phase(_) => false,
+                Expr::Unary(_, x) | Expr::Cast(x) => out[x.0 as usize],
+                Expr::Binary(_, x, y) => out[x.0 as usize] || out[y.0 as usize],
+                Expr::Where(c, x, y) => out[c.0 as usize] || out[x.0 as usize] || out[y.0 as usize],
+            };
+            out.push(v);
+        }
+        out
+    }
+
+    /// Computes before the loop what `id` needs that does not change along the loop's axis.
+    fn hoist(&mut self, id: ExprId, h: &mut Hoisted) {
+        if h.splats.contains_key(&id) || h.rows.contains_key(&id) {
+            return;
+        }
+        let d = self.k.dtypes[id.0 as usize];
+        if !h.varying[id.0 as usize] {
+            let s = self.value(id, &mut h.scalars);
+            let vt = self.vector_type(d);
+            let v = self.splat_scalar(s, d, vt);
+            h.splats.insert(id, v);
+            return;
+        }
+        match self.k.exprs[id.0 as usize].clone() {
+            Expr::Load { buf, at } => {
+                let partial = self.affine_without(id, &at, h.axis);
+                let size = d.itemsize() as i64;
+                let bytes = self.b.ins().imul_imm_s(partial, size);
+                let base = self.b.ins().iadd(self.bases[&buf], bytes);
+                let stride = match at.coef[h.axis] {
+                    1 => Stride::Unit,
+                    _ => {
+                        let c = self.sizes[&SizeSlot::Coef(id, h.axis)];
+                        Stride::Dynamic(self.b.ins().imul_imm_s(c, size))
                     }
-                    let addr = e.address(buf, &at, e.k.dtypes[value.0 as usize]);
-                    e.b.ins().store(flags(), v, addr, 0);
                 };
-                match over {
-                    Over::All => self.for_each(&inner, &mut store),
-                    Over::Outer => store(self),
+                h.rows.insert(id, Row { base, stride });
+            }
+            Expr::Index(at) | Expr::Rand { at, .. } => {
+                let base = self.affine_without(id, &at, h.axis);
+                let stride = match at.coef[h.axis] {
+                    1 => Stride::Unit,
+                    _ => Stride::Dynamic(self.sizes[&SizeSlot::Coef(id, h.axis)]),
+                };
+                h.rows.insert(id, Row { base, stride });
+            }
+            Expr::Unary(_, x) | Expr::Cast(x) => self.hoist(x, h),
+            Expr::Binary(_, x, y) => {
+                self.hoist(x, h);
+                self.hoist(y, h);
+            }
+            Expr::Where(c, x, y) => {
+                self.hoist(c, h);
+                self.hoist(x, h);
+                self.hoist(y, h);
+            }
+            Expr::Param(_) | Expr::Phase(_) => unreachable!("parameters do not vary"),
+        }
+    }
+
+    /// One unrolled copy of the vector body: the `lanes` points from `i + copy * lanes`.
+    fn vector_body(&mut self, body: &mut Body, h: &Hoisted, i: Value, copy: usize) {
+        let mut cache = HashMap::new();
+        match body {
+            Body::Stores(phases) => {
+                for &p in phases.iter() {
+                    let Phase::Store { value, .. } = self.k.phases[p] else {
+                        unreachable!("store phases")
+                    };
+                    let d = self.k.dtypes[value.0 as usize];
+                    let v = self.vector_value(value, h, i, copy, &mut cache);
+                    let row = h.store_rows[&p];
+                    self.store_lanes(v, d, row, i, copy);
+                }
+            }
+            Body::Reduce(acc) => {
+                let v = self.vector_value(acc.value, h, i, copy, &mut cache);
+                if acc.acc_d != acc.d {
+                    // f32x4 → two f64x2 accumulators.
+                    let lo = self.b.ins().fvpromote_low(v);
+                    let l2 = self.b.ins().extractlane(v, 2);
+                    let l3 = self.b.ins().extractlane(v, 3);
+                    let (w2, w3) = (
+                        self.b.ins().fpromote(types::F64, l2),
+                        self.b.ins().fpromote(types::F64, l3),
+                    );
+                    let hi = self.b.ins().splat(types::F64X2, w2);
+                    let hi = self.b.ins().insertlane(hi, w3, 1);
+                    for (k, part) in [lo, hi].into_iter().enumerate() {
+                        let var = acc.vectors[2 * copy + k];
+                        let a = self.b.use_var(var);
+                        let r = self.combine(acc.op, acc.acc_d, a, part);
+                        self.b.def_var(var, r);
+                    }
+                } else {
+                    let var = acc.vectors[copy];
+                    let a = self.b.use_var(var);
+                    let r = self.combine(acc.op, acc.acc_d, a, v);
+                    self.b.def_var(var, r);
                 }
             }
         }
+    }
+
+    /// The position of lane `lane` of copy `copy` along the loop: `i + copy * lanes + lane`.
+    fn position(&mut self, i: Value, copy: usize, lane: usize) -> Value {
+        let k = (copy * self.lanes + lane) as i64;
+        if k == 0 {
+            i
+        } else {
+            self.b.ins().iadd_imm_s(i, k)
+        }
+    }
+
+    /// `row.base + pos * row.stride`, with `unit` the size of one step when the stride is 1.
+    fn along(&mut self, row: Row, pos: Value, unit: i64) -> Value {
+        let step = match row.stride {
+            Stride::Unit if unit == 1 => pos,
+            Stride::Unit => self.b.ins().imul_imm_s(pos, unit),
+            Stride::Dynamic(s) => self.b.ins().imul(pos, s),
+        };
+        self.b.ins().iadd(row.base, step)
+    }
+
+    fn store_lanes(&mut self, v: Value, d: DType, row: Row, i: Value, copy: usize) {
+        let size = d.itemsize() as i64;
+        match row.stride {
+            Stride::Unit if d != DType::Bool => {
+                let addr = self.along(row, i, size);
+                let offset = (copy * self.lanes) as i64 * size;
+                self.b.ins().store(flags(), v, addr, offset as i32);
+            }
+            _ => {
+                for lane in 0..self.lanes {
+                    let x = self.lane(v, d, lane);
+                    let pos = self.position(i, copy, lane);
+                    let addr = self.along(row, pos, size);
+                    self.b.ins().store(flags(), x, addr, 0);
+                }
+            }
+        }
+    }
+
+    /// The value of `id` at the `lanes` points of copy `copy`, as a vector.
+    fn vector_value(
+        &mut self,
+        id: ExprId,
+        h: &Hoisted,
+        i: Value,
+        copy: usize,
+        cache: &mut HashMap<ExprId, Value>,
+    ) -> Value {
+        if let Some(&v) = h.splats.get(&id).or_else(|| cache.get(&id)) {
+            return v;
+        }
+        let d = self.k.dtypes[id.0 as usize];
+        let v = match self.k.exprs[id.0 as usize].clone() {
+            Expr::Load { .. } => {
+                let row = h.rows[&id];
+                let size = d.itemsize() as i64;
+                match row.stride {
+                    Stride::Unit if d != DType::Bool => {
+                        let addr = self.along(row, i, size);
+                        let offset = (copy * self.lanes) as i64 * size;
+                        let vt = self.vector_type(d);
+                        self.b.ins().load(vt, flags(), addr, offset as i32)
+                    }
+                    _ => {
+                        let ty = clif_type(d).expect("checked");
+                        let lanes: Vec<Value> = (0..self.lanes)
+                            .map(|lane| {
+                                let pos = self.position(i, copy, lane);
+                                let addr = self.along(row, pos, size);
+                                self.b.ins().load(ty, flags(), addr, 0)
+                            })
+                            .collect();
+                        self.gather_lanes(&lanes, d)
+                    }
+                }
+            }
+            Expr::Index(_) => {
+                let row = h.rows[&id];
+                let lanes: Vec<Value> = (0..self.lanes)
+                    .map(|lane| {
+                        let pos = self.position(i, copy, lane);
+                        self.along(row, pos, 1)
+                    })
+                    .collect();
+                self.gather_lanes(&lanes, d)
+            }
+            Expr::Rand { normal, .. } => {
+                let row = h.rows[&id];
+                let seed = self.sizes[&SizeSlot::Seed(id)];
+                let lanes: Vec<Value> = (0..self.lanes)
+                    .map(|lane| {
+                        let pos = self.position(i, copy, lane);
+                        let at = self.along(row, pos, 1);
+                        self.rand(normal, d, seed, at)
+                    })
+                    .collect();
+                self.gather_lanes(&lanes, d)
+            }
+            Expr::Unary(op, x) => {
+                let xd = self.k.dtypes[x.0 as usize];
+                let xv = self.vector_value(x, h, i, copy, cache);
+                match self.vector_unary(op, xd, xv) {
+                    Some(v) => v,
+                    None => self.lanewise(&[(xv, xd)], d, &mut |e, a| e.scalar_unary(op, xd, a[0])),
+                }
+            }
+            Expr::Binary(op, x, y) => {
+                let xd = self.k.dtypes[x.0 as usize];
+                let xv = self.vector_value(x, h, i, copy, cache);
+                let yv = self.vector_value(y, h, i, copy, cache);
+                match self.vector_binary(op, xd, xv, yv) {
+                    Some(v) => v,
+                    None => self.lanewise(&[(xv, xd), (yv, xd)], d, &mut |e, a| {
+                        e.scalar_binary(op, xd, a[0], a[1])
+                    }),
+                }
+            }
+            Expr::Where(c, x, y) => {
+                let cv = self.vector_value(c, h, i, copy, cache);
+                let xv = self.vector_value(x, h, i, copy, cache);
+                let yv = self.vector_value(y, h, i, copy, cache);
+                self.select(cv, xv, yv)
+            }
+            Expr::Cast(x) => {
+                let xd = self.k.dtypes[x.0 as usize];
+                let xv = self.vector_value(x, h, i, copy, cache);
+                match self.vector_cast(xv, xd, d) {
+                    Some(v) => v,
+                    None => self.lanewise(&[(xv, xd)], d, &mut |e, a| e.scalar_cast(a[0], xd, d)),
+                }
+            }
+            Expr::Param(_) | Expr::Phase(_) => unreachable!("hoisted: they do not vary"),
+        };
+        cache.insert(id, v);
+        v
+    }
+
+    /// `f` applied lane by lane to vectors `args`; the result has dtype `out`.
+    fn lanewise(
+        &mut self,
+        args: &[(Value, DType)],
+        out: DType,
+        f: &mut dyn FnMut(&mut Self, &[Value]) -> Value,
+    ) -> Value {
+        let results: Vec<Value> = (0..self.lanes)
+            .map(|lane| {
+                let scalars: Vec<Value> =
+                    args.iter().map(|&(v, d)| self.lane(v, d, lane)).collect();
+                f(self, &scalars)
+            })
+            .collect();
+        self.gather_lanes(&results, out)
+    }
+
+    /// A scalar of dtype `d` in every lane of a vector of type `vt`.
+    fn splat_scalar(&mut self, s: Value, d: DType, vt: Type) -> Value {
+        let s = if d == DType::Bool {
+            bitcast_to_mask_lane(self.b, s, vt.lane_type())
+        } else {
+            s
+        };
+        self.b.ins().splat(vt, s)
     }
 
     fn identity(&mut self, op: ReduceOp, d: DType) -> Value {
@@ -276,93 +854,141 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         }
     }
 
+    /// `op` folding `v` into `a`, scalars or vectors of accumulator dtype `d`.
     fn combine(&mut self, op: ReduceOp, d: DType, a: Value, v: Value) -> Value {
-        let ins = self.b.ins();
+        let ty = self.b.func.dfg.value_type(a);
+        if ty.is_vector() {
+            let native = matches!(
+                (op, d),
+                (_, DType::F32 | DType::F64)
+                    | (ReduceOp::Sum, _)
+                    | (ReduceOp::Prod | ReduceOp::Min | ReduceOp::Max, DType::I32)
+                    | (ReduceOp::Min | ReduceOp::Max, DType::Bool)
+            );
+            if !native {
+                let lanes: Vec<Value> = (0..ty.lane_count() as usize)
+                    .map(|lane| {
+                        let x = self.lane(a, d, lane);
+                        let y = self.lane(v, d, lane);
+                        self.combine(op, d, x, y)
+                    })
+                    .collect();
+                return self.gather_lanes(&lanes, d);
+            }
+            if d == DType::Bool {
+                // Masks: the minimum is the conjunction, the maximum the disjunction.
+                return match op {
+                    ReduceOp::Min => self.b.ins().band(a, v),
+                    _ => self.b.ins().bor(a, v),
+                };
+            }
+        }
         match (op, d) {
-            (ReduceOp::Sum, DType::F32 | DType::F64) => ins.fadd(a, v),
-            (ReduceOp::Prod, DType::F32 | DType::F64) => ins.fmul(a, v),
-            (ReduceOp::Sum, _) => ins.iadd(a, v),
-            (ReduceOp::Prod, _) => ins.imul(a, v),
+            (ReduceOp::Sum, DType::F32 | DType::F64) => self.b.ins().fadd(a, v),
+            (ReduceOp::Prod, DType::F32 | DType::F64) => self.b.ins().fmul(a, v),
+            (ReduceOp::Sum, _) => self.b.ins().iadd(a, v),
+            (ReduceOp::Prod, _) => self.b.ins().imul(a, v),
             (ReduceOp::Min, DType::F32 | DType::F64) => self.float_min_max(true, a, v),
             (ReduceOp::Max, DType::F32 | DType::F64) => self.float_min_max(false, a, v),
-            (ReduceOp::Min, DType::Bool) => ins.umin(a, v),
-            (ReduceOp::Max, DType::Bool) => ins.umax(a, v),
-            (ReduceOp::Min, _) => ins.smin(a, v),
-            (ReduceOp::Max, _) => ins.smax(a, v),
+            (ReduceOp::Min, DType::Bool) => self.b.ins().umin(a, v),
+            (ReduceOp::Max, DType::Bool) => self.b.ins().umax(a, v),
+            (ReduceOp::Min, _) => self.b.ins().smin(a, v),
+            (ReduceOp::Max, _) => self.b.ins().smax(a, v),
         }
     }
 
-    /// NumPy's `minimum`/`maximum`: NaN if either is NaN, the first on ties.
-    fn float_min_max(&mut self, min: bool, a: Value, b: Value) -> Value {
-        let cc = if min {
-            FloatCC::LessThanOrEqual
+    /// `at` of expression `id` at the current indices, leaving out `skip`'s term.
+    fn affine_without(&mut self, id: ExprId, at: &crate::kernel::Affine, skip: usize) -> Value {
+        let mut acc = if at.offset != 0 {
+            self.sizes[&SizeSlot::Offset(id)]
         } else {
-            FloatCC::GreaterThanOrEqual
+            self.b.ins().iconst(types::I64, 0)
         };
-        let ins = self.b.ins();
-        let keep = ins.fcmp(cc, a, b);
-        let a_nan = self.b.ins().fcmp(FloatCC::Unordered, a, a);
-        let take_a = self.b.ins().bor(keep, a_nan);
-        self.b.ins().select(take_a, a, b)
-    }
-
-    fn float_const(&mut self, ty: Type, x: f64) -> Value {
-        if ty == types::F32 {
-            self.b.ins().f32const(x as f32)
-        } else {
-            self.b.ins().f64const(x)
-        }
-    }
-
-    /// `at` at the current point, as an i64.
-    fn affine(&mut self, at: &Affine) -> Value {
-        let mut acc = self.b.ins().iconst(types::I64, at.offset);
         for (axis, &c) in at.coef.iter().enumerate() {
-            if c == 0 {
+            if c == 0 || axis == skip {
                 continue;
             }
             let i = self.b.use_var(self.index[axis]);
             let term = if c == 1 {
                 i
             } else {
-                self.b.ins().imul_imm_s(i, c)
+                let c = self.sizes[&SizeSlot::Coef(id, axis)];
+                self.b.ins().imul(i, c)
             };
             acc = self.b.ins().iadd(acc, term);
         }
         acc
     }
 
-    /// The address of element `at` of buffer `buf`.
-    fn address(&mut self, buf: BufId, at: &Affine, d: DType) -> Value {
-        let base = self.bases[&buf];
-        let i = self.affine(at);
-        let bytes = self.b.ins().imul_imm_s(i, d.itemsize() as i64);
-        self.b.ins().iadd(base, bytes)
+    /// `at` of expression `id` at the current indices.
+    fn affine(&mut self, id: ExprId, at: &crate::kernel::Affine) -> Value {
+        self.affine_without(id, at, usize::MAX)
     }
 
-    /// A call to helper `name` (registered in the JIT) with the given argument and result
-    /// types.
-    fn call(&mut self, name: &str, args: &[Value], params: &[Type], ret: Type) -> Value {
-        let func = match self.funcs.get(name) {
-            Some(&f) => f,
-            None => {
-                let mut sig = self.module.make_signature();
-                sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-                sig.returns.push(AbiParam::new(ret));
-                let id = self
-                    .module
-                    .declare_function(name, Linkage::Import, &sig)
-                    .expect("helper signatures are consistent");
-                let f = self.module.declare_func_in_func(id, self.b.func);
-                self.funcs.insert(name.to_string(), f);
-                f
+    /// The element offset a store writes at the current indices.
+    fn store_offset(&mut self, over: Over, skip: Option<usize>) -> Value {
+        let mut acc = self.b.ins().iconst(types::I64, 0);
+        for axis in 0..self.k.space.len() {
+            let stride = match over {
+                Over::All => Some(self.all_strides[axis]),
+                Over::Outer => self.outer_strides[axis],
+            };
+            let Some(s) = stride else { continue };
+            if Some(axis) == skip {
+                continue;
             }
-        };
-        let inst = self.b.ins().call(func, args);
-        self.b.inst_results(inst)[0]
+            let i = self.b.use_var(self.index[axis]);
+            let term = self.b.ins().imul(i, s);
+            acc = self.b.ins().iadd(acc, term);
+        }
+        acc
     }
 
-    /// The value of expression `id` at the current point.
+    /// Where store phase `p` writes along `axis`.
+    fn store_row(&mut self, p: usize, axis: usize) -> Row {
+        let Phase::Store { buf, value, over } = self.k.phases[p] else {
+            unreachable!("store phases")
+        };
+        let d = self.k.dtypes[value.0 as usize];
+        let size = d.itemsize() as i64;
+        let partial = self.store_offset(over, Some(axis));
+        let base = self.element_address(buf, partial, d);
+        let axes: Vec<usize> = match over {
+            Over::All => (0..self.k.space.len()).collect(),
+            Over::Outer => (0..self.k.space.len())
+                .filter(|a| !self.k.inner.contains(a))
+                .collect(),
+        };
+        let stride = if axes.last() == Some(&axis) {
+            Stride::Unit
+        } else {
+            let s = match over {
+                Over::All => self.all_strides[axis],
+                Over::Outer => self.outer_strides[axis].expect("an outer axis"),
+            };
+            Stride::Dynamic(self.b.ins().imul_imm_s(s, size))
+        };
+        Row { base, stride }
+    }
+
+    /// The address of element `offset` of buffer `buf`.
+    fn element_address(&mut self, buf: BufId, offset: Value, d: DType) -> Value {
+        let bytes = self.b.ins().imul_imm_s(offset, d.itemsize() as i64);
+        self.b.ins().iadd(self.bases[&buf], bytes)
+    }
+
+    fn rand(&mut self, normal: bool, d: DType, seed: Value, at: Value) -> Value {
+        let name = match (normal, d) {
+            (false, DType::F32) => "arr_rand_f32",
+            (true, DType::F32) => "arr_randn_f32",
+            (false, _) => "arr_rand_f64",
+            (true, _) => "arr_randn_f64",
+        };
+        let ty = clif_type(d).expect("checked");
+        self.call(name, &[seed, at], &[types::I64, types::I64], ty)
+    }
+
+    /// The value of expression `id` at the current point, as a scalar.
     fn value(&mut self, id: ExprId, cache: &mut HashMap<ExprId, Value>) -> Value {
         if let Some(&v) = cache.get(&id) {
             return v;
@@ -371,32 +997,27 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         let ty = clif_type(d).expect("checked");
         let v = match self.k.exprs[id.0 as usize].clone() {
             Expr::Load { buf, at } => {
-                let addr = self.address(buf, &at, d);
+                let offset = self.affine(id, &at);
+                let addr = self.element_address(buf, offset, d);
                 self.b.ins().load(ty, flags(), addr, 0)
             }
             // Read from its slot, so that a new constant needs no new code.
             Expr::Param(p) => self.params[p as usize],
-            Expr::Index(at) => self.affine(&at),
-            Expr::Rand { seed, normal, at } => {
-                let i = self.affine(&at);
-                let s = self.b.ins().iconst(types::I64, seed as i64);
-                let name = match (normal, d) {
-                    (false, DType::F32) => "arr_rand_f32",
-                    (true, DType::F32) => "arr_randn_f32",
-                    (false, _) => "arr_rand_f64",
-                    (true, _) => "arr_randn_f64",
-                };
-                self.call(name, &[s, i], &[types::I64, types::I64], ty)
+            Expr::Index(at) => self.affine(id, &at),
+            Expr::Rand { normal, at, .. } => {
+                let i = self.affine(id, &at);
+                let seed = self.sizes[&SizeSlot::Seed(id)];
+                self.rand(normal, d, seed, i)
             }
             Expr::Unary(op, x) => {
                 let xd = self.k.dtypes[x.0 as usize];
                 let xv = self.value(x, cache);
-                self.unary(op, xd, xv, ty)
+                self.scalar_unary(op, xd, xv)
             }
             Expr::Binary(op, x, y) => {
                 let xd = self.k.dtypes[x.0 as usize];
                 let (xv, yv) = (self.value(x, cache), self.value(y, cache));
-                self.binary(op, xd, xv, yv)
+                self.scalar_binary(op, xd, xv, yv)
             }
             Expr::Where(c, x, y) => {
                 let (cv, xv, yv) = (
@@ -409,190 +1030,20 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             Expr::Cast(x) => {
                 let xd = self.k.dtypes[x.0 as usize];
                 let xv = self.value(x, cache);
-                self.cast(xv, xd, d)
+                self.scalar_cast(xv, xd, d)
             }
-            Expr::Phase(p) => {
-                let var = self.phase_vars[p as usize].expect("reduce phases run first");
-                self.b.use_var(var)
-            }
+            Expr::Phase(p) => match self.entry {
+                Entry::Outer => {
+                    let var = self.phase_vars[p as usize].expect("reduce phases run first");
+                    self.b.use_var(var)
+                }
+                Entry::Phases => self
+                    .b
+                    .ins()
+                    .load(ty, flags(), self.phase_vals, (p as i32) * 16),
+            },
         };
         cache.insert(id, v);
         v
     }
-
-    fn unary(&mut self, op: UnaryOp, d: DType, x: Value, ty: Type) -> Value {
-        let float = d.is_float();
-        if let Some(name) = helpers::unary_name(op) {
-            let suffix = if d == DType::F32 { "f32" } else { "f64" };
-            let symbol = helper_symbol(name, suffix);
-            return self.call(&symbol, &[x], &[ty], ty);
-        }
-        let ins = self.b.ins();
-        match op {
-            UnaryOp::Neg if float => ins.fneg(x),
-            UnaryOp::Neg => ins.ineg(x),
-            UnaryOp::Not => ins.bxor_imm_s(x, 1),
-            UnaryOp::Abs if float => ins.fabs(x),
-            UnaryOp::Abs => ins.iabs(x),
-            UnaryOp::Sqrt => ins.sqrt(x),
-            UnaryOp::Floor => ins.floor(x),
-            UnaryOp::Ceil => ins.ceil(x),
-            UnaryOp::Round => ins.nearest(x),
-            UnaryOp::Trunc => ins.trunc(x),
-            UnaryOp::IsNan => ins.fcmp(FloatCC::Unordered, x, x),
-            UnaryOp::IsInf => {
-                let a = ins.fabs(x);
-                let inf = self.float_const(ty_of(d), f64::INFINITY);
-                self.b.ins().fcmp(FloatCC::Equal, a, inf)
-            }
-            UnaryOp::Sign if float => {
-                // x > 0 → 1, x < 0 → -1, else x itself (±0 and NaN).
-                let one = self.float_const(ty, 1.0);
-                let minus = self.float_const(ty, -1.0);
-                let zero = self.float_const(ty, 0.0);
-                let pos = self.b.ins().fcmp(FloatCC::GreaterThan, x, zero);
-                let neg = self.b.ins().fcmp(FloatCC::LessThan, x, zero);
-                let m = self.b.ins().select(neg, minus, x);
-                self.b.ins().select(pos, one, m)
-            }
-            UnaryOp::Sign => {
-                let one = ins.iconst(ty, 1);
-                let minus = self.b.ins().iconst(ty, -1);
-                let zero = self.b.ins().iconst(ty, 0);
-                let pos = self.b.ins().icmp(IntCC::SignedGreaterThan, x, zero);
-                let neg = self.b.ins().icmp(IntCC::SignedLessThan, x, zero);
-                let m = self.b.ins().select(neg, minus, zero);
-                self.b.ins().select(pos, one, m)
-            }
-            UnaryOp::Exp
-            | UnaryOp::Exp2
-            | UnaryOp::Expm1
-            | UnaryOp::Log
-            | UnaryOp::Log2
-            | UnaryOp::Log10
-            | UnaryOp::Log1p
-            | UnaryOp::Sin
-            | UnaryOp::Cos
-            | UnaryOp::Tan
-            | UnaryOp::Asin
-            | UnaryOp::Acos
-            | UnaryOp::Atan
-            | UnaryOp::Sinh
-            | UnaryOp::Cosh
-            | UnaryOp::Tanh => unreachable!("helpers above"),
-            UnaryOp::Real | UnaryOp::Imag | UnaryOp::Conj | UnaryOp::Angle => {
-                unreachable!("complex kernels are rejected by `check`")
-            }
-        }
-    }
-
-    /// A binary op on two values of dtype `d`.
-    fn binary(&mut self, op: BinaryOp, d: DType, x: Value, y: Value) -> Value {
-        let ty = ty_of(d);
-        let float = d.is_float();
-        let suffix = match d {
-            DType::F32 => "f32",
-            DType::F64 => "f64",
-            DType::I32 => "i32",
-            _ => "i64",
-        };
-        let ins = self.b.ins();
-        match op {
-            BinaryOp::Add if float => ins.fadd(x, y),
-            BinaryOp::Sub if float => ins.fsub(x, y),
-            BinaryOp::Mul if float => ins.fmul(x, y),
-            BinaryOp::Add => ins.iadd(x, y),
-            BinaryOp::Sub => ins.isub(x, y),
-            BinaryOp::Mul => ins.imul(x, y),
-            BinaryOp::Div => ins.fdiv(x, y),
-            BinaryOp::Rem => self.call(&helper_symbol("rem", suffix), &[x, y], &[ty, ty], ty),
-            BinaryOp::Pow => self.call(&helper_symbol("pow", suffix), &[x, y], &[ty, ty], ty),
-            BinaryOp::Atan2 => self.call(&helper_symbol("atan2", suffix), &[x, y], &[ty, ty], ty),
-            BinaryOp::Min if float => self.float_min_max(true, x, y),
-            BinaryOp::Max if float => self.float_min_max(false, x, y),
-            BinaryOp::Min if d == DType::Bool => ins.umin(x, y),
-            BinaryOp::Max if d == DType::Bool => ins.umax(x, y),
-            BinaryOp::Min => ins.smin(x, y),
-            BinaryOp::Max => ins.smax(x, y),
-            BinaryOp::And => ins.band(x, y),
-            BinaryOp::Or => ins.bor(x, y),
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge
-                if float =>
-            {
-                let cc = match op {
-                    BinaryOp::Eq => FloatCC::Equal,
-                    BinaryOp::Ne => FloatCC::NotEqual,
-                    BinaryOp::Lt => FloatCC::LessThan,
-                    BinaryOp::Le => FloatCC::LessThanOrEqual,
-                    BinaryOp::Gt => FloatCC::GreaterThan,
-                    _ => FloatCC::GreaterThanOrEqual,
-                };
-                ins.fcmp(cc, x, y)
-            }
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge => {
-                let unsigned = d == DType::Bool;
-                let cc = match (op, unsigned) {
-                    (BinaryOp::Eq, _) => IntCC::Equal,
-                    (BinaryOp::Ne, _) => IntCC::NotEqual,
-                    (BinaryOp::Lt, false) => IntCC::SignedLessThan,
-                    (BinaryOp::Le, false) => IntCC::SignedLessThanOrEqual,
-                    (BinaryOp::Gt, false) => IntCC::SignedGreaterThan,
-                    (BinaryOp::Ge, false) => IntCC::SignedGreaterThanOrEqual,
-                    (BinaryOp::Lt, true) => IntCC::UnsignedLessThan,
-                    (BinaryOp::Le, true) => IntCC::UnsignedLessThanOrEqual,
-                    (BinaryOp::Gt, true) => IntCC::UnsignedGreaterThan,
-                    _ => IntCC::UnsignedGreaterThanOrEqual,
-                };
-                ins.icmp(cc, x, y)
-            }
-            BinaryOp::Complex => unreachable!("complex kernels are rejected by `check`"),
-        }
-    }
-
-    /// NumPy's conversion from `from` to `to` (see `Data::cast`).
-    fn cast(&mut self, x: Value, from: DType, to: DType) -> Value {
-        if from == to {
-            return x;
-        }
-        let tt = ty_of(to);
-        let ins = self.b.ins();
-        match (from, to) {
-            (f, DType::Bool) if f.is_float() => {
-                let zero = self.float_const(ty_of(f), 0.0);
-                self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
-            }
-            (_, DType::Bool) => ins.icmp_imm_s(IntCC::NotEqual, x, 0),
-            (DType::Bool, t) if t.is_float() => {
-                let wide = ins.uextend(types::I32, x);
-                self.b.ins().fcvt_from_uint(tt, wide)
-            }
-            (DType::Bool, _) => ins.uextend(tt, x),
-            (DType::I32, DType::I64) => ins.sextend(tt, x),
-            (DType::I64, DType::I32) => ins.ireduce(tt, x),
-            (DType::F32, DType::F64) => ins.fpromote(tt, x),
-            (DType::F64, DType::F32) => ins.fdemote(tt, x),
-            (f, t) if f.is_float() && t.is_int() => ins.fcvt_to_sint_sat(tt, x),
-            (f, t) if f.is_int() && t.is_float() => ins.fcvt_from_sint(tt, x),
-            (f, t) => unreachable!("cast from {f} to {t} in a checked kernel"),
-        }
-    }
-}
-
-fn ty_of(d: DType) -> Type {
-    clif_type(d).expect("checked")
-}
-
-/// The helper registered as `arr_<name>_<suffix>`.
-fn helper_symbol(name: &str, suffix: &str) -> String {
-    format!("arr_{name}_{suffix}")
 }

@@ -1,0 +1,377 @@
+//! Embedding arrjit: compile a function from source once, call it many times on your data.
+//!
+//! ```
+//! use arrjit::Array;
+//!
+//! let f = arrjit::compile("fn f(a, b) = sin(a) * b + a")?;
+//! let a = vec![0.0, 0.5, 1.0];
+//! let b = vec![2.0, 2.0, 2.0];
+//! let y: Array = f.call(&[&a, &b])?;
+//! assert_eq!(y.as_slice::<f64>().unwrap()[1], 0.5f64.sin() * 2.0 + 0.5);
+//! # Ok::<(), arrjit::Error>(())
+//! ```
+//!
+//! A [`Function`] is specialised to the dtypes and shapes of its arguments on first use; later
+//! calls with the same dtypes and shapes run the compiled kernels directly, and a new shape
+//! reuses the compiled code of the old one (sizes are run-time parameters of every kernel), so
+//! it only builds a new schedule. Functions are `Send + Sync`: one function may be called from
+//! many threads at once.
+
+use crate::backend::cpu::{Cpu, Prepared};
+use crate::ir::interp::Evaluator;
+use crate::ir::{Graph, NodeId, Type};
+use crate::lower::{self, Engine, Mode};
+use crate::passes::fuse::{Fusion, fuse};
+use arrjit_runtime::{Array, DType, Element};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Why a function could not be compiled or called: a located diagnostic (`FILE:LINE:COL:
+/// error: …` with the source line), or a problem with the arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    message: String,
+}
+
+impl Error {
+    fn new(message: impl Into<String>) -> Error {
+        Error {
+            message: message.into(),
+        }
+    }
+
+    /// The full message, as `arr` would print it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message.trim_end())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// How a [`Function`] is compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Fused kernels (the default), one kernel per primitive, or the reference interpreter.
+    pub mode: Engine,
+    /// Which function of the source to compile; may be left out when it defines exactly one.
+    pub function: Option<String>,
+    /// The name diagnostics give the source.
+    pub file_name: String,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            mode: Engine::Fused,
+            function: None,
+            file_name: "<source>".to_string(),
+        }
+    }
+}
+
+/// Compiles the one function that `source` defines (`fn f(a, b) = …`), fused.
+pub fn compile(source: &str) -> Result<Function, Error> {
+    compile_with(source, Options::default())
+}
+
+/// Compiles a function of `source` as `options` say.
+pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
+    let (program_ast, diags) = crate::syntax::parse(source);
+    if !diags.is_empty() {
+        return Err(Error::new(crate::diag::render(
+            &options.file_name,
+            source,
+            &diags,
+        )));
+    }
+    // Run the top level once: it defines the functions and reports errors early.
+    let mut sink = Vec::new();
+    let state = lower::run(&program_ast, source, Mode::Run, &mut sink)
+        .map_err(|d| Error::new(crate::diag::render(&options.file_name, source, &d)))?;
+    let mut functions = state.functions();
+    functions.sort_by(|a, b| a.0.cmp(&b.0));
+    let names = || {
+        functions
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (name, def) = match &options.function {
+        Some(wanted) => functions
+            .iter()
+            .find(|(n, _)| n == wanted)
+            .cloned()
+            .ok_or_else(|| {
+                Error::new(format!(
+                    "{}: error: no function `{wanted}` (the source defines {})",
+                    options.file_name,
+                    if functions.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names()
+                    }
+                ))
+            })?,
+        None if functions.len() == 1 => functions[0].clone(),
+        None if functions.is_empty() => {
+            return Err(Error::new(format!(
+                "{}: error: the source defines no function (`fn f(x) = …`)",
+                options.file_name
+            )));
+        }
+        None => {
+            return Err(Error::new(format!(
+                "{}: error: the source defines several functions ({}); name one in `Options::function`",
+                options.file_name,
+                names()
+            )));
+        }
+    };
+    let params = def.params.iter().map(|p| p.name.clone()).collect();
+    drop(state);
+    let cpu = match options.mode {
+        Engine::Interp => None,
+        Engine::Fused | Engine::Unfused => {
+            Some(Arc::new(Mutex::new(Jit(Cpu::new().map_err(Error::new)?))))
+        }
+    };
+    Ok(Function {
+        source: source.to_string(),
+        name,
+        params,
+        options,
+        cpu,
+        specs: RwLock::new(HashMap::new()),
+    })
+}
+
+/// The JIT, shared by the threads that call one function.
+struct Jit(Cpu);
+// SAFETY: the JIT module is only touched with the mutex held (compiling); the compiled code it
+// owns is immutable and is called, without the lock, through `Prepared` schedules that the
+// `Function` keeps alive no longer than this module.
+unsafe impl Send for Jit {}
+
+/// The dtypes and shapes of a call's arguments.
+type Signature = Vec<(DType, Vec<usize>)>;
+
+/// A function specialised to one signature.
+struct Spec {
+    graph: Graph,
+    /// The result nodes, in order, and whether the function returns a tuple.
+    results: Vec<NodeId>,
+    tuple: bool,
+    /// The compiled schedule, whose outputs are `results` without repeats.
+    prepared: Option<Prepared>,
+    /// For each result, its position among the schedule's outputs.
+    output_of: Vec<usize>,
+}
+
+/// A compiled function (see the module documentation).
+pub struct Function {
+    source: String,
+    name: String,
+    params: Vec<String>,
+    options: Options,
+    cpu: Option<Arc<Mutex<Jit>>>,
+    specs: RwLock<HashMap<Signature, Arc<Spec>>>,
+}
+
+/// Something a [`Function`] takes as an argument: an [`Array`] (borrowed, not copied), a slice
+/// or `Vec` of `f64`, `f32`, `i64`, `i32` or `bool` (copied into a 1-d array), or one such
+/// number (a 0-d array).
+pub trait Arg {
+    fn to_array(&self) -> Cow<'_, Array>;
+}
+
+impl Arg for Array {
+    fn to_array(&self) -> Cow<'_, Array> {
+        Cow::Borrowed(self)
+    }
+}
+
+fn from_slice<T: Element + Clone>(v: &[T]) -> Cow<'_, Array> {
+    Cow::Owned(Array::from_vec(vec![v.len()], v.to_vec()))
+}
+
+/// A slice: pass it as `&slice` (`f.call(&[&v.as_slice()])`).
+impl<T: Element + Clone> Arg for &[T] {
+    fn to_array(&self) -> Cow<'_, Array> {
+        from_slice(self)
+    }
+}
+
+impl<T: Element + Clone> Arg for Vec<T> {
+    fn to_array(&self) -> Cow<'_, Array> {
+        from_slice(self)
+    }
+}
+
+impl<T: Element + Clone, const N: usize> Arg for [T; N] {
+    fn to_array(&self) -> Cow<'_, Array> {
+        from_slice(self)
+    }
+}
+
+macro_rules! scalar_arg {
+    ($($t:ty),*) => {$(
+        impl Arg for $t {
+            fn to_array(&self) -> Cow<'_, Array> {
+                Cow::Owned(Array::from_vec(Vec::new(), vec![*self]))
+            }
+        }
+    )*};
+}
+scalar_arg!(f64, f32, i64, i32, bool);
+
+impl Function {
+    /// The function's name in the source.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The names of its parameters.
+    pub fn params(&self) -> &[String] {
+        &self.params
+    }
+
+    /// Calls the function; it must return one array.
+    pub fn call(&self, args: &[&dyn Arg]) -> Result<Array, Error> {
+        let mut results = self.call_all(args)?;
+        if results.len() != 1 {
+            return Err(Error::new(format!(
+                "`{}` returns {} arrays; use `call_all`",
+                self.name,
+                results.len()
+            )));
+        }
+        Ok(results.remove(0))
+    }
+
+    /// Calls the function; returns its result, or each element of the tuple it returns.
+    pub fn call_all(&self, args: &[&dyn Arg]) -> Result<Vec<Array>, Error> {
+        if args.len() != self.params.len() {
+            return Err(Error::new(format!(
+                "`{}` takes {} arguments ({}), but it was called with {}",
+                self.name,
+                self.params.len(),
+                self.params.join(", "),
+                args.len()
+            )));
+        }
+        let arrays: Vec<Cow<Array>> = args.iter().map(|a| a.to_array()).collect();
+        let signature: Signature = arrays
+            .iter()
+            .map(|a| (a.dtype(), a.shape().to_vec()))
+            .collect();
+        let spec = self.spec(signature)?;
+        let params: Vec<&Array> = arrays.iter().map(|a| a.as_ref()).collect();
+        let outputs = match &spec.prepared {
+            Some(prepared) => prepared.run(&spec.graph, &params),
+            None => {
+                let mut ev = Evaluator::with_params(params.iter().map(|&a| a.clone()).collect());
+                spec.results
+                    .iter()
+                    .map(|&n| ev.eval(&spec.graph, n).as_ref().clone())
+                    .collect()
+            }
+        };
+        if spec.prepared.is_none() || spec.output_of.iter().enumerate().all(|(i, &o)| i == o) {
+            return Ok(outputs);
+        }
+        Ok(spec.output_of.iter().map(|&i| outputs[i].clone()).collect())
+    }
+
+    /// Whether the function returns a tuple for arguments of these dtypes and shapes.
+    pub fn returns_tuple(&self, args: &[&dyn Arg]) -> Result<bool, Error> {
+        let signature = args
+            .iter()
+            .map(|a| {
+                let a = a.to_array();
+                (a.dtype(), a.shape().to_vec())
+            })
+            .collect();
+        Ok(self.spec(signature)?.tuple)
+    }
+
+    /// The function specialised to `signature`, built on first use.
+    fn spec(&self, signature: Signature) -> Result<Arc<Spec>, Error> {
+        if let Some(spec) = self.specs.read().expect("not poisoned").get(&signature) {
+            return Ok(spec.clone());
+        }
+        let spec = Arc::new(self.specialise(&signature)?);
+        self.specs
+            .write()
+            .expect("not poisoned")
+            .insert(signature, spec.clone());
+        Ok(spec)
+    }
+
+    fn specialise(&self, signature: &Signature) -> Result<Spec, Error> {
+        let source = &self.source;
+        let render = |d: &[crate::diag::Diagnostic]| {
+            Error::new(crate::diag::render(&self.options.file_name, source, d))
+        };
+        let (ast, _) = crate::syntax::parse(source);
+        let mut sink = Vec::new();
+        let mut state = lower::run(&ast, source, Mode::Run, &mut sink).map_err(|d| render(&d))?;
+        let def = state
+            .functions()
+            .into_iter()
+            .find(|(n, _)| *n == self.name)
+            .expect("defined when compiled")
+            .1;
+        let types: Vec<Type> = signature
+            .iter()
+            .map(|(d, s)| Type::new(*d, s.clone()))
+            .collect();
+        let (results, tuple) = state
+            .call_on_params(&def, &types)
+            .map_err(|d| render(&[d]))?;
+        let graph = std::mem::take(&mut state.graph);
+        drop(state);
+        let mut roots = results.clone();
+        roots.sort();
+        roots.dedup();
+        let output_of = results
+            .iter()
+            .map(|r| roots.binary_search(r).expect("a root"))
+            .collect();
+        let prepared = match (&self.cpu, self.options.mode) {
+            (Some(jit), mode) => {
+                let fusion = if mode == Engine::Unfused {
+                    Fusion::Unfused
+                } else {
+                    Fusion::Fused
+                };
+                let schedule = fuse(&graph, &roots, fusion);
+                Some(jit.lock().expect("not poisoned").0.prepare(schedule))
+            }
+            (None, _) => None,
+        };
+        Ok(Spec {
+            graph,
+            results,
+            tuple,
+            prepared,
+            output_of,
+        })
+    }
+
+    /// What each compiled kernel has cost so far (empty for the interpreter).
+    pub fn kernel_stats(&self) -> Vec<crate::backend::cpu::KernelStats> {
+        match &self.cpu {
+            Some(jit) => jit.lock().expect("not poisoned").0.stats(),
+            None => Vec::new(),
+        }
+    }
+}
