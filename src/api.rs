@@ -24,7 +24,6 @@ use crate::lower::{self, Engine, Mode};
 use crate::passes::fuse::{Fusion, fuse};
 use arrjit_runtime::{Array, DType, Element};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -150,7 +149,7 @@ pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
         params,
         options,
         cpu,
-        specs: RwLock::new(HashMap::new()),
+        specs: RwLock::new(Vec::new()),
     })
 }
 
@@ -183,7 +182,8 @@ pub struct Function {
     params: Vec<String>,
     options: Options,
     cpu: Option<Arc<Mutex<Jit>>>,
-    specs: RwLock<HashMap<Signature, Arc<Spec>>>,
+    /// Specialisations, most recent last.
+    specs: RwLock<Vec<(Signature, Arc<Spec>)>>,
 }
 
 /// Something a [`Function`] takes as an argument: an [`Array`] (borrowed, not copied), a slice
@@ -269,11 +269,7 @@ impl Function {
             )));
         }
         let arrays: Vec<Cow<Array>> = args.iter().map(|a| a.to_array()).collect();
-        let signature: Signature = arrays
-            .iter()
-            .map(|a| (a.dtype(), a.shape().to_vec()))
-            .collect();
-        let spec = self.spec(signature)?;
+        let spec = self.spec(&arrays)?;
         let params: Vec<&Array> = arrays.iter().map(|a| a.as_ref()).collect();
         let outputs = match &spec.prepared {
             Some(prepared) => prepared.run(&spec.graph, &params),
@@ -293,26 +289,38 @@ impl Function {
 
     /// Whether the function returns a tuple for arguments of these dtypes and shapes.
     pub fn returns_tuple(&self, args: &[&dyn Arg]) -> Result<bool, Error> {
-        let signature = args
-            .iter()
-            .map(|a| {
-                let a = a.to_array();
-                (a.dtype(), a.shape().to_vec())
-            })
-            .collect();
-        Ok(self.spec(signature)?.tuple)
+        let arrays: Vec<Cow<Array>> = args.iter().map(|a| a.to_array()).collect();
+        Ok(self.spec(&arrays)?.tuple)
     }
 
-    /// The function specialised to `signature`, built on first use.
-    fn spec(&self, signature: Signature) -> Result<Arc<Spec>, Error> {
-        if let Some(spec) = self.specs.read().expect("not poisoned").get(&signature) {
+    /// The function specialised to the dtypes and shapes of `args`, built on first use.
+    fn spec(&self, args: &[Cow<Array>]) -> Result<Arc<Spec>, Error> {
+        let matches = |signature: &Signature| {
+            signature.len() == args.len()
+                && signature
+                    .iter()
+                    .zip(args)
+                    .all(|((d, s), a)| *d == a.dtype() && s == a.shape())
+        };
+        // A linear scan compares without allocating; a function sees few signatures.
+        if let Some((_, spec)) = self
+            .specs
+            .read()
+            .expect("not poisoned")
+            .iter()
+            .find(|(s, _)| matches(s))
+        {
             return Ok(spec.clone());
         }
+        let signature: Signature = args
+            .iter()
+            .map(|a| (a.dtype(), a.shape().to_vec()))
+            .collect();
         let spec = Arc::new(self.specialise(&signature)?);
-        self.specs
-            .write()
-            .expect("not poisoned")
-            .insert(signature, spec.clone());
+        let mut specs = self.specs.write().expect("not poisoned");
+        if !specs.iter().any(|(s, _)| *s == signature) {
+            specs.push((signature, spec.clone()));
+        }
         Ok(spec)
     }
 

@@ -29,6 +29,10 @@ enum Command {
         /// operation (NumPy's model), `interp` runs the reference interpreter.
         #[arg(long, value_enum, default_value_t = ExecMode::Fused)]
         mode: ExecMode,
+        /// After the run, print each compiled kernel's compile time, calls, run time and
+        /// cache hits to standard error.
+        #[arg(long)]
+        stats: bool,
     },
     /// Parse and type-check a script without running it.
     Check { file: PathBuf },
@@ -78,7 +82,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     let (file, mode, engine, stage) = match &cli.command {
-        Command::Run { file, mode } => {
+        Command::Run { file, mode, .. } => {
             let engine = match mode {
                 ExecMode::Fused => Engine::Fused,
                 ExecMode::Unfused => Engine::Unfused,
@@ -119,6 +123,12 @@ fn run(cli: Cli) -> ExitCode {
                     .clif_text()
                     .unwrap_or_else(|e| format!("; cannot compile here: {e}\n")),
             });
+            if matches!(cli.command, Command::Run { stats: true, .. }) {
+                eprint!(
+                    "{}",
+                    arrjit::backend::cpu::format_stats(&state.kernel_stats())
+                );
+            }
             drop(state);
             if let Some(text) = ir {
                 let _ = write!(out, "{text}");

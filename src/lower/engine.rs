@@ -83,6 +83,14 @@ impl Executor {
         }
     }
 
+    /// What each compiled kernel has cost so far (nothing for the interpreter).
+    pub fn kernel_stats(&self) -> Vec<crate::backend::cpu::KernelStats> {
+        match self {
+            Executor::Interp(_) => Vec::new(),
+            Executor::Jit { cpu, .. } => cpu.stats(),
+        }
+    }
+
     /// Forgets values computed for a graph that is being replaced (compiled kernels stay).
     pub fn new_graph(&mut self) {
         match self {

@@ -338,6 +338,12 @@ impl<'o> Lowerer<'o> {
         }
     }
 
+    /// What each compiled kernel has cost so far (`arr run --stats`); empty for the
+    /// interpreter.
+    pub fn kernel_stats(&self) -> Vec<crate::backend::cpu::KernelStats> {
+        self.exec.kernel_stats()
+    }
+
     /// The global functions, by name, in no particular order.
     pub fn functions(&self) -> Vec<(String, Rc<FnDef>)> {
         self.scopes[0]

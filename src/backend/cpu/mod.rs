@@ -226,7 +226,7 @@ impl Cpu {
             .iter()
             .map(|step| match step {
                 Step::Kernel(k) => match self.compiled(k) {
-                    Ok(c) => PreparedStep::Compiled(run::Call::new(c, k)),
+                    Ok(c) => PreparedStep::Compiled(Box::new(run::Call::new(c, k))),
                     Err(_) => PreparedStep::Evaluate,
                 },
                 Step::Library(_) => PreparedStep::Library,
@@ -251,7 +251,7 @@ impl Cpu {
 
 /// How one step of a prepared schedule runs.
 enum PreparedStep {
-    Compiled(run::Call),
+    Compiled(Box<run::Call>),
     /// On the reference evaluator (a kernel that cannot be compiled yet).
     Evaluate,
     Library,
@@ -339,6 +339,39 @@ impl Prepared {
         }
         result
     }
+}
+
+/// The statistics as a table, one kernel per line, and a total.
+pub fn format_stats(stats: &[KernelStats]) -> String {
+    fn ms(s: f64) -> String {
+        format!("{:.3} ms", s * 1e3)
+    }
+    let mut out = format!(
+        "{:<10} {:>12} {:>8} {:>12} {:>8}  structure\n",
+        "kernel", "compile", "calls", "run", "hits"
+    );
+    for s in stats {
+        out += &format!(
+            "{:<10} {:>12} {:>8} {:>12} {:>8}  {}\n",
+            s.name,
+            ms(s.compile_s),
+            s.calls,
+            ms(s.run_s),
+            s.hits,
+            s.summary
+        );
+    }
+    let total = |f: fn(&KernelStats) -> f64| stats.iter().map(f).sum::<f64>();
+    out += &format!(
+        "{:<10} {:>12} {:>8} {:>12} {:>8}  {} kernels compiled\n",
+        "total",
+        ms(total(|s| s.compile_s)),
+        stats.iter().map(|s| s.calls).sum::<u64>(),
+        ms(total(|s| s.run_s)),
+        stats.iter().map(|s| s.hits).sum::<u64>(),
+        stats.len()
+    );
+    out
 }
 
 /// One line about a kernel's structure: its rank, inner axes, phases and lanes.

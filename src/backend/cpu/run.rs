@@ -26,23 +26,53 @@ pub const PARALLEL_MIN_POINTS: usize = 1 << 16;
 /// the first inner axis).
 const REDUCE_CHUNK_POINTS: usize = 1 << 15;
 
-/// A compiled kernel with its run-time sizes and constants, ready to call.
+/// A compiled kernel with its run-time sizes, constants and thread split, ready to call.
 pub struct Call {
     compiled: Arc<Compiled>,
     kernel: Kernel,
     sizes: Vec<i64>,
     params: Vec<[u8; 16]>,
+    writes: Vec<BufId>,
+    /// The ranges of the split axis the calls cover (one call per range, in parallel when
+    /// there are several).
+    ranges: Vec<(usize, usize)>,
 }
 
 impl Call {
     pub fn new(compiled: Arc<Compiled>, k: &Kernel) -> Call {
         let mut params: Vec<[u8; 16]> = k.params.iter().map(|(lit, d)| slot(*lit, *d)).collect();
         params.push([0; 16]);
+        let points: usize = k.space.iter().product();
+        let ranges = match compiled.entry {
+            Entry::Outer => {
+                let first_outer = (0..k.space.len()).find(|a| !k.inner.contains(a));
+                let extent = first_outer.map_or(1, |a| k.space[a]);
+                let chunks = if points >= PARALLEL_MIN_POINTS && extent > 1 {
+                    (rayon::current_num_threads() * 4).min(extent)
+                } else {
+                    1
+                };
+                split(extent, chunks)
+            }
+            Entry::Phases => {
+                let extent = k.inner.first().map_or(1, |&a| k.space[a]);
+                // Chunk bounds depend on the size alone, so the partial results, and the order
+                // they are combined in, are the same on every run and every machine.
+                let chunks = if points >= PARALLEL_MIN_POINTS && extent > 1 {
+                    (points / REDUCE_CHUNK_POINTS).clamp(1, extent)
+                } else {
+                    1
+                };
+                split(extent, chunks)
+            }
+        };
         Call {
             compiled,
             kernel: k.clone(),
             sizes: run_time_sizes(k),
             params,
+            writes: k.writes(),
+            ranges,
         }
     }
 
@@ -50,8 +80,7 @@ impl Call {
     pub fn run(&self, schedule: &Schedule, bufs: &mut [Option<Cow<Array>>]) {
         let (c, k) = (&*self.compiled, &self.kernel);
         let t = Instant::now();
-        let writes = k.writes();
-        for &w in &writes {
+        for &w in &self.writes {
             let b = &schedule.buffers[w.0 as usize];
             bufs[w.0 as usize] = Some(Cow::Owned(arrjit_runtime::output_array(
                 b.dtype,
@@ -63,59 +92,42 @@ impl Call {
             pointers.push(match b {
                 // Written buffers are owned (allocated just above); read-only ones may be
                 // borrowed.
-                Some(Cow::Owned(a)) if writes.contains(&BufId(i as u32)) => data_ptr(a),
+                Some(Cow::Owned(a)) if self.writes.contains(&BufId(i as u32)) => data_ptr(a),
                 Some(a) => data_addr(a.as_ref()) as *mut u8,
                 None => std::ptr::null_mut(),
             });
         }
-        let mut phase_vals: Vec<[u8; 16]> = vec![[0; 16]; k.phases.len() + 1];
-        let points: usize = k.space.iter().product();
-        let ctx = |phase_vals: &[[u8; 16]]| CallCtx {
+        let ctx = |phase_vals: *const [u8; 16]| CallCtx {
             bufs: pointers.as_ptr(),
             params: self.params.as_ptr(),
             sizes: self.sizes.as_ptr(),
-            phase_vals: phase_vals.as_ptr(),
+            phase_vals,
         };
         match c.entry {
             Entry::Outer => {
-                let first_outer = (0..k.space.len()).find(|a| !k.inner.contains(a));
-                let extent = first_outer.map_or(1, |a| k.space[a]);
-                let chunks = if points >= PARALLEL_MIN_POINTS && extent > 1 {
-                    (rayon::current_num_threads() * 4).min(extent)
-                } else {
-                    1
-                };
                 // Concurrent calls cover disjoint ranges of the first outer axis, so they write
                 // disjoint elements: every store's position includes that axis's coordinate
                 // with a non-zero stride.
-                call_all(c.f, &ctx(&phase_vals), &split(extent, chunks), 0, None);
+                call_all(c.f, &ctx(std::ptr::null()), &self.ranges, 0, None);
             }
             Entry::Phases => {
-                let first_inner = k.inner.first().copied();
-                let extent = first_inner.map_or(1, |a| k.space[a]);
-                // Chunk bounds depend on the size alone, so the partial results, and the order
-                // they are combined in, are the same on every run and every machine.
-                let chunks = if points >= PARALLEL_MIN_POINTS && extent > 1 {
-                    (points / REDUCE_CHUNK_POINTS).clamp(1, extent)
-                } else {
-                    1
-                };
-                let ranges = split(extent, chunks);
+                let mut phase_vals: Vec<[u8; 16]> = vec![[0; 16]; k.phases.len()];
                 for (p, phase) in k.phases.iter().enumerate() {
                     match *phase {
                         Phase::Reduce { op, value } => {
                             let d = k.dtypes[value.0 as usize];
-                            let mut partials = vec![[0u8; 16]; ranges.len()];
-                            call_all(c.f, &ctx(&phase_vals), &ranges, p, Some(&mut partials));
+                            let mut partials = vec![[0u8; 16]; self.ranges.len()];
+                            let ctx = ctx(phase_vals.as_ptr());
+                            call_all(c.f, &ctx, &self.ranges, p, Some(&mut partials));
                             phase_vals[p] = combine_partials(op, d, &partials);
                         }
                         Phase::Store { over, .. } => {
-                            let whole = [(0, extent)];
+                            let whole = [(0, self.ranges.last().map_or(0, |r| r.1))];
                             let ranges = match over {
-                                Over::All => &ranges[..],
+                                Over::All => &self.ranges[..],
                                 Over::Outer => &whole[..],
                             };
-                            call_all(c.f, &ctx(&phase_vals), ranges, p, None);
+                            call_all(c.f, &ctx(phase_vals.as_ptr()), ranges, p, None);
                         }
                     }
                 }
