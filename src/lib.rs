@@ -2,6 +2,7 @@
 //!
 //! The pipeline, in the order the folders run: `syntax` (source → AST), `lower` (AST → graph IR
 //! with shapes and dtypes), `ir` (the graph, its printer, verifier and reference interpreter).
+//! `report` draws what `arr bench` measures.
 //!
 //! Running a script from Rust and reading a result back:
 //!
@@ -27,4 +28,5 @@ pub mod ir;
 pub mod kernel;
 pub mod lower;
 pub mod passes;
+pub mod report;
 pub mod syntax;

@@ -18,6 +18,7 @@ use cranelift_module::{Linkage, Module, default_libcall_names};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// A compiled kernel: `fn(buffers, params, start, end)` runs the outer points whose first
 /// outer coordinate is in `start..end` (all of a kernel without outer axes when `start < end`).
@@ -35,6 +36,8 @@ pub struct Cpu {
     /// Compiled kernels, or why a kernel cannot be compiled, by kernel.
     cache: HashMap<Kernel, Result<KernelFn, String>>,
     next_name: u32,
+    /// Time spent in `compile`, summed over every kernel (`arr bench` reports it).
+    compile_time: Duration,
 }
 
 impl Cpu {
@@ -63,12 +66,19 @@ impl Cpu {
             fctx: FunctionBuilderContext::new(),
             cache: HashMap::new(),
             next_name: 0,
+            compile_time: Duration::ZERO,
         })
     }
 
     /// How many distinct kernels have been compiled.
     pub fn compiled_kernels(&self) -> usize {
         self.cache.values().filter(|r| r.is_ok()).count()
+    }
+
+    /// Seconds spent compiling kernels since this JIT was made (cache hits cost nothing here);
+    /// take differences to time one step.
+    pub fn compile_seconds(&self) -> f64 {
+        self.compile_time.as_secs_f64()
     }
 
     /// The compiled form of `k` (compiling it on first use), or why it cannot be compiled.
@@ -82,7 +92,9 @@ impl Cpu {
         if let Some(r) = self.cache.get(&key) {
             return r.clone();
         }
+        let started = Instant::now();
         let r = self.compile(k);
+        self.compile_time += started.elapsed();
         self.cache.insert(key, r.clone());
         r
     }
