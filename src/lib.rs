@@ -2,6 +2,7 @@
 //!
 //! The pipeline, in the order the folders run: `syntax` (source → AST), `lower` (AST → graph IR
 //! with shapes and dtypes), `ir` (the graph, its printer, verifier and reference interpreter).
+//! `report` draws what `arr bench` measures.
 //!
 //! Running a script from Rust and reading a result back:
 //!
@@ -28,6 +29,7 @@ pub mod ir;
 pub mod kernel;
 pub mod lower;
 pub mod passes;
+pub mod report;
 pub mod syntax;
 
 pub use api::{Arg, Error, Function, Options, compile, compile_with};

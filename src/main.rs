@@ -1,10 +1,11 @@
 //! `arr`: run, check and inspect `.arr` scripts.
 
 use arrjit::diag::{self, Diagnostic, Span};
-use arrjit::lower::{self, Engine, Mode};
+use arrjit::lower::{self, BenchOptions, BenchResult, Engine, Mode};
 use arrjit::passes::fuse::Fusion;
-use arrjit::syntax;
-use clap::{Parser, Subcommand, ValueEnum};
+use arrjit::report::{self, Table};
+use arrjit::syntax::{self, ast::Program};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Time a script's `bench` blocks in each mode, side by side.
+    Bench(BenchArgs),
     /// Parse and type-check a script without running it.
     Check { file: PathBuf },
     /// Print the graph IR a script builds.
@@ -43,6 +46,32 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Stage::Lowered)]
         stage: Stage,
     },
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    file: PathBuf,
+    /// Which modes to time: `fused`, `unfused`, `interp` (repeat the option or give a comma
+    /// list); all three by default. The first also runs the rest of the script.
+    #[arg(long = "mode", value_name = "MODE", value_delimiter = ',')]
+    modes: Vec<String>,
+    /// Where to run; only `cpu` so far.
+    #[arg(long, value_name = "DEVICE", default_value = "cpu")]
+    device: String,
+    /// Print the measurements as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Also draw the medians as a bar chart into this SVG file.
+    #[arg(long, value_name = "OUT.svg")]
+    plot: Option<PathBuf>,
+    /// Timed runs per mode: exactly N, unless --min-time is given too. By default at least 5,
+    /// and more until --min-time is filled.
+    #[arg(long, value_name = "N")]
+    repeats: Option<usize>,
+    /// Keep timing each mode until its timed runs add up to this many seconds (0.5 by
+    /// default), but for at most 1000 runs (or N).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    min_time: Option<f64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -90,27 +119,14 @@ fn run(cli: Cli) -> ExitCode {
             };
             (file, Mode::Run, engine, None)
         }
+        Command::Bench(args) => return bench(args),
         Command::Check { file } => (file, Mode::Check, Engine::Interp, None),
         Command::Ir { file, stage } => (file, Mode::Check, Engine::Interp, Some(*stage)),
     };
-    let name = file.display().to_string();
-    let source = match read_source(file) {
-        Ok(s) => s,
-        Err(SourceError::Io(e)) => {
-            eprintln!("arr: error: cannot read \"{name}\": {e}");
-            return ExitCode::from(1);
-        }
-        Err(SourceError::Utf8 { text, at }) => {
-            let d = Diagnostic::error(Span::new(at, at + 1), "the file is not valid UTF-8 text");
-            eprint!("{}", diag::render(&name, &text, &[d]));
-            return ExitCode::from(1);
-        }
+    let (name, source, program) = match load(file) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    let (program, diags) = syntax::parse(&source);
-    if !diags.is_empty() {
-        eprint!("{}", diag::render(&name, &source, &diags));
-        return ExitCode::from(1);
-    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match lower::run_on(&program, &source, mode, engine, &mut out) {
@@ -142,6 +158,167 @@ fn run(cli: Cli) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `arr bench`: the table (or JSON) goes to stdout as each block is measured; what the script
+/// itself prints goes to stderr, so stdout holds nothing else.
+fn bench(args: &BenchArgs) -> ExitCode {
+    let options = match bench_options(args) {
+        Ok(options) => options,
+        Err(why) => {
+            eprintln!("arr: error: {why}");
+            return ExitCode::from(1);
+        }
+    };
+    let (name, source, program) = match load(&args.file) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let names = lower::bench_names(&program);
+    if names.is_empty() {
+        eprintln!("{name}: error: no bench blocks to time (write one as `bench \"name\" {{ … }}`)");
+        return ExitCode::from(1);
+    }
+    if let Some(parent) = args.plot.as_deref().and_then(Path::parent)
+        && !parent.as_os_str().is_empty()
+        && !parent.is_dir()
+    {
+        eprintln!(
+            "arr: error: cannot write the plot: \"{}\" is not a folder",
+            parent.display()
+        );
+        return ExitCode::from(1);
+    }
+    let table = Table::new(&names, &options.engines);
+    let mut header_printed = false;
+    let mut print_rows = |r: &BenchResult| {
+        if args.json {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if !std::mem::replace(&mut header_printed, true) {
+            let _ = write!(out, "{}", table.header());
+        }
+        let _ = write!(out, "{}", table.rows(r));
+        let _ = out.flush();
+    };
+    let mut script_out = std::io::stderr();
+    let results = match lower::bench(
+        &program,
+        &source,
+        &options,
+        &mut script_out,
+        &mut print_rows,
+    ) {
+        Ok(results) => results,
+        Err(diags) => {
+            eprint!("{}", diag::render(&name, &source, &diags));
+            return ExitCode::from(1);
+        }
+    };
+    if results.is_empty() {
+        eprintln!("{name}: error: no bench block ran (each is inside a loop that runs no times)");
+        return ExitCode::from(1);
+    }
+    if args.json {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(report::json(&results, &args.device).as_bytes());
+        let _ = out.flush();
+    }
+    if let Some(path) = &args.plot {
+        let title = format!("arr bench {name}");
+        let written = report::plot::svg(&title, &results)
+            .and_then(|svg| write_atomically(path, svg.as_bytes()));
+        if let Err(why) = written {
+            eprintln!(
+                "arr: error: cannot write the plot \"{}\": {why}",
+                path.display()
+            );
+            return ExitCode::from(1);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The options of `arr bench`, checked; or why they make no sense.
+fn bench_options(args: &BenchArgs) -> Result<BenchOptions, String> {
+    if args.device != "cpu" {
+        return Err(if args.device == "cuda" {
+            "--device cuda is not supported yet; only `cpu` is".to_string()
+        } else {
+            format!("unknown device `{}`; the only device is `cpu`", args.device)
+        });
+    }
+    let mut options = BenchOptions::default();
+    if !args.modes.is_empty() {
+        options.engines.clear();
+        for m in &args.modes {
+            let engine = Engine::from_name(m.trim()).ok_or_else(|| {
+                format!("unknown mode `{m}`; expected `fused`, `unfused` or `interp`")
+            })?;
+            if !options.engines.contains(&engine) {
+                options.engines.push(engine);
+            }
+        }
+    }
+    if let Some(t) = args.min_time
+        && !(t.is_finite() && t >= 0.0)
+    {
+        return Err(format!("--min-time must be a number of seconds, not {t}"));
+    }
+    match args.repeats {
+        Some(0) => return Err("--repeats must be at least 1".to_string()),
+        Some(n) => {
+            options.repeats = n;
+            options.min_time = args.min_time.unwrap_or(0.0);
+            options.max_runs = options.max_runs.max(n);
+        }
+        None => options.min_time = args.min_time.unwrap_or(options.min_time),
+    }
+    Ok(options)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader
+/// never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| "not a file name".to_string())?;
+    let tmp = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            e.to_string()
+        })
+}
+
+/// Reads and parses a script: its name as given, its text and its AST; or, having reported
+/// why not, the exit code.
+fn load(file: &Path) -> Result<(String, String, Program), ExitCode> {
+    let name = file.display().to_string();
+    let source = match read_source(file) {
+        Ok(s) => s,
+        Err(SourceError::Io(e)) => {
+            eprintln!("arr: error: cannot read \"{name}\": {e}");
+            return Err(ExitCode::from(1));
+        }
+        Err(SourceError::Utf8 { text, at }) => {
+            let d = Diagnostic::error(Span::new(at, at + 1), "the file is not valid UTF-8 text");
+            eprint!("{}", diag::render(&name, &text, &[d]));
+            return Err(ExitCode::from(1));
+        }
+    };
+    let (program, diags) = syntax::parse(&source);
+    if !diags.is_empty() {
+        eprint!("{}", diag::render(&name, &source, &diags));
+        return Err(ExitCode::from(1));
+    }
+    Ok((name, source, program))
 }
 
 enum SourceError {

@@ -132,7 +132,7 @@ fn hostile_bytes_never_panic() {
     for (i, bytes) in inputs.iter().enumerate() {
         let path = dir.join(format!("case{i}.arr"));
         std::fs::write(&path, bytes).unwrap();
-        for cmd in ["run", "check", "ir"] {
+        for cmd in ["run", "check", "ir", "bench"] {
             let out = arr(&[cmd, path.to_str().unwrap()]);
             let stderr = text(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "case {i} ({cmd}): {stderr}");

@@ -20,6 +20,25 @@ pub enum Engine {
     Unfused,
 }
 
+impl Engine {
+    /// Every engine, in the order `arr bench` reports them.
+    pub const ALL: [Engine; 3] = [Engine::Fused, Engine::Unfused, Engine::Interp];
+
+    /// The name the command line uses (`--mode fused`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Interp => "interp",
+            Engine::Fused => "fused",
+            Engine::Unfused => "unfused",
+        }
+    }
+
+    /// The engine called `name` on the command line.
+    pub fn from_name(name: &str) -> Option<Engine> {
+        Engine::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
 pub(crate) enum Executor {
     Interp(Evaluator),
     Jit {
@@ -88,6 +107,15 @@ impl Executor {
         match self {
             Executor::Interp(_) => Vec::new(),
             Executor::Jit { cpu, .. } => cpu.stats(),
+        }
+    }
+
+    /// Seconds spent compiling kernels so far (none for the interpreter); take differences to
+    /// time one evaluation.
+    pub fn compile_seconds(&self) -> f64 {
+        match self {
+            Executor::Interp(_) => 0.0,
+            Executor::Jit { cpu, .. } => cpu.compile_seconds(),
         }
     }
 

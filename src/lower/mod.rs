@@ -1,12 +1,14 @@
 //! AST → graph: runs a script's statements in order, building the graph lazily and evaluating
 //! it (with the reference interpreter) only where a value is needed: `print`, `save`, sizes and
-//! axes given as expressions, and the end of every top-level loop iteration.
+//! axes given as expressions, and the end of every top-level loop iteration. Under `arr bench`,
+//! `bench` blocks are timed in each engine (bench.rs).
 //!
 //! Shapes and dtypes are inferred as nodes are built, so a shape or type error points at the
 //! expression that caused it. User functions are inlined at each call: they accept whatever
 //! dtype and rank their body accepts, checked at the call.
 
 mod args;
+mod bench;
 mod build;
 mod builtins;
 mod engine;
@@ -14,6 +16,7 @@ mod expr;
 mod ops;
 mod value;
 
+pub use bench::{BenchOptions, BenchResult, Timing, bench, bench_names};
 pub use build::{MAX_ARRAY_BYTES, broadcast_shapes, shape_text};
 pub use engine::Engine;
 pub use value::{Arr, FnDef, Value};
@@ -58,6 +61,8 @@ pub struct Lowerer<'o> {
     pub diags: Vec<Diagnostic>,
     /// Values `print` and `save` were given, labelled, for `arr ir`.
     pub outputs: Vec<(String, NodeId)>,
+    /// Set by `arr bench`: `bench` blocks are then timed in each engine (see `bench.rs`).
+    bench: Option<bench::Harness<'o>>,
 }
 
 /// Marks that a statement failed; its diagnostic is already in `Lowerer::diags`.
@@ -112,6 +117,7 @@ impl<'o> Lowerer<'o> {
             call_depth: 0,
             diags: Vec::new(),
             outputs: Vec::new(),
+            bench: None,
         }
     }
 
@@ -255,7 +261,7 @@ impl<'o> Lowerer<'o> {
                     i += 1;
                 }
             }
-            StmtKind::Bench { body, .. } => self.exec_all(&body.stmts, top)?,
+            StmtKind::Bench { name, body } => self.bench_block(name, body, top)?,
             StmtKind::Expr(e) => {
                 self.expr(e)?;
             }

@@ -104,11 +104,6 @@ impl Cpu {
         self.order.len()
     }
 
-    /// Seconds spent compiling kernels so far.
-    pub fn compile_seconds(&self) -> f64 {
-        self.compile_s
-    }
-
     /// What each compiled kernel has cost, in compilation order.
     pub fn stats(&self) -> Vec<KernelStats> {
         self.order
@@ -122,6 +117,12 @@ impl Cpu {
                 hits: c.hits.load(Ordering::Relaxed),
             })
             .collect()
+    }
+
+    /// Seconds spent compiling kernels since this JIT was made (cache hits cost nothing here);
+    /// take differences to time one step.
+    pub fn compile_seconds(&self) -> f64 {
+        self.compile_s
     }
 
     /// The compiled form of `k` (compiling it on first use), or why it cannot be compiled.

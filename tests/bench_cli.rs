@@ -1,0 +1,245 @@
+//! `arr bench` end to end: JSON and SVG outputs are well formed, and user errors exit 1 with a
+//! clear message. Wall-clock times are never asserted on, only their consistency.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn arr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arr"))
+        .args(args)
+        .output()
+        .expect("the arr binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Writes `source` to a fresh script named `name` and returns its path.
+fn script(name: &str, source: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arrjit-bench-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, source).expect("script written");
+    path
+}
+
+const TINY: &str = "\
+a = rand(64, seed=1)
+b = rand(64, seed=2) + 0.5
+print(\"before\", sum(a) > 0)
+bench \"chain\" {
+    y = sin(a) * b + a * a / (1 + b)
+    print(\"inside\", sum(y) > 0)
+}
+bench \"reduce\" { s = sum((a * b) ** 2) }
+print(\"after\", sum(y) > 0, s > 0)
+";
+
+#[test]
+fn json_reports_every_block_in_every_mode() {
+    let path = script("tiny.arr", TINY);
+    let out = arr(&["bench", "--json", "--repeats", "3", path.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout holds only JSON");
+    let benches = report["benches"].as_array().expect("a list of benches");
+    let keys: Vec<(&str, &str)> = benches
+        .iter()
+        .map(|b| (b["name"].as_str().unwrap(), b["mode"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("chain", "fused"),
+            ("chain", "unfused"),
+            ("chain", "interp"),
+            ("reduce", "fused"),
+            ("reduce", "unfused"),
+            ("reduce", "interp"),
+        ]
+    );
+    for b in benches {
+        assert_eq!(b["device"], "cpu", "{b}");
+        assert!(b["runs"].as_u64().unwrap() >= 3, "{b}");
+        let (median, min) = (
+            b["median_s"].as_f64().unwrap(),
+            b["min_s"].as_f64().unwrap(),
+        );
+        let compile = b["compile_s"].as_f64().unwrap();
+        assert!(median >= min && min >= 0.0, "{b}");
+        assert!(compile >= 0.0, "{b}");
+        if b["mode"] == "interp" {
+            assert_eq!(compile, 0.0, "{b}");
+        }
+    }
+    // The first block compiles new kernels in the fused mode.
+    assert!(
+        benches[0]["compile_s"].as_f64().unwrap() > 0.0,
+        "{}",
+        benches[0]
+    );
+    // The script's own output goes to stderr, once per statement.
+    assert_eq!(stderr, "before True\ninside True\nafter True True\n");
+}
+
+#[test]
+fn table_restricted_to_some_modes() {
+    let path = script("modes.arr", TINY);
+    let p = path.to_str().unwrap();
+    let out = arr(&["bench", "--mode", "interp,fused", "--repeats", "2", p]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(
+        lines[0].starts_with("bench") && lines[0].contains("median"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("chain") && lines[1].contains("interp"),
+        "{stdout}"
+    );
+    // Fused's speedup shows on the other mode's rows.
+    assert!(lines[1].trim_end().ends_with('x'), "{stdout}");
+    assert!(
+        lines[2].contains("fused") && !lines[2].contains("unfused"),
+        "{stdout}"
+    );
+    assert!(lines[3].starts_with("reduce"), "{stdout}");
+
+    // `--mode` given twice means the same as a comma list.
+    let out = arr(&[
+        "bench",
+        "--mode",
+        "unfused",
+        "--mode",
+        "fused",
+        "--json",
+        "--repeats",
+        "1",
+        p,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let modes: Vec<&str> = report["benches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["mode"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["unfused", "fused", "unfused", "fused"]);
+}
+
+#[test]
+fn plot_writes_an_svg_chart() {
+    let path = script("plot.arr", TINY);
+    let svg_path = path.with_file_name("chart.svg");
+    let _ = std::fs::remove_file(&svg_path);
+    let out = arr(&[
+        "bench",
+        "--repeats",
+        "1",
+        "--plot",
+        svg_path.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(&svg_path).expect("the chart was written");
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
+    for needle in ["chain", "reduce", "fused", "unfused", "interp"] {
+        assert!(svg.contains(needle), "no `{needle}` in the chart");
+    }
+    // No temporary file is left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(svg_path.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_script_without_bench_blocks_is_an_error() {
+    let path = script("none.arr", "a = arange(3)\nprint(a)\n");
+    let p = path.to_str().unwrap();
+    let out = arr(&["bench", p]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("{p}: error: no bench blocks")),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "the script must not run");
+}
+
+#[test]
+fn bad_options_exit_1() {
+    let path = script("opts.arr", TINY);
+    let p = path.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["--mode", "fast"], "unknown mode `fast`"),
+        (vec!["--mode", "fused,nope"], "unknown mode `nope`"),
+        (vec!["--device", "cuda"], "not supported yet"),
+        (vec!["--device", "tpu"], "unknown device `tpu`"),
+        (vec!["--repeats", "0"], "--repeats"),
+        (vec!["--min-time", "-1"], "--min-time"),
+    ] {
+        let mut all = vec!["bench"];
+        all.extend(&args);
+        all.push(p);
+        let out = arr(&all);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("arr: error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn errors_in_the_script_are_located_as_in_run() {
+    for (name, source) in [
+        (
+            "before.arr",
+            "a = arange(4)\nb = a + c\nbench \"x\" { y = a }\n",
+        ),
+        (
+            "inside.arr",
+            "a = arange(4)\nbench \"x\" {\n    y = a + arange(3)\n}\n",
+        ),
+    ] {
+        let path = script(name, source);
+        let p = path.to_str().unwrap();
+        let bench = arr(&["bench", "--repeats", "1", p]);
+        let run = arr(&["run", p]);
+        let stderr = text(&bench.stderr);
+        assert_eq!(bench.status.code(), Some(1), "{stderr}");
+        assert!(stderr.starts_with(&format!("{p}:")), "{stderr}");
+        assert!(
+            stderr.contains(": error: ") && stderr.contains('^'),
+            "{stderr}"
+        );
+        assert_eq!(stderr, text(&run.stderr), "bench and run report alike");
+    }
+}
+
+#[test]
+fn bench_examples_check_and_have_blocks() {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir("examples/bench")
+        .expect("examples/bench exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "arr"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 3, "{examples:?}");
+    for path in examples {
+        let p = path.to_str().unwrap();
+        let out = arr(&["check", p]);
+        assert!(out.status.success(), "{p}: {}", text(&out.stderr));
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert!(source.contains("bench \""), "{p} has no bench block");
+    }
+}
