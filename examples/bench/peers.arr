@@ -1,0 +1,38 @@
+# The workloads of benches/peers/peers.py, for `arr bench --json examples/bench/peers.arr`.
+# Each bench's name matches the peer script's, so the two merge into one table. Inputs are
+# random f64 arrays (uniform in [0, 1), `b` and `w` shifted by 0.5) made outside the timed blocks;
+# `arr run` runs every block once.
+
+# First, so that no other bench has compiled the same kernel already: its compile time is the
+# compile latency of a fresh chain function (the peers time a freshly jitted function's first call).
+fn chain(a, b) = sin(a) * b + a * a / (1 + b)
+c_a = rand(1_000, seed=11)
+c_b = rand(1_000, seed=12) + 0.5
+bench "compile_chain_cold" { y = chain(c_a, c_b) }
+
+a8 = rand(8, seed=1)
+b8 = rand(8, seed=2) + 0.5
+a1k = rand(1_000, seed=1)
+b1k = rand(1_000, seed=2) + 0.5
+a1m = rand(1_000_000, seed=1)
+b1m = rand(1_000_000, seed=2) + 0.5
+a10m = rand(10_000_000, seed=1)
+b10m = rand(10_000_000, seed=2) + 0.5
+
+bench "chain_8" { y = sin(a8) * b8 + a8 * a8 / (1 + b8) }
+bench "chain_1M" { y = sin(a1m) * b1m + a1m * a1m / (1 + b1m) }
+bench "chain_10M" { y = sin(a10m) * b10m + a10m * a10m / (1 + b10m) }
+
+# x = a10m, w = b10m
+bench "poly_10M" { y = 0.25 * a10m**3 + 0.75 * a10m**2 - 1.5 * a10m - 2 }
+bench "sumsq_10M" { y = sum((b10m * a10m) ** 2) }
+
+bench "sin_1M" { y = sin(a1m) }
+bench "sin_10M" { y = sin(a10m) }
+
+bench "add_1K" { y = a1k + b1k }
+bench "add_1M" { y = a1m + b1m }
+bench "add_10M" { y = a10m + b10m }
+bench "mul_1M" { y = a1m * b1m }
+
+bench "stencil_10M" { y = a10m[2:] - 2 * a10m[1:-1] + a10m[:-2] }
