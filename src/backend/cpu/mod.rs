@@ -6,6 +6,7 @@
 
 mod helpers;
 mod lower;
+mod math;
 
 use crate::ir::{Graph, Lit};
 use crate::kernel::{BufKind, Kernel, Schedule, Step, eval_kernel, input_array, run_library};
