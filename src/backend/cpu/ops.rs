@@ -126,6 +126,14 @@ impl<M: Module> Emitter<'_, '_, M> {
     pub(super) fn scalar_unary(&mut self, op: UnaryOp, d: DType, x: Value) -> Value {
         let ty = clif_type(d).expect("checked");
         let float = d.is_float();
+        if float && super::math::has_unary(op) {
+            // The vector function on lane 0: every element, in a vector loop or not, gets
+            // the same function.
+            let vt = ty.by(128 / ty.bits()).expect("a 128-bit vector");
+            let v = self.b.ins().splat(vt, x);
+            let r = super::math::unary(self.b, self.module, &mut self.funcs, op, v);
+            return self.b.ins().extractlane(r, 0);
+        }
         if let Some(name) = helpers::unary_name(op) {
             let symbol = format!("arr_{name}_{}", if d == DType::F32 { "f32" } else { "f64" });
             return self.call(&symbol, &[x], &[ty], ty);
@@ -207,6 +215,12 @@ impl<M: Module> Emitter<'_, '_, M> {
             BinaryOp::Mul => self.b.ins().imul(x, y),
             BinaryOp::Div => self.b.ins().fdiv(x, y),
             BinaryOp::Rem => self.call(&format!("arr_rem_{suffix}"), &[x, y], &[ty, ty], ty),
+            BinaryOp::Pow | BinaryOp::Atan2 if float && super::math::has_binary(op) => {
+                let vt = ty.by(128 / ty.bits()).expect("a 128-bit vector");
+                let (vx, vy) = (self.b.ins().splat(vt, x), self.b.ins().splat(vt, y));
+                let r = super::math::binary(self.b, self.module, &mut self.funcs, op, vx, vy);
+                self.b.ins().extractlane(r, 0)
+            }
             BinaryOp::Pow => self.call(&format!("arr_pow_{suffix}"), &[x, y], &[ty, ty], ty),
             BinaryOp::Atan2 => self.call(&format!("arr_atan2_{suffix}"), &[x, y], &[ty, ty], ty),
             BinaryOp::Min if float => self.float_min_max(true, x, y),
