@@ -66,7 +66,7 @@ pub fn binary<M: Module>(
 ) -> Value {
     let mut v = Vb { b, module, funcs };
     match op {
-        BinaryOp::Pow => v.per_half(&[x, y], |v, a| v.pow(a[0], a[1])),
+        BinaryOp::Pow => v.per_half(&[x, y], |v, a| v.pow_with_small_powers(a[0], a[1])),
         BinaryOp::Atan2 => v.per_half(&[x, y], |v, a| v.atan2(a[0], a[1])),
         BinaryOp::Add
         | BinaryOp::Sub

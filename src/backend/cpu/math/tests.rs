@@ -639,3 +639,21 @@ fn only_transcendental_ops_are_claimed() {
     assert!(!has_unary(UnaryOp::Sqrt));
     assert!(!has_unary(UnaryOp::Abs));
 }
+
+/// Exponents 2, 3 and 4 in every lane take the double-double fast path of `pow`.
+#[test]
+fn small_integer_powers() {
+    for k in [2.0, 3.0, 4.0] {
+        check_binary(BinaryOp::Pow, f64::powf, f32::powf, (1, 1), |r, single| {
+            let (emin, emax) = exps(single);
+            let x = match r.int(0, 3) {
+                0 => r.pm() * r.log_uniform(emin / 4, emax / 4),
+                // Results that overflow or underflow.
+                1 => r.pm() * r.log_uniform(emin / 2, emax / 2),
+                2 => r.pm() * r.range(0.0, 4.0),
+                _ => [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN][r.int(0, 4) as usize],
+            };
+            (x, k)
+        });
+    }
+}
