@@ -14,7 +14,9 @@
 //!
 //! Inside, loops are tested at the bottom (tech-facts: Cranelift does not rotate loops). The
 //! innermost loop of each loop nest runs `lanes` points at a time as 128-bit vectors, unrolled
-//! `UNROLL` times, followed by a scalar loop for the remaining points. Expressions that do not
+//! `UNROLL` times (once when the body calls a vector math function: it is long enough to hide
+//! the loop's overhead, and copies of it only cost compile time), followed by a scalar loop
+//! for the remaining points. Expressions that do not
 //! change along that innermost axis are computed once before its loop; loads there become a
 //! row address plus a stride. Reductions keep `UNROLL` vector accumulators, combined in a fixed
 //! order after the loop nest. A kernel whose dtypes have different widths (`f32` beside `f64`)
@@ -33,8 +35,19 @@ use std::collections::HashMap;
 /// Why a kernel cannot be compiled (it then runs on the reference evaluator).
 pub type Unsupported = String;
 
-/// Copies of the vector loop body per iteration.
+/// Copies of the vector loop body per iteration, for bodies without math functions.
 pub const UNROLL: usize = 4;
+
+/// Copies of the vector loop body per iteration for `k`: `UNROLL`, or 1 when it calls vector
+/// math functions.
+fn unroll_for(k: &Kernel) -> usize {
+    let heavy = k.exprs.iter().any(|e| match e {
+        Expr::Unary(op, _) => super::math::has_unary(*op),
+        Expr::Binary(op, _, _) => super::math::has_binary(*op),
+        _ => false,
+    });
+    if heavy { 1 } else { UNROLL }
+}
 
 /// What a compiled kernel reads its inputs from. The layout is shared with the generated code.
 #[repr(C)]
@@ -187,6 +200,8 @@ pub struct Emitter<'a, 'f, M: Module> {
     pub(super) funcs: HashMap<String, FuncRef>,
     /// Points per vector (1: scalar code only).
     pub(super) lanes: usize,
+    /// Copies of the vector loop body per iteration.
+    unroll: usize,
     k: &'a Kernel,
     entry: Entry,
     bases: HashMap<BufId, Value>,
@@ -274,6 +289,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             module,
             funcs: HashMap::new(),
             lanes: lane_count(k),
+            unroll: unroll_for(k),
             k,
             entry,
             bases,
@@ -451,7 +467,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             } else {
                 self.vector_type(acc_d)
             };
-            let count = if widen { 2 * UNROLL } else { UNROLL };
+            let count = if widen { 2 * self.unroll } else { self.unroll };
             let lane_init = self.identity(op, acc_d);
             let v = self.splat_scalar(lane_init, acc_d, vt);
             for _ in 0..count {
@@ -540,12 +556,12 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                 h.store_rows.insert(p, row);
             }
         }
-        let step = (UNROLL * self.lanes) as i64;
+        let step = (self.unroll * self.lanes) as i64;
         let n = self.b.ins().isub(hi, lo);
         let rest = self.b.ins().band_imm_s(n, step - 1);
         let main_end = self.b.ins().isub(hi, rest);
         self.counted_loop(axis, lo, main_end, step, &mut |e, i| {
-            for copy in 0..UNROLL {
+            for copy in 0..e.unroll {
                 e.vector_body(body, &h, i, copy);
             }
         });
