@@ -10,7 +10,7 @@ pub mod kernels;
 pub mod npy;
 pub mod rng;
 
-pub use alloc::output_array;
+pub use alloc::{output_array, recycle};
 pub use array::{Array, Data, Element, Scalar, strides_of};
 pub use dtype::{DType, Kind};
 pub use format::{format_array, format_scalar};

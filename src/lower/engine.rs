@@ -123,7 +123,14 @@ impl Executor {
     pub fn new_graph(&mut self) {
         match self {
             Executor::Interp(ev) => *ev = Evaluator::new(),
-            Executor::Jit { values, .. } => values.clear(),
+            Executor::Jit { values, .. } => {
+                // Arrays nobody else holds go back to the pool, for the next graph's kernels.
+                for (_, v) in values.drain() {
+                    if let Ok(a) = Rc::try_unwrap(v) {
+                        arrjit_runtime::recycle(a);
+                    }
+                }
+            }
         }
     }
 }

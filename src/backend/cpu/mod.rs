@@ -15,7 +15,9 @@ mod run;
 
 pub use lower::UNROLL;
 
-use crate::kernel::{BufKind, Kernel, Schedule, Step, eval_kernel, run_library, structure_key};
+use crate::kernel::{
+    BufId, BufKind, Kernel, Schedule, Step, eval_kernel, run_library, structure_key,
+};
 use arrjit_runtime::Array;
 use cranelift_codegen::ir::{AbiParam, UserFuncName, types};
 use cranelift_codegen::settings::{self, Configurable};
@@ -233,7 +235,32 @@ impl Cpu {
                 Step::Library(_) => PreparedStep::Library,
             })
             .collect();
-        Prepared { schedule, steps }
+        // After its last reader, a computed buffer that is not an output goes back to the pool,
+        // so that later steps (and later runs) reuse its memory.
+        let mut last_reader: Vec<Option<usize>> = vec![None; schedule.buffers.len()];
+        for (i, step) in schedule.steps.iter().enumerate() {
+            let reads = match step {
+                Step::Kernel(k) => k.reads(),
+                Step::Library(call) => call.inputs.clone(),
+            };
+            for r in reads {
+                last_reader[r.0 as usize] = Some(i);
+            }
+        }
+        let mut free_after: Vec<Vec<BufId>> = vec![Vec::new(); schedule.steps.len()];
+        for (b, last) in last_reader.iter().enumerate() {
+            let buf = BufId(b as u32);
+            let computed = matches!(schedule.buffers[b].kind, BufKind::Computed);
+            let output = schedule.outputs.iter().any(|(_, o)| *o == buf);
+            if let (Some(step), true, false) = (last, computed, output) {
+                free_after[*step].push(buf);
+            }
+        }
+        Prepared {
+            schedule,
+            steps,
+            free_after,
+        }
     }
 
     /// Runs `schedule`; returns the values of its outputs, in order. `params` binds the graph's
@@ -264,6 +291,8 @@ enum PreparedStep {
 pub struct Prepared {
     schedule: Schedule,
     steps: Vec<PreparedStep>,
+    /// The buffers no step after this one reads (and that are not outputs).
+    free_after: Vec<Vec<BufId>>,
 }
 
 impl Prepared {
@@ -302,7 +331,7 @@ impl Prepared {
                 BufKind::Computed => None,
             })
             .collect();
-        for (step, how) in schedule.steps.iter().zip(&self.steps) {
+        for ((step, how), free) in schedule.steps.iter().zip(&self.steps).zip(&self.free_after) {
             match (step, how) {
                 (Step::Kernel(_), PreparedStep::Compiled(call)) => call.run(schedule, &mut bufs),
                 (Step::Kernel(k), _) => {
@@ -324,6 +353,11 @@ impl Prepared {
                         .collect();
                     let value = run_library(call, schedule, graph, &inputs, &[]);
                     bufs[call.output.0 as usize] = Some(Cow::Owned(value));
+                }
+            }
+            for b in free {
+                if let Some(Cow::Owned(a)) = bufs[b.0 as usize].take() {
+                    arrjit_runtime::recycle(a);
                 }
             }
         }
