@@ -1,4 +1,4 @@
-//! The compiled code paths against the interpreter: every operation in every real dtype, at
+//! The compiled code paths against the interpreter: every operation in every dtype, at
 //! lengths that exercise the unrolled vector loop, its scalar tail and the thread split, over
 //! contiguous, strided, reversed and broadcast operands. Every kernel must compile (none may
 //! fall back to the reference evaluator), and fused and unfused results must match the
@@ -214,6 +214,112 @@ fn random_numbers_and_indices_in_kernels() {
         "n = 70001\nx = rand(n, seed=9) * arange(n)\ny = randn((7, 9), seed=3) + arange(9)\n\
          z = f32(rand(37, seed=1)) * f32(arange(37))\nw = sum(rand(n, seed=2))",
     );
+}
+
+/// Complex inputs of dtype `dtype` (c64 or c128) and length `n`: `z` and `w` (nonzero), built
+/// from `inputs` of the parts' dtype.
+fn complex_inputs(dtype: &str, n: usize) -> String {
+    let part = if dtype == "c64" { "f32" } else { "f64" };
+    format!(
+        "{}z = complex(a, c)\nw = complex(b, a * 0.25)\n",
+        inputs(part, n)
+    )
+}
+
+#[test]
+fn complex_arithmetic_and_functions() {
+    let ops = [
+        "z + w",
+        "z - w",
+        "z * w",
+        "z / w",
+        "-z",
+        "z * a + 1",
+        "z * 2.5j - c",
+        "z ** 2",
+        "z ** 3",
+        "z ** 0.5",
+        "z ** w",
+        "w ** (0.5 - 0.25j)",
+        "abs(z)",
+        "angle(z)",
+        "real(z) + imag(w)",
+        "conj(z) * w",
+        "complex(real(z) * 2, imag(w))",
+        "sqrt(z)",
+        "exp(z)",
+        "exp2(z)",
+        "expm1(z)",
+        "log(z)",
+        "log2(z)",
+        "log10(z)",
+        "log1p(z)",
+        "sin(z)",
+        "cos(z)",
+        "tan(z)",
+        "asin(z)",
+        "acos(z)",
+        "atan(z)",
+        "sinh(z)",
+        "cosh(z)",
+        "tanh(z)",
+        "sign(z)",
+        "isnan(z / w)",
+        "isinf(z * 1e300)",
+        "z == w",
+        "z != conj(z)",
+        "where(a > c, z, w)",
+    ];
+    for dtype in ["c128", "c64"] {
+        for n in [0, 1, 9, 70_001] {
+            let body: Vec<String> = ops
+                .iter()
+                .enumerate()
+                .map(|(i, op)| format!("y{i} = {op}"))
+                .collect();
+            check(&format!("{}{}", complex_inputs(dtype, n), body.join("\n")));
+        }
+    }
+}
+
+#[test]
+fn complex_casts_and_mixed_precision() {
+    for n in [0, 1, 9, 70_001] {
+        let src = format!(
+            "{}u = complex(f32(b), f32(c))\n\
+             y0 = z + u\ny1 = u * 2 + z\ny2 = c64(z)\ny3 = c128(u)\n\
+             y4 = f64(z)\ny5 = f32(z)\ny6 = i64(z * 100)\ny7 = i32(u * 100)\n\
+             y8 = bool(z)\ny9 = bool(z * 0)\ny10 = bool(complex(a * 0, c))\n\
+             y11 = c128(a > c)\ny12 = c64(i64(a * 10))\ny13 = c128(i32(c * 10))\n\
+             y14 = c64(a)\ny15 = z + i64(a * 3)\ny16 = u * (a > 0)\n",
+            complex_inputs("c128", n)
+        );
+        check(&src);
+    }
+}
+
+#[test]
+fn complex_reductions() {
+    for dtype in ["c128", "c64"] {
+        for n in [0, 1, 9, 70_001] {
+            let src = format!(
+                "{}y0 = sum(z)\ny1 = prod(1 + z / 100)\ny2 = mean(w)\ny3 = sum(z * w)\n\
+                 y4 = z - mean(z)\ny5 = sum(abs(z))\n",
+                complex_inputs(dtype, n)
+            );
+            check(&src);
+        }
+        for (m, n) in [(3, 37), (300, 301)] {
+            let part = if dtype == "c64" { "f32" } else { "f64" };
+            let src = format!(
+                "x = complex({part}(randn(({m}, {n}), seed=6)), {part}(randn(({m}, {n}), seed=7)))\n\
+                 y0 = sum(x, axis=1)\ny1 = sum(x, axis=0)\ny2 = prod(1 + x / 50, axis=1)\n\
+                 y3 = mean(x, axis=0)\ny4 = x - mean(x, axis=1, keepdims=true)\n\
+                 y5 = sum(x)\ny6 = conj(transpose(x)) * 2\n"
+            );
+            check(&src);
+        }
+    }
 }
 
 /// Vector kernels are really vectors: the Cranelift IR of the fused chain uses f64x2 and

@@ -186,19 +186,15 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
         }
         let values = eval_schedule(&schedule, &state.graph, &[]);
         let mut cpu = arrjit::backend::cpu::Cpu::new()?;
-        // Every kernel without complex numbers compiles: none may fall back to the evaluator.
+        // Every kernel compiles: none may fall back to the evaluator.
         for step in &schedule.steps {
-            if let arrjit::kernel::Step::Kernel(k) = step {
-                let complex = k.dtypes.iter().chain(k.params.iter().map(|(_, d)| d));
-                if complex.clone().any(|d| d.is_complex()) {
-                    continue;
-                }
-                if let Err(e) = cpu.compiled(k) {
-                    return Err(format!(
-                        "{mode:?} kernel does not compile: {e}\n{}",
-                        arrjit::kernel::print_schedule(&state.graph, &schedule)
-                    ));
-                }
+            if let arrjit::kernel::Step::Kernel(k) = step
+                && let Err(e) = cpu.compiled(k)
+            {
+                return Err(format!(
+                    "{mode:?} kernel does not compile: {e}\n{}",
+                    arrjit::kernel::print_schedule(&state.graph, &schedule)
+                ));
             }
         }
         let compiled = cpu.run_schedule(&schedule, &state.graph, &[]);

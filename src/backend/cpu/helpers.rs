@@ -1,6 +1,11 @@
 //! Functions compiled kernels call for what Cranelift has no instruction for: transcendental
-//! math, floored remainders, integer powers and random numbers. Each calls the very function the
-//! reference interpreter uses, so compiled and interpreted results agree bit for bit.
+//! math, floored remainders, integer powers, random numbers and complex functions. Each calls
+//! the very function the reference interpreter uses, so compiled and interpreted results agree
+//! bit for bit.
+//!
+//! A complex helper takes the parts of its arguments as floats and writes the parts of its
+//! result, `[re, im]`, to an out-pointer: a struct of two floats is returned differently by
+//! the C ABI than by Cranelift's multiple returns.
 //!
 //! The math calls are a first step: vectorised polynomial versions in Cranelift IR replace them
 //! on the hot path.
@@ -8,6 +13,7 @@
 use crate::ir::UnaryOp;
 use crate::ir::interp::scalar::{FloorRem, IntPow, Math};
 use arrjit_runtime as rt;
+use num_complex::Complex;
 
 macro_rules! unary_helpers {
     ($t:ty, $($name:ident => $f:ident),+ $(,)?) => {
@@ -71,6 +77,73 @@ extern "C" fn randn_f32(seed: i64, i: i64) -> f32 {
     rt::normal_f32(seed as u64, i as u64)
 }
 
+/// `extern "C" fn(re, im, out)` helpers computing `Math::$f` of a complex number.
+macro_rules! complex_unary_helpers {
+    ($t:ty, $($name:ident => $f:ident),+ $(,)?) => {
+        $(
+            /// # Safety
+            /// `out` points to two writable floats.
+            unsafe extern "C" fn $name(re: $t, im: $t, out: *mut $t) {
+                let z = Math::$f(Complex::new(re, im));
+                // SAFETY: the compiled caller passes a 16-byte stack slot.
+                unsafe { write_parts(out, z) }
+            }
+        )+
+    };
+}
+
+/// Writes `z`'s parts to `out[0]` and `out[1]`.
+///
+/// # Safety
+/// `out` points to two writable floats.
+unsafe fn write_parts<T>(out: *mut T, z: Complex<T>) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        out.write_unaligned(z.re);
+        out.add(1).write_unaligned(z.im);
+    }
+}
+
+complex_unary_helpers!(f64,
+    sqrt_c128 => sqrt, exp_c128 => exp, exp2_c128 => exp2, expm1_c128 => expm1,
+    ln_c128 => ln, log2_c128 => log2, log10_c128 => log10, log1p_c128 => log1p,
+    sin_c128 => sin, cos_c128 => cos, tan_c128 => tan, asin_c128 => asin, acos_c128 => acos,
+    atan_c128 => atan, sinh_c128 => sinh, cosh_c128 => cosh, tanh_c128 => tanh,
+    sign_c128 => sign,
+);
+complex_unary_helpers!(f32,
+    sqrt_c64 => sqrt, exp_c64 => exp, exp2_c64 => exp2, expm1_c64 => expm1,
+    ln_c64 => ln, log2_c64 => log2, log10_c64 => log10, log1p_c64 => log1p,
+    sin_c64 => sin, cos_c64 => cos, tan_c64 => tan, asin_c64 => asin, acos_c64 => acos,
+    atan_c64 => atan, sinh_c64 => sinh, cosh_c64 => cosh, tanh_c64 => tanh,
+    sign_c64 => sign,
+);
+
+/// `extern "C" fn(ar, ai, br, bi, out)` helpers computing `Math::$f` of two complex numbers.
+macro_rules! complex_binary_helpers {
+    ($t:ty, $($name:ident => $f:ident),+ $(,)?) => {
+        $(
+            /// # Safety
+            /// `out` points to two writable floats.
+            unsafe extern "C" fn $name(ar: $t, ai: $t, br: $t, bi: $t, out: *mut $t) {
+                let z = Math::$f(Complex::new(ar, ai), Complex::new(br, bi));
+                // SAFETY: the compiled caller passes a 16-byte stack slot.
+                unsafe { write_parts(out, z) }
+            }
+        )+
+    };
+}
+
+complex_binary_helpers!(f64, div_c128 => div, pow_c128 => pow);
+complex_binary_helpers!(f32, div_c64 => div, pow_c64 => pow);
+
+extern "C" fn abs_c128(re: f64, im: f64) -> f64 {
+    Complex::new(re, im).norm()
+}
+extern "C" fn abs_c64(re: f32, im: f32) -> f32 {
+    Complex::new(re, im).norm()
+}
+
 /// Every helper: (symbol name, address).
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
@@ -120,7 +193,60 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("arr_randn_f64", randn_f64 as *const u8),
         ("arr_rand_f32", rand_f32 as *const u8),
         ("arr_randn_f32", randn_f32 as *const u8),
+        ("arr_sqrt_c128", sqrt_c128 as *const u8),
+        ("arr_exp_c128", exp_c128 as *const u8),
+        ("arr_exp2_c128", exp2_c128 as *const u8),
+        ("arr_expm1_c128", expm1_c128 as *const u8),
+        ("arr_log_c128", ln_c128 as *const u8),
+        ("arr_log2_c128", log2_c128 as *const u8),
+        ("arr_log10_c128", log10_c128 as *const u8),
+        ("arr_log1p_c128", log1p_c128 as *const u8),
+        ("arr_sin_c128", sin_c128 as *const u8),
+        ("arr_cos_c128", cos_c128 as *const u8),
+        ("arr_tan_c128", tan_c128 as *const u8),
+        ("arr_asin_c128", asin_c128 as *const u8),
+        ("arr_acos_c128", acos_c128 as *const u8),
+        ("arr_atan_c128", atan_c128 as *const u8),
+        ("arr_sinh_c128", sinh_c128 as *const u8),
+        ("arr_cosh_c128", cosh_c128 as *const u8),
+        ("arr_tanh_c128", tanh_c128 as *const u8),
+        ("arr_sign_c128", sign_c128 as *const u8),
+        ("arr_sqrt_c64", sqrt_c64 as *const u8),
+        ("arr_exp_c64", exp_c64 as *const u8),
+        ("arr_exp2_c64", exp2_c64 as *const u8),
+        ("arr_expm1_c64", expm1_c64 as *const u8),
+        ("arr_log_c64", ln_c64 as *const u8),
+        ("arr_log2_c64", log2_c64 as *const u8),
+        ("arr_log10_c64", log10_c64 as *const u8),
+        ("arr_log1p_c64", log1p_c64 as *const u8),
+        ("arr_sin_c64", sin_c64 as *const u8),
+        ("arr_cos_c64", cos_c64 as *const u8),
+        ("arr_tan_c64", tan_c64 as *const u8),
+        ("arr_asin_c64", asin_c64 as *const u8),
+        ("arr_acos_c64", acos_c64 as *const u8),
+        ("arr_atan_c64", atan_c64 as *const u8),
+        ("arr_sinh_c64", sinh_c64 as *const u8),
+        ("arr_cosh_c64", cosh_c64 as *const u8),
+        ("arr_tanh_c64", tanh_c64 as *const u8),
+        ("arr_sign_c64", sign_c64 as *const u8),
+        ("arr_div_c128", div_c128 as *const u8),
+        ("arr_pow_c128", pow_c128 as *const u8),
+        ("arr_div_c64", div_c64 as *const u8),
+        ("arr_pow_c64", pow_c64 as *const u8),
+        ("arr_abs_c128", abs_c128 as *const u8),
+        ("arr_abs_c64", abs_c64 as *const u8),
     ]
+}
+
+/// The helper for a unary op on complex numbers, if it needs one (`arr_{name}_c64`,
+/// `arr_{name}_c128`).
+pub fn complex_unary_name(op: UnaryOp) -> Option<&'static str> {
+    match op {
+        UnaryOp::Sqrt => Some("sqrt"),
+        UnaryOp::Sign => Some("sign"),
+        UnaryOp::Abs => Some("abs"),
+        other => unary_name(other),
+    }
 }
 
 /// The helper for a transcendental unary op, if it needs one.
@@ -179,6 +305,14 @@ mod tests {
             wanted.extend(["f32", "f64", "i32", "i64"].map(|s| format!("arr_{name}_{s}")));
         }
         wanted.extend(["arr_atan2_f32".to_string(), "arr_atan2_f64".to_string()]);
+        for op in UnaryOp::ALL {
+            if let Some(name) = complex_unary_name(op) {
+                wanted.extend(["c64", "c128"].map(|s| format!("arr_{name}_{s}")));
+            }
+        }
+        for name in ["div", "pow"] {
+            wanted.extend(["c64", "c128"].map(|s| format!("arr_{name}_{s}")));
+        }
         for w in &wanted {
             assert!(registered.contains(&w.as_str()), "{w} is not registered");
         }

@@ -19,15 +19,15 @@
 //! for the remaining points. Expressions that do not
 //! change along that innermost axis are computed once before its loop; loads there become a
 //! row address plus a stride. Reductions keep `UNROLL` vector accumulators, combined in a fixed
-//! order after the loop nest. A kernel whose dtypes have different widths (`f32` beside `f64`)
-//! runs one point at a time.
+//! order after the loop nest. A kernel whose dtypes have different widths (`f32` beside `f64`),
+//! or that has complex values (`complex.rs`), runs one point at a time.
 
 use super::ops::bitcast_to_mask_lane;
-use crate::ir::{ReduceOp, UnaryOp};
+use crate::ir::ReduceOp;
 use crate::kernel::{BufId, Expr, ExprId, Kernel, Over, Phase, SizeSlot, size_slots};
 use arrjit_runtime::DType;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{FuncRef, InstBuilder, MemFlagsData, Type, Value, types};
+use cranelift_codegen::ir::{FuncRef, InstBuilder, MemFlagsData, StackSlot, Type, Value, types};
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::Module;
 use std::collections::HashMap;
@@ -78,7 +78,8 @@ pub fn entry(k: &Kernel) -> Entry {
     }
 }
 
-/// The Cranelift type of a dtype's elements; complex numbers are not compiled yet.
+/// The Cranelift type of a dtype's elements. A complex number is one vector: `[re, im]` for
+/// c128, `[re, im, 0, 0]` for c64 (see `complex.rs`).
 pub fn clif_type(d: DType) -> Result<Type, Unsupported> {
     match d {
         DType::Bool => Ok(types::I8),
@@ -86,7 +87,8 @@ pub fn clif_type(d: DType) -> Result<Type, Unsupported> {
         DType::I64 => Ok(types::I64),
         DType::F32 => Ok(types::F32),
         DType::F64 => Ok(types::F64),
-        DType::C64 | DType::C128 => Err(format!("{d} kernels are not compiled yet")),
+        DType::C64 => Ok(types::F32X4),
+        DType::C128 => Ok(types::F64X2),
     }
 }
 
@@ -95,21 +97,15 @@ pub fn clif_type(d: DType) -> Result<Type, Unsupported> {
 pub fn acc_dtype(op: ReduceOp, d: DType) -> DType {
     match (op, d) {
         (ReduceOp::Sum | ReduceOp::Prod, DType::F32) => DType::F64,
+        (ReduceOp::Sum | ReduceOp::Prod, DType::C64) => DType::C128,
         _ => d,
     }
 }
 
 /// Whether every expression of `k` can be compiled.
 pub fn check(k: &Kernel) -> Result<(), Unsupported> {
-    for (e, &d) in k.exprs.iter().zip(&k.dtypes) {
+    for &d in &k.dtypes {
         clif_type(d)?;
-        if let Expr::Unary(
-            op @ (UnaryOp::Real | UnaryOp::Imag | UnaryOp::Conj | UnaryOp::Angle),
-            _,
-        ) = e
-        {
-            return Err(format!("`{}` is not compiled yet", op.name()));
-        }
     }
     for (_, d) in &k.params {
         clif_type(*d)?;
@@ -118,8 +114,12 @@ pub fn check(k: &Kernel) -> Result<(), Unsupported> {
 }
 
 /// Points per vector: 2 when the kernel's values are 8 bytes wide, 4 when they are 4 bytes
-/// wide (bools take the width of the rest), 1 (no vectors) when widths are mixed.
+/// wide (bools take the width of the rest), 1 (no vectors) when widths are mixed or any value
+/// is complex.
 pub fn lane_count(k: &Kernel) -> usize {
+    if k.dtypes.iter().any(|d| d.is_complex()) {
+        return 1;
+    }
     let mut widths = k
         .dtypes
         .iter()
@@ -220,6 +220,8 @@ pub struct Emitter<'a, 'f, M: Module> {
     out: Value,
     index: Vec<Variable>,
     phase_vars: Vec<Option<Variable>>,
+    /// Where complex helpers write their results (created on first use).
+    pub(super) scratch: Option<StackSlot>,
 }
 
 impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
@@ -305,6 +307,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             out: *out,
             index,
             phase_vars: vec![None; k.phases.len()],
+            scratch: None,
         }
     }
 
@@ -424,11 +427,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                         self.b.ins().store(flags(), result, self.out, 0);
                     }
                     Entry::Outer => {
-                        let result = if acc_dtype(op, d) != d {
-                            self.b.ins().fdemote(types::F32, result)
-                        } else {
-                            result
-                        };
+                        let result = self.scalar_cast(result, acc_dtype(op, d), d);
                         let var = self.b.declare_var(clif_type(d).expect("checked"));
                         self.b.def_var(var, result);
                         self.phase_vars[p] = Some(var);
@@ -511,14 +510,16 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                     let d = self.k.dtypes[value.0 as usize];
                     let at = self.store_offset(over, None);
                     let addr = self.element_address(buf, at, d);
-                    self.b.ins().store(flags(), v, addr, 0);
+                    if d.is_complex() {
+                        self.complex_store(v, addr, d);
+                    } else {
+                        self.b.ins().store(flags(), v, addr, 0);
+                    }
                 }
             }
             Body::Reduce(acc) => {
-                let mut v = self.value(acc.value, cache);
-                if acc.acc_d != acc.d {
-                    v = self.b.ins().fpromote(types::F64, v);
-                }
+                let v = self.value(acc.value, cache);
+                let v = self.scalar_cast(v, acc.d, acc.acc_d);
                 let a = self.b.use_var(acc.scalar);
                 let r = self.combine(acc.op, acc.acc_d, a, v);
                 self.b.def_var(acc.scalar, r);
@@ -849,6 +850,9 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
     }
 
     fn identity(&mut self, op: ReduceOp, d: DType) -> Value {
+        if d.is_complex() {
+            return self.complex_identity(op, d);
+        }
         let ty = clif_type(d).expect("checked");
         match (op, d.is_float()) {
             (ReduceOp::Sum, true) => self.float_const(ty, 0.0),
@@ -872,6 +876,9 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
 
     /// `op` folding `v` into `a`, scalars or vectors of accumulator dtype `d`.
     fn combine(&mut self, op: ReduceOp, d: DType, a: Value, v: Value) -> Value {
+        if d.is_complex() {
+            return self.complex_combine(op, d, a, v);
+        }
         let ty = self.b.func.dfg.value_type(a);
         if ty.is_vector() {
             let native = matches!(
@@ -1015,7 +1022,11 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             Expr::Load { buf, at } => {
                 let offset = self.affine(id, &at);
                 let addr = self.element_address(buf, offset, d);
-                self.b.ins().load(ty, flags(), addr, 0)
+                if d.is_complex() {
+                    self.complex_load(addr, d)
+                } else {
+                    self.b.ins().load(ty, flags(), addr, 0)
+                }
             }
             // Read from its slot, so that a new constant needs no new code.
             Expr::Param(p) => self.params[p as usize],

@@ -4,9 +4,10 @@
 //! (`kernel::structure_key`): kernels that differ only in sizes, offsets, strides, seeds or
 //! constant values share one compiled function, which reads those numbers at run time.
 //! `run_schedule` runs a schedule: kernels run as machine code, library calls run the
-//! runtime's kernels, and kernels it cannot compile yet (complex numbers) run on the reference
-//! evaluator.
+//! runtime's kernels, and kernels it cannot compile (none today: `lower::check` accepts every
+//! kernel fusion builds) run on the reference evaluator.
 
+mod complex;
 mod helpers;
 mod lower;
 mod math;

@@ -124,6 +124,9 @@ impl<M: Module> Emitter<'_, '_, M> {
     // ---- scalars ----
 
     pub(super) fn scalar_unary(&mut self, op: UnaryOp, d: DType, x: Value) -> Value {
+        if d.is_complex() {
+            return self.complex_unary(op, d, x);
+        }
         let ty = clif_type(d).expect("checked");
         let float = d.is_float();
         if float && super::math::has_unary(op) {
@@ -191,13 +194,16 @@ impl<M: Module> Emitter<'_, '_, M> {
             | UnaryOp::Cosh
             | UnaryOp::Tanh => unreachable!("helpers above"),
             UnaryOp::Real | UnaryOp::Imag | UnaryOp::Conj | UnaryOp::Angle => {
-                unreachable!("complex kernels are rejected by `check`")
+                unreachable!("`{}` is only defined on complex numbers", op.name())
             }
         }
     }
 
     /// A binary op on two scalars of dtype `d`.
     pub(super) fn scalar_binary(&mut self, op: BinaryOp, d: DType, x: Value, y: Value) -> Value {
+        if d.is_complex() {
+            return self.complex_binary(op, d, x, y);
+        }
         let ty = clif_type(d).expect("checked");
         let float = d.is_float();
         let suffix = match d {
@@ -237,7 +243,7 @@ impl<M: Module> Emitter<'_, '_, M> {
             | BinaryOp::Le
             | BinaryOp::Gt
             | BinaryOp::Ge => self.compare(op, d, x, y),
-            BinaryOp::Complex => unreachable!("complex kernels are rejected by `check`"),
+            BinaryOp::Complex => self.complex_build(x, y, d),
         }
     }
 
@@ -274,6 +280,9 @@ impl<M: Module> Emitter<'_, '_, M> {
     pub(super) fn scalar_cast(&mut self, x: Value, from: DType, to: DType) -> Value {
         if from == to {
             return x;
+        }
+        if from.is_complex() || to.is_complex() {
+            return self.complex_cast(x, from, to);
         }
         let tt = clif_type(to).expect("checked");
         match (from, to) {

@@ -11,7 +11,7 @@ use super::lower::{CallCtx, Entry, KernelFn, acc_dtype};
 use crate::ir::Lit;
 use crate::ir::ReduceOp;
 use crate::kernel::{BufId, Kernel, Over, Phase, Schedule, run_time_sizes};
-use arrjit_runtime::{Array, DType, Data, Scalar, with_data};
+use arrjit_runtime::{Array, Complex64, DType, Data, Scalar, with_data};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -242,7 +242,28 @@ fn combine_partials(op: ReduceOp, d: DType, partials: &[[u8; 16]]) -> [u8; 16] {
             let xs = partials.iter().map(|p| (p[0] & 1) as i64);
             out[0] = xs.reduce(|a, b| fold_int(op, a, b)).unwrap_or(0) as u8;
         }
-        DType::C64 | DType::C128 => unreachable!("complex kernels are not compiled"),
+        DType::C128 => {
+            let part =
+                |p: &[u8; 16], at: usize| f64::from_ne_bytes(p[at..at + 8].try_into().unwrap());
+            let xs = partials
+                .iter()
+                .map(|p| Complex64::new(part(p, 0), part(p, 8)));
+            let r = xs
+                .reduce(|a, b| match op {
+                    ReduceOp::Sum => a + b,
+                    ReduceOp::Prod => a * b,
+                    ReduceOp::Min | ReduceOp::Max => unreachable!("{op:?} of complex numbers"),
+                })
+                .unwrap_or_default();
+            if d == DType::C64 {
+                out[..4].copy_from_slice(&(r.re as f32).to_ne_bytes());
+                out[4..8].copy_from_slice(&(r.im as f32).to_ne_bytes());
+            } else {
+                out[..8].copy_from_slice(&r.re.to_ne_bytes());
+                out[8..].copy_from_slice(&r.im.to_ne_bytes());
+            }
+        }
+        DType::C64 => unreachable!("c64 sums and products accumulate in c128"),
     }
     out
 }
