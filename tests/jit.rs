@@ -385,3 +385,16 @@ fn threaded_reductions_are_deterministic() {
         }
     }
 }
+
+/// A sum of negative zeros is -0 and an empty sum is +0, as in the interpreter (which starts
+/// from the first element): `1 / sum` shows the sign as ±inf.
+#[test]
+fn signed_zero_sums() {
+    for dtype in ["f64", "f32", "c128"] {
+        check(&format!(
+            "x = {dtype}(zeros(70001) * -1)\nm = {dtype}(zeros((3, 4, 1)) * -1)\n\
+             y0 = 1 / sum(x)\ny1 = 1 / sum(x[0:0])\ny2 = 1 / sum(m, axis=2)\n\
+             y3 = 1 / sum(m[0:0], axis=0)\ny4 = 1 / sum(x[0:9])\ny5 = 1 / mean(m, axis=1)"
+        ));
+    }
+}

@@ -95,7 +95,7 @@ impl<M: Module> Emitter<'_, '_, M> {
     }
 
     /// The constant `re + i im` of dtype `d`.
-    fn complex_const(&mut self, d: DType, re: f64, im: f64) -> Value {
+    pub(super) fn complex_const(&mut self, d: DType, re: f64, im: f64) -> Value {
         let part = clif_type(part_dtype(d)).expect("checked");
         let (re, im) = (self.float_const(part, re), self.float_const(part, im));
         self.make_complex(re, im, d)
@@ -295,7 +295,8 @@ impl<M: Module> Emitter<'_, '_, M> {
     /// The identity of reduction `op` on complex dtype `d`.
     pub(super) fn complex_identity(&mut self, op: ReduceOp, d: DType) -> Value {
         match op {
-            ReduceOp::Sum => self.complex_const(d, 0.0, 0.0),
+            // -0 + x is x for every x, -0 included (see `Emitter::reduce`).
+            ReduceOp::Sum => self.complex_const(d, -0.0, -0.0),
             ReduceOp::Prod => self.complex_const(d, 1.0, 0.0),
             ReduceOp::Min | ReduceOp::Max => unreachable!("{op:?} is not defined on {d}"),
         }

@@ -495,6 +495,21 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             }
             result = self.combine(op, acc_d, total, result);
         }
+        if op == ReduceOp::Sum && (acc_d.is_float() || acc_d.is_complex()) {
+            // The sum starts from -0 so that a sum of -0s is -0, as the interpreter's (which
+            // starts from the first element); the empty sum is +0.
+            let mut points = self.b.ins().iconst(types::I64, 1);
+            for &a in axes {
+                points = self.b.ins().imul(points, self.extents[a]);
+            }
+            let empty = self.b.ins().icmp_imm_s(IntCC::Equal, points, 0);
+            let zero = if acc_d.is_complex() {
+                self.complex_const(acc_d, 0.0, 0.0)
+            } else {
+                self.float_const(clif_type(acc_d).expect("checked"), 0.0)
+            };
+            result = self.b.ins().select(empty, zero, result);
+        }
         result
     }
 
@@ -855,7 +870,9 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         }
         let ty = clif_type(d).expect("checked");
         match (op, d.is_float()) {
-            (ReduceOp::Sum, true) => self.float_const(ty, 0.0),
+            // -0 + x is x for every x, -0 included; the empty sum is fixed up to +0 after the
+            // loop (`reduce`).
+            (ReduceOp::Sum, true) => self.float_const(ty, -0.0),
             (ReduceOp::Prod, true) => self.float_const(ty, 1.0),
             (ReduceOp::Min, true) => self.float_const(ty, f64::INFINITY),
             (ReduceOp::Max, true) => self.float_const(ty, f64::NEG_INFINITY),

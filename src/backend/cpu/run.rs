@@ -22,6 +22,18 @@ use std::time::Instant;
 /// saves (see benches/README.md for the measurement).
 pub const PARALLEL_MIN_POINTS: usize = 1 << 16;
 
+/// `PARALLEL_MIN_POINTS`, or the environment variable `ARRJIT_PARALLEL_MIN_POINTS` when set (to
+/// measure the threshold on another machine).
+fn parallel_min_points() -> usize {
+    static MIN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MIN.get_or_init(|| {
+        std::env::var("ARRJIT_PARALLEL_MIN_POINTS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(PARALLEL_MIN_POINTS)
+    })
+}
+
 /// Points per chunk of a reduction without outer axes (at least; chunks are whole slices of
 /// the first inner axis).
 const REDUCE_CHUNK_POINTS: usize = 1 << 15;
@@ -47,7 +59,7 @@ impl Call {
             Entry::Outer => {
                 let first_outer = (0..k.space.len()).find(|a| !k.inner.contains(a));
                 let extent = first_outer.map_or(1, |a| k.space[a]);
-                let chunks = if points >= PARALLEL_MIN_POINTS && extent > 1 {
+                let chunks = if points >= parallel_min_points() && extent > 1 {
                     (rayon::current_num_threads() * 4).min(extent)
                 } else {
                     1
@@ -58,7 +70,7 @@ impl Call {
                 let extent = k.inner.first().map_or(1, |&a| k.space[a]);
                 // Chunk bounds depend on the size alone, so the partial results, and the order
                 // they are combined in, are the same on every run and every machine.
-                let chunks = if points >= PARALLEL_MIN_POINTS && extent > 1 {
+                let chunks = if points >= parallel_min_points() && extent > 1 {
                     (points / REDUCE_CHUNK_POINTS).clamp(1, extent)
                 } else {
                     1
