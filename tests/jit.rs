@@ -49,7 +49,7 @@ fn inputs(dtype: &str, n: usize) -> String {
 
 /// Lengths around the vector loop's step (2 or 4 lanes, unrolled 4 times) and one above the
 /// parallel threshold.
-const LENGTHS: [usize; 7] = [0, 1, 7, 8, 9, 37, 70_001];
+const LENGTHS: [usize; 7] = [0, 1, 7, 8, 9, 37, 524_289];
 
 #[test]
 fn float_elementwise_math() {
@@ -142,7 +142,7 @@ fn casts_between_every_pair_of_real_dtypes() {
     let dtypes = ["f64", "f32", "i64", "i32", "bool"];
     for from in dtypes {
         let mut src =
-            format!("x = {from}(randn(37, seed=4) * 1e3)\nz = {from}(randn(70001, seed=5) * 3)\n");
+            format!("x = {from}(randn(37, seed=4) * 1e3)\nz = {from}(randn(524289, seed=5) * 3)\n");
         for to in dtypes {
             src += &format!("y_{to} = {to}(x)\nw_{to} = {to}(z)\n");
         }
@@ -211,7 +211,7 @@ g = max(x[4:8])";
 #[test]
 fn random_numbers_and_indices_in_kernels() {
     check(
-        "n = 70001\nx = rand(n, seed=9) * arange(n)\ny = randn((7, 9), seed=3) + arange(9)\n\
+        "n = 524289\nx = rand(n, seed=9) * arange(n)\ny = randn((7, 9), seed=3) + arange(9)\n\
          z = f32(rand(37, seed=1)) * f32(arange(37))\nw = sum(rand(n, seed=2))",
     );
 }
@@ -392,7 +392,7 @@ fn threaded_reductions_are_deterministic() {
 fn signed_zero_sums() {
     for dtype in ["f64", "f32", "c128"] {
         check(&format!(
-            "x = {dtype}(zeros(70001) * -1)\nm = {dtype}(zeros((3, 4, 1)) * -1)\n\
+            "x = {dtype}(zeros(524289) * -1)\nm = {dtype}(zeros((3, 4, 1)) * -1)\n\
              y0 = 1 / sum(x)\ny1 = 1 / sum(x[0:0])\ny2 = 1 / sum(m, axis=2)\n\
              y3 = 1 / sum(m[0:0], axis=0)\ny4 = 1 / sum(x[0:9])\ny5 = 1 / mean(m, axis=1)"
         ));

@@ -1,6 +1,6 @@
 # Kernels around the size where splitting them across threads starts to pay. Run twice, with
-# ARRJIT_PARALLEL_MIN_POINTS=1 (always split) and =1000000000 (never), and compare:
-#   ARRJIT_PARALLEL_MIN_POINTS=1 arr bench --mode fused examples/bench/threshold.arr
+# ARRJIT_PARALLEL_MIN_WORK=1 (always split) and =1000000000 (never), and compare:
+#   ARRJIT_PARALLEL_MIN_WORK=1 arr bench --mode fused examples/bench/threshold.arr
 a4 = rand(4096, seed=1)
 b4 = rand(4096, seed=2)
 a16 = rand(16384, seed=1)

@@ -10,7 +10,7 @@ use super::Compiled;
 use super::lower::{CallCtx, Entry, KernelFn, acc_dtype};
 use crate::ir::Lit;
 use crate::ir::ReduceOp;
-use crate::kernel::{BufId, Kernel, Over, Phase, Schedule, run_time_sizes};
+use crate::kernel::{BufId, Expr, Kernel, Over, Phase, Schedule, run_time_sizes};
 use arrjit_runtime::{Array, Complex64, DType, Data, Scalar, with_data};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -18,20 +18,37 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-/// Below this many points a kernel runs on the calling thread: splitting it costs more than it
-/// saves (see benches/README.md for the measurement).
-pub const PARALLEL_MIN_POINTS: usize = 1 << 16;
+/// Below this much work a kernel runs on the calling thread: waking the other threads costs
+/// about 15 µs here, more than splitting saves. Work is points times `work_per_point`; the
+/// threshold is measured (benches/README.md): `a + b` splits from 2^19 points, a chain with a
+/// `sin` from about 30,000.
+pub const PARALLEL_MIN_WORK: usize = 1 << 19;
 
-/// `PARALLEL_MIN_POINTS`, or the environment variable `ARRJIT_PARALLEL_MIN_POINTS` when set (to
+/// `PARALLEL_MIN_WORK`, or the environment variable `ARRJIT_PARALLEL_MIN_WORK` when set (to
 /// measure the threshold on another machine).
-fn parallel_min_points() -> usize {
+fn parallel_min_work() -> usize {
     static MIN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *MIN.get_or_init(|| {
-        std::env::var("ARRJIT_PARALLEL_MIN_POINTS")
+        std::env::var("ARRJIT_PARALLEL_MIN_WORK")
             .ok()
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(PARALLEL_MIN_POINTS)
+            .unwrap_or(PARALLEL_MIN_WORK)
     })
+}
+
+/// A kernel's cost per point, roughly in units of a memory-bound load and add: a vector math
+/// function costs about 16 of them.
+fn work_per_point(k: &Kernel) -> usize {
+    let heavy = k
+        .exprs
+        .iter()
+        .filter(|e| match e {
+            Expr::Unary(op, _) => super::math::has_unary(*op),
+            Expr::Binary(op, _, _) => super::math::has_binary(*op),
+            _ => false,
+        })
+        .count();
+    1 + 16 * heavy
 }
 
 /// Points per chunk of a reduction without outer axes (at least; chunks are whole slices of
@@ -55,11 +72,12 @@ impl Call {
         let mut params: Vec<[u8; 16]> = k.params.iter().map(|(lit, d)| slot(*lit, *d)).collect();
         params.push([0; 16]);
         let points: usize = k.space.iter().product();
+        let parallel = points.saturating_mul(work_per_point(k)) >= parallel_min_work();
         let ranges = match compiled.entry {
             Entry::Outer => {
                 let first_outer = (0..k.space.len()).find(|a| !k.inner.contains(a));
                 let extent = first_outer.map_or(1, |a| k.space[a]);
-                let chunks = if points >= parallel_min_points() && extent > 1 {
+                let chunks = if parallel && extent > 1 {
                     (rayon::current_num_threads() * 4).min(extent)
                 } else {
                     1
@@ -70,7 +88,7 @@ impl Call {
                 let extent = k.inner.first().map_or(1, |&a| k.space[a]);
                 // Chunk bounds depend on the size alone, so the partial results, and the order
                 // they are combined in, are the same on every run and every machine.
-                let chunks = if points >= parallel_min_points() && extent > 1 {
+                let chunks = if parallel && extent > 1 {
                     (points / REDUCE_CHUNK_POINTS).clamp(1, extent)
                 } else {
                     1
