@@ -13,6 +13,7 @@ mod lower;
 mod math;
 mod ops;
 mod run;
+mod vector;
 
 pub use lower::UNROLL;
 

@@ -297,13 +297,34 @@ impl<'f, M: Module> Vb<'_, 'f, M> {
 
     /// Horner's scheme: `cs[0] + x * (cs[1] + x * (...))`.
     fn poly(&mut self, x: Value, cs: &[f64]) -> Value {
-        let (&last, rest) = cs.split_last().expect("a coefficient");
-        let mut acc = self.c(last);
-        for &c in rest.iter().rev() {
-            let c = self.c(c);
-            acc = self.fma(acc, x, c);
+        // Estrin's scheme: pairs c[2i] + c[2i+1]·x, then pairs of those with x², x⁴, …. The
+        // dependency chain is log2(n) multiply-adds long instead of n (Horner), which is what
+        // bounds the throughput of a vector loop of math functions.
+        assert!(!cs.is_empty(), "a coefficient");
+        let mut terms: Vec<Value> = cs
+            .chunks(2)
+            .map(|pair| match *pair {
+                [c0, c1] => {
+                    let (c0, c1) = (self.c(c0), self.c(c1));
+                    self.fma(c1, x, c0)
+                }
+                [c0] => self.c(c0),
+                _ => unreachable!("chunks of two"),
+            })
+            .collect();
+        let mut power = x;
+        while terms.len() > 1 {
+            power = self.mul(power, power);
+            terms = terms
+                .chunks(2)
+                .map(|pair| match *pair {
+                    [lo, hi] => self.fma(hi, power, lo),
+                    [lo] => lo,
+                    _ => unreachable!("chunks of two"),
+                })
+                .collect();
         }
-        acc
+        terms[0]
     }
 
     // ---- sign bits ----
