@@ -307,8 +307,11 @@ impl Lowerer<'_> {
         self.outputs.truncate(saved.outputs);
         if let Some(graph) = &saved.graph {
             self.graph.clone_from(graph);
+            self.exec.new_graph();
+        } else {
+            // The graph only grew: its nodes, and the schedules made for them, still hold.
+            self.exec.forget_values();
         }
-        self.exec.new_graph();
     }
 
     /// Evaluates every live array that is not yet a value (the block's results).

@@ -1,7 +1,7 @@
 //! What evaluates the graph when a script needs a value: the reference interpreter, or fused
 //! or unfused kernels compiled for the CPU.
 
-use crate::backend::cpu::Cpu;
+use crate::backend::cpu::{Cpu, Prepared};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId};
 use crate::passes::fuse::{Fusion, fuse};
@@ -46,6 +46,10 @@ pub(crate) enum Executor {
         cpu: Box<Cpu>,
         /// Values computed for the current graph.
         values: HashMap<NodeId, Rc<Array>>,
+        /// Compiled schedules by the nodes they compute, for the current graph: the graph only
+        /// grows, so a node keeps its meaning until the graph is replaced, and evaluating the
+        /// same nodes again (a `bench` block's runs) skips fusion.
+        plans: HashMap<Vec<NodeId>, Rc<Prepared>>,
     },
 }
 
@@ -56,6 +60,7 @@ impl Executor {
                 fusion,
                 cpu: Box::new(Cpu::new()?),
                 values: HashMap::new(),
+                plans: HashMap::new(),
             })
         };
         match engine {
@@ -82,6 +87,7 @@ impl Executor {
                 fusion,
                 cpu,
                 values,
+                plans,
             } => {
                 let mut missing: Vec<NodeId> = nodes
                     .iter()
@@ -91,8 +97,10 @@ impl Executor {
                 missing.sort();
                 missing.dedup();
                 if !missing.is_empty() {
-                    let schedule = fuse(graph, &missing, *fusion);
-                    let results = cpu.run_schedule(&schedule, graph, &[]);
+                    let plan = plans
+                        .entry(missing.clone())
+                        .or_insert_with(|| Rc::new(cpu.prepare(fuse(graph, &missing, *fusion))));
+                    let results = plan.run(graph, &[]);
                     for (n, v) in missing.into_iter().zip(results) {
                         values.insert(n, Rc::new(v));
                     }
@@ -119,8 +127,18 @@ impl Executor {
         }
     }
 
-    /// Forgets values computed for a graph that is being replaced (compiled kernels stay).
+    /// Forgets values and schedules computed for a graph that is being replaced (compiled
+    /// kernels stay).
     pub fn new_graph(&mut self) {
+        if let Executor::Jit { plans, .. } = self {
+            plans.clear();
+        }
+        self.forget_values();
+    }
+
+    /// Forgets the values computed so far, keeping the schedules: for a graph that stays (it
+    /// may grow).
+    pub fn forget_values(&mut self) {
         match self {
             Executor::Interp(ev) => *ev = Evaluator::new(),
             Executor::Jit { values, .. } => {
