@@ -26,6 +26,16 @@ fn main() -> Result<(), arrjit::Error> {
     let per_call = start.elapsed().as_secs_f64() / calls as f64;
     println!("per call on 8 elements: {:.2} µs", per_call * 1e6);
 
+    // The smallest kernel there is, on 1,000 elements.
+    let add = arrjit::compile("fn add(a, b) = a + b")?;
+    let x = Array::from_vec(vec![1000], vec![1.5f64; 1000]);
+    let start = Instant::now();
+    for _ in 0..calls {
+        std::hint::black_box(add.call(&[&x, &x])?);
+    }
+    let per_call = start.elapsed().as_secs_f64() / calls as f64;
+    println!("a + b per call on 1,000 elements: {:.2} µs", per_call * 1e6);
+
     // A new length compiles nothing: sizes are run-time parameters of the kernels.
     let big: Vec<f64> = (0..1_000_000).map(|i| (i % 1000) as f64 / 1000.0).collect();
     let start = Instant::now();
