@@ -82,6 +82,20 @@ pub fn compile(source: &str) -> Result<Function, Error> {
 }
 
 /// Compiles a function of `source` as `options` say.
+///
+/// ```
+/// use arrjit::{Engine, Options};
+///
+/// let source = "fn norm(x) = sqrt(sum(x * x))\nfn unit(x) = x / norm(x)";
+/// let unit = arrjit::compile_with(source, Options {
+///     function: Some("unit".into()),
+///     mode: Engine::Unfused,
+///     ..Options::default()
+/// })?;
+/// let y = unit.call(&[&vec![3.0, 4.0]])?;
+/// assert_eq!(y.as_slice::<f64>(), Some(&[0.6, 0.8][..]));
+/// # Ok::<(), arrjit::Error>(())
+/// ```
 pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
     let (program_ast, diags) = crate::syntax::parse(source);
     if !diags.is_empty() {
@@ -190,6 +204,7 @@ pub struct Function {
 /// or `Vec` of `f64`, `f32`, `i64`, `i32` or `bool` (copied into a 1-d array), or one such
 /// number (a 0-d array).
 pub trait Arg {
+    /// The argument as an array: borrowed when it is one, else a copy.
     fn to_array(&self) -> Cow<'_, Array>;
 }
 
@@ -258,6 +273,14 @@ impl Function {
     }
 
     /// Calls the function; returns its result, or each element of the tuple it returns.
+    ///
+    /// ```
+    /// let f = arrjit::compile("fn f(x) = (sum(x), x * 2)")?;
+    /// let out = f.call_all(&[&vec![1i64, 2, 3]])?;
+    /// assert_eq!(out[0].as_slice::<i64>(), Some(&[6][..]));
+    /// assert_eq!(out[1].as_slice::<i64>(), Some(&[2, 4, 6][..]));
+    /// # Ok::<(), arrjit::Error>(())
+    /// ```
     pub fn call_all(&self, args: &[&dyn Arg]) -> Result<Vec<Array>, Error> {
         if args.len() != self.params.len() {
             return Err(Error::new(format!(
