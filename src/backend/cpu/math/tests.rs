@@ -657,3 +657,19 @@ fn small_integer_powers() {
         });
     }
 }
+
+/// Arguments within a quarter turn, which take the reduction-free path of sin and cos when a
+/// whole vector is inside.
+#[test]
+fn sin_and_cos_within_a_quarter_turn() {
+    let quarter = std::f64::consts::FRAC_PI_4;
+    let core = move |r: &mut Rng| match r.int(0, 3) {
+        0 => r.range(-quarter, quarter),
+        1 => r.range(0.0, 1.0).min(quarter),
+        // The edges of the interval, on both sides.
+        2 => quarter * (1.0 + r.range(-1e-15, 1e-15)) * r.pm(),
+        _ => r.pm() * r.log_uniform(-1074, -1),
+    };
+    check_unary(UnaryOp::Sin, f64::sin, f32::sin, (1, 1), core, (-30, -1));
+    check_unary(UnaryOp::Cos, f64::cos, f32::cos, (1, 1), core, (-30, -1));
+}
