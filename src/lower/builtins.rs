@@ -10,6 +10,7 @@ use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
 use crate::syntax::ast;
 use arrjit_runtime::{DType, format_array};
 use std::path::Path;
+use std::rc::Rc;
 
 /// Every builtin name, for lookups and did-you-mean suggestions.
 pub const NAMES: &[&str] = &[
@@ -158,9 +159,10 @@ pub fn call(
             check_size(a.shape(), a.dtype()).map_err(at)?;
             Ok(Value::Arr(Arr::strong(l.graph.add_source(a))))
         }
-        "grad" | "value_and_grad" | "jvp" => Err(at(format!(
-            "`{name}` (automatic differentiation) is not available yet"
-        ))),
+        "grad" | "value_and_grad" => differentiate(l, name, args, span),
+        "jvp" => Err(at(
+            "`jvp` (forward mode) is not available yet; use `grad`".to_string()
+        )),
         "minimum" | "maximum" | "atan2" | "complex" => {
             let b = bind!(&["a", "b"]);
             let (x, y) = (b.arr(l, 0)?, b.arr(l, 1)?);
@@ -423,6 +425,101 @@ pub fn call(
 }
 
 /// `print(a, b, …)`: values separated by spaces, arrays formatted as NumPy prints them.
+/// `grad(f)`, `grad(f, wrt=x)`, `grad(f, wrt=(x, y))`, and the same for `value_and_grad`:
+/// `wrt` names parameters of `f` (the first by default).
+fn differentiate(
+    l: &mut Lowerer,
+    name: &'static str,
+    args: &[ast::Arg],
+    span: Span,
+) -> Result<Value, Diagnostic> {
+    let mut f = None;
+    let mut wrt = None;
+    for arg in args {
+        match &arg.name {
+            None if f.is_none() => f = Some(arg),
+            Some(n) if n.name == "wrt" && wrt.is_none() => wrt = Some(arg),
+            Some(n) => {
+                return Err(Diagnostic::error(
+                    n.span,
+                    format!("`{name}` takes a function and `wrt=`, not `{}=`", n.name),
+                ));
+            }
+            None => {
+                return Err(Diagnostic::error(
+                    arg.span,
+                    format!("`{name}` takes one function; name the parameters with `wrt=`"),
+                ));
+            }
+        }
+    }
+    let Some(f) = f else {
+        return Err(Diagnostic::error(
+            span,
+            format!("`{name}` needs a function: `{name}(f)`"),
+        ));
+    };
+    let (def, inner) = match l.expr(&f.value)? {
+        Value::Func(def) => (def, None),
+        Value::Grad(g) => (g.def.clone(), Some(g)),
+        Value::Poison => return Ok(Value::Poison),
+        other => {
+            return Err(Diagnostic::error(
+                f.value.span,
+                format!(
+                    "`{name}` differentiates functions defined with `fn`, not {}",
+                    other.describe()
+                ),
+            ));
+        }
+    };
+    let param = |e: &ast::Expr| -> Result<usize, Diagnostic> {
+        let ast::ExprKind::Name(n) = &e.kind else {
+            return Err(Diagnostic::error(
+                e.span,
+                "`wrt=` takes parameter names: `wrt=x` or `wrt=(x, y)`",
+            ));
+        };
+        def.params.iter().position(|p| &p.name == n).ok_or_else(|| {
+            let names: Vec<&str> = def.params.iter().map(|p| p.name.as_str()).collect();
+            Diagnostic::error(
+                e.span,
+                format!(
+                    "`{}` has no parameter `{n}` (its parameters: {})",
+                    def.name.name,
+                    names.join(", ")
+                ),
+            )
+        })
+    };
+    let (wrt, tuple) = match wrt.map(|a| &a.value) {
+        None => {
+            if def.params.is_empty() {
+                return Err(Diagnostic::error(
+                    f.value.span,
+                    format!("`{}` has no parameters to differentiate", def.name.name),
+                ));
+            }
+            (vec![0], false)
+        }
+        Some(ast::Expr {
+            kind: ast::ExprKind::Tuple(items),
+            ..
+        }) => (
+            items.iter().map(param).collect::<Result<Vec<_>, _>>()?,
+            true,
+        ),
+        Some(e) => (vec![param(e)?], false),
+    };
+    Ok(Value::Grad(Rc::new(super::grad::GradFn {
+        def,
+        inner,
+        wrt,
+        tuple,
+        with_value: name == "value_and_grad",
+    })))
+}
+
 fn print(l: &mut Lowerer, values: Vec<(Value, Span)>, span: Span) -> Result<(), Diagnostic> {
     let mut parts = Vec::new();
     for (i, (v, span)) in values.into_iter().enumerate() {
@@ -464,6 +561,7 @@ fn describe_value(l: &mut Lowerer, v: &Value, span: Span) -> Result<String, Diag
         }
         Value::DType(d) => d.name().to_string(),
         Value::Func(f) => format!("<fn {}>", f.name.name),
+        Value::Grad(g) => format!("<gradient of fn {}>", g.def.name.name),
         Value::Builtin(name) => format!("<builtin {name}>"),
         Value::Unit => "None".to_string(),
         Value::Poison => return Err(Diagnostic::error(span, "invalid value")),

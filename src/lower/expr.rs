@@ -187,6 +187,65 @@ impl Lowerer<'_> {
         self.reshape(Arr::strong(out), result_shape)
     }
 
+    /// Binds call arguments (positional, then keywords) to a user function's parameters.
+    fn bind_user_args(
+        &mut self,
+        def: &super::FnDef,
+        positional: Vec<(Value, Span)>,
+        keywords: Vec<(crate::syntax::ast::Ident, Value)>,
+        span: Span,
+    ) -> Result<Vec<Value>, Diagnostic> {
+        let n = def.params.len();
+        if positional.len() > n {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "`{}` takes {n} argument{} but {} were given",
+                    def.name.name,
+                    if n == 1 { "" } else { "s" },
+                    positional.len()
+                ),
+            ));
+        }
+        let mut bound: Vec<Option<Value>> = positional.into_iter().map(|(v, _)| Some(v)).collect();
+        bound.resize(n, None);
+        for (name, v) in keywords {
+            let Some(i) = def.params.iter().position(|p| p.name == name.name) else {
+                let mut d = Diagnostic::error(
+                    name.span,
+                    format!("`{}` has no parameter named `{}`", def.name.name, name.name),
+                );
+                if let Some(best) = closest(&name.name, def.params.iter().map(|p| p.name.as_str()))
+                {
+                    d = d.with_label(format!("did you mean `{best}`?"));
+                }
+                return Err(d);
+            };
+            if bound[i].is_some() {
+                return Err(Diagnostic::error(
+                    name.span,
+                    format!("`{}` is given twice", name.name),
+                ));
+            }
+            bound[i] = Some(v);
+        }
+        if let Some(missing) = bound.iter().position(Option::is_none) {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "`{}` takes {n} argument{}; `{}` is missing",
+                    def.name.name,
+                    if n == 1 { "" } else { "s" },
+                    def.params[missing].name
+                ),
+            ));
+        }
+        Ok(bound
+            .into_iter()
+            .map(|v| v.expect("checked above"))
+            .collect())
+    }
+
     fn call(&mut self, callee: &Expr, args: &[ast::Arg], span: Span) -> Result<Value, Diagnostic> {
         let f = operand!(self, callee);
         if let Value::Builtin(name) = f {
@@ -203,58 +262,12 @@ impl Lowerer<'_> {
         }
         match f {
             Value::Func(def) => {
-                let n = def.params.len();
-                if positional.len() > n {
-                    return Err(Diagnostic::error(
-                        span,
-                        format!(
-                            "`{}` takes {n} argument{} but {} were given",
-                            def.name.name,
-                            if n == 1 { "" } else { "s" },
-                            positional.len()
-                        ),
-                    ));
-                }
-                let mut bound: Vec<Option<Value>> =
-                    positional.into_iter().map(|(v, _)| Some(v)).collect();
-                bound.resize(n, None);
-                for (name, v) in keywords {
-                    let Some(i) = def.params.iter().position(|p| p.name == name.name) else {
-                        let mut d = Diagnostic::error(
-                            name.span,
-                            format!("`{}` has no parameter named `{}`", def.name.name, name.name),
-                        );
-                        if let Some(best) =
-                            closest(&name.name, def.params.iter().map(|p| p.name.as_str()))
-                        {
-                            d = d.with_label(format!("did you mean `{best}`?"));
-                        }
-                        return Err(d);
-                    };
-                    if bound[i].is_some() {
-                        return Err(Diagnostic::error(
-                            name.span,
-                            format!("`{}` is given twice", name.name),
-                        ));
-                    }
-                    bound[i] = Some(v);
-                }
-                if let Some(missing) = bound.iter().position(Option::is_none) {
-                    return Err(Diagnostic::error(
-                        span,
-                        format!(
-                            "`{}` takes {n} argument{}; `{}` is missing",
-                            def.name.name,
-                            if n == 1 { "" } else { "s" },
-                            def.params[missing].name
-                        ),
-                    ));
-                }
-                let values = bound
-                    .into_iter()
-                    .map(|v| v.expect("checked above"))
-                    .collect();
+                let values = self.bind_user_args(&def, positional, keywords, span)?;
                 self.call_user(&def, values, span)
+            }
+            Value::Grad(g) => {
+                let values = self.bind_user_args(&g.def, positional, keywords, span)?;
+                self.call_grad(&g, values, span)
             }
             Value::DType(dtype) => {
                 if positional.len() != 1 || !keywords.is_empty() {

@@ -13,6 +13,7 @@ mod build;
 mod builtins;
 mod engine;
 mod expr;
+mod grad;
 mod ops;
 mod value;
 
@@ -57,6 +58,8 @@ pub struct Lowerer<'o> {
     /// Counts `rand`/`randn` calls without `seed=`, so each gets its own stream.
     unseeded_rand_calls: u64,
     call_depth: usize,
+    /// Placeholder parameters made for differentiation so far.
+    placeholders: u32,
     /// Every diagnostic reported so far.
     pub diags: Vec<Diagnostic>,
     /// Values `print` and `save` were given, labelled, for `arr ir`.
@@ -115,6 +118,7 @@ impl<'o> Lowerer<'o> {
             source,
             unseeded_rand_calls: 0,
             call_depth: 0,
+            placeholders: 0,
             diags: Vec::new(),
             outputs: Vec::new(),
             bench: None,
@@ -362,7 +366,8 @@ impl<'o> Lowerer<'o> {
     }
 
     /// Calls `def` on one `Param(i)` node per argument type, and returns the nodes of its
-    /// result (one, or one per element of a returned tuple) and whether it was a tuple.
+    /// result (one, or one per array of a returned tuple, nested tuples flattened) and whether
+    /// it was a tuple.
     pub fn call_on_params(
         &mut self,
         def: &FnDef,
@@ -398,20 +403,27 @@ impl<'o> Lowerer<'o> {
                 ),
             )
         };
-        match self.call_user(def, params, span)? {
-            Value::Arr(a) => Ok((vec![a.node], false)),
-            Value::Tuple(items) => {
-                let nodes = items
-                    .iter()
-                    .map(|v| match v {
-                        Value::Arr(a) => Ok(a.node),
-                        other => Err(not_array(other)),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((nodes, true))
+        // Nested tuples (`value_and_grad` gives `(value, (gw, gx))`) are flattened in order.
+        fn flatten(
+            v: &Value,
+            out: &mut Vec<NodeId>,
+            not_array: &dyn Fn(&Value) -> Diagnostic,
+        ) -> Result<(), Diagnostic> {
+            match v {
+                Value::Arr(a) => out.push(a.node),
+                Value::Tuple(items) => {
+                    for item in items {
+                        flatten(item, out, not_array)?;
+                    }
+                }
+                other => return Err(not_array(other)),
             }
-            other => Err(not_array(&other)),
+            Ok(())
         }
+        let result = self.call_user(def, params, span)?;
+        let mut nodes = Vec::new();
+        flatten(&result, &mut nodes, &not_array)?;
+        Ok((nodes, matches!(result, Value::Tuple(_))))
     }
 
     /// 1-based line and column of a span's start.
@@ -499,6 +511,7 @@ impl<'o> Lowerer<'o> {
             Value::Str(_)
             | Value::DType(_)
             | Value::Func(_)
+            | Value::Grad(_)
             | Value::Builtin(_)
             | Value::Unit
             | Value::Poison => {}
@@ -516,6 +529,7 @@ fn collect_nodes(v: &Value, out: &mut HashSet<NodeId>) {
         Value::Str(_)
         | Value::DType(_)
         | Value::Func(_)
+        | Value::Grad(_)
         | Value::Builtin(_)
         | Value::Unit
         | Value::Poison => {}

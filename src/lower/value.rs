@@ -35,6 +35,8 @@ pub enum Value {
     /// A dtype name (`f32`): usable as `dtype=f32` and callable as a cast.
     DType(DType),
     Func(Rc<FnDef>),
+    /// A differentiated function (`grad(f)`, `value_and_grad(f)`).
+    Grad(Rc<super::grad::GradFn>),
     /// A builtin function, by name (`f = sin`).
     Builtin(&'static str),
     /// What `print` and `save` return.
@@ -52,7 +54,7 @@ impl Value {
             Value::Str(_) => "a string",
             Value::Tuple(_) => "a tuple",
             Value::DType(_) => "a dtype",
-            Value::Func(_) | Value::Builtin(_) => "a function",
+            Value::Func(_) | Value::Grad(_) | Value::Builtin(_) => "a function",
             Value::Unit => "nothing (the result of print or save)",
             Value::Poison => "an invalid value",
         }

@@ -1,0 +1,684 @@
+//! Reverse-mode differentiation, graph → graph: `grad(f)` and `value_and_grad(f)`.
+//!
+//! Contract: given a scalar float node `y` and placeholder leaves (`Param` nodes standing for
+//! the arguments differentiated), `vjp` builds the nodes of ∂y/∂p for every placeholder, in
+//! primitives, with the same builders as lowering. The gradient is an ordinary graph: it is
+//! fused and compiled like any other, and can be differentiated again. Each primitive has one
+//! rule (`Lowerer::rule`); a rule gets the cotangent of a node's output and returns one per
+//! input. Integer and bool values carry no gradient; functions that are flat almost everywhere
+//! (`floor`, `sign`, comparisons) give zero. Primitives without a rule yet are refused with a
+//! message at the call.
+//!
+//! The arguments are replaced by placeholders while the function is traced, so that two
+//! arguments holding the same array get separate gradients and constant arguments are not
+//! folded away; `substitute` puts the real arguments back afterwards.
+
+use super::{Arr, FnDef, Lowerer, Value};
+use crate::diag::{Diagnostic, Span};
+use crate::ir::{BinaryOp, Lit, NodeId, Op, ReduceOp, Type, UnaryOp};
+use arrjit_runtime::DType;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// A differentiated function: what `grad(f, wrt=…)` returns.
+#[derive(Debug)]
+pub struct GradFn {
+    /// The user function at the bottom (its parameters name the arguments).
+    pub def: Rc<FnDef>,
+    /// What is differentiated when it is itself a gradient (`grad(grad(f))`); else `def`.
+    pub inner: Option<Rc<GradFn>>,
+    /// The parameters differentiated, by position.
+    pub wrt: Vec<usize>,
+    /// Whether `wrt` was a tuple (the gradients then come as a tuple).
+    pub tuple: bool,
+    /// `value_and_grad`: the value comes first.
+    pub with_value: bool,
+}
+
+/// Placeholder parameters start here, far from the parameters of embedded functions.
+const PLACEHOLDER_BASE: u32 = 1 << 30;
+
+type Rule<T> = Result<T, String>;
+
+impl Lowerer<'_> {
+    /// Calls a differentiated function on bound arguments.
+    pub(crate) fn call_grad(
+        &mut self,
+        g: &GradFn,
+        mut args: Vec<Value>,
+        span: Span,
+    ) -> Result<Value, Diagnostic> {
+        let name = &g.def.name.name;
+        let mut placeholders = Vec::new();
+        let mut originals = Vec::new();
+        for &i in &g.wrt {
+            let param = &g.def.params[i].name;
+            let Value::Arr(a) = args[i] else {
+                return Err(Diagnostic::error(
+                    span,
+                    format!(
+                        "cannot differentiate `{name}` with respect to `{param}`: it is {}, not an array",
+                        args[i].describe()
+                    ),
+                ));
+            };
+            let ty = self.ty(a).clone();
+            if !ty.dtype.is_float() {
+                return Err(Diagnostic::error(
+                    span,
+                    format!(
+                        "cannot differentiate `{name}` with respect to `{param}`: it is {}, and gradients need f32 or f64 (cast it with `f64(…)`)",
+                        ty.dtype
+                    ),
+                ));
+            }
+            let index = PLACEHOLDER_BASE + self.placeholders;
+            self.placeholders += 1;
+            let p = self.graph.add(Op::Param(index), Vec::new(), ty);
+            placeholders.push(p);
+            originals.push(a.node);
+            args[i] = Value::Arr(Arr::strong(p));
+        }
+        let traced = match &g.inner {
+            Some(inner) => self.call_grad(inner, args, span)?,
+            None => self.call_user(&g.def, args, span)?,
+        };
+        let y = match traced {
+            Value::Arr(y) => y,
+            other => {
+                return Err(Diagnostic::error(
+                    span,
+                    format!(
+                        "`grad` needs a function that returns one number; `{name}` returns {}",
+                        other.describe()
+                    ),
+                ));
+            }
+        };
+        let yt = self.ty(y).clone();
+        if !yt.shape.is_empty() || !yt.dtype.is_float() {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "`grad` needs a function that returns one float number; `{name}` returns an array of shape {} ({})",
+                    super::shape_text(&yt.shape),
+                    yt.dtype
+                ),
+            ));
+        }
+        let grads = self
+            .vjp(y.node, &placeholders)
+            .map_err(|m| Diagnostic::error(span, format!("cannot differentiate `{name}`: {m}")))?;
+        let mut roots = vec![y.node];
+        roots.extend(&grads);
+        let map: HashMap<NodeId, NodeId> = placeholders.into_iter().zip(originals).collect();
+        let roots = self
+            .substitute(&roots, &map)
+            .map_err(|m| Diagnostic::error(span, m))?;
+        let arr = |n: NodeId| Value::Arr(Arr::strong(n));
+        let grads: Vec<Value> = roots[1..].iter().map(|&n| arr(n)).collect();
+        let grads = if g.tuple {
+            Value::Tuple(grads)
+        } else {
+            grads.into_iter().next().expect("one gradient")
+        };
+        Ok(if g.with_value {
+            Value::Tuple(vec![arr(roots[0]), grads])
+        } else {
+            grads
+        })
+    }
+
+    /// ∂y/∂p for each of `params` (leaves of the graph): one node each, zeros where `y` does
+    /// not depend on it.
+    fn vjp(&mut self, y: NodeId, params: &[NodeId]) -> Rule<Vec<NodeId>> {
+        // The nodes between the parameters and `y`: reachable from `y`, depending on a
+        // parameter, of a float dtype. Node ids are topologically ordered.
+        let mut reachable = HashSet::new();
+        let mut stack = vec![y];
+        while let Some(n) = stack.pop() {
+            if reachable.insert(n) {
+                stack.extend(self.graph.node(n).inputs.iter().copied());
+            }
+        }
+        let mut order: Vec<NodeId> = reachable.into_iter().collect();
+        order.sort();
+        let mut depends: HashSet<NodeId> = params.iter().copied().collect();
+        for &n in &order {
+            let node = self.graph.node(n);
+            if node.ty.dtype.is_float() && node.inputs.iter().any(|i| depends.contains(i)) {
+                depends.insert(n);
+            }
+        }
+        let mut adjoint: HashMap<NodeId, NodeId> = HashMap::new();
+        let one = self.scalar(1.0, self.graph.ty(y).dtype);
+        adjoint.insert(y, one.node);
+        for &n in order.iter().rev() {
+            if params.contains(&n) || !depends.contains(&n) {
+                continue;
+            }
+            let Some(&g) = adjoint.get(&n) else { continue };
+            let inputs = self.graph.node(n).inputs.clone();
+            let cotangents = self.rule(n, Arr::strong(g), &depends)?;
+            for (input, ct) in inputs.into_iter().zip(cotangents) {
+                let Some(ct) = ct else { continue };
+                if !depends.contains(&input) {
+                    continue;
+                }
+                let ct = self.unbroadcast(ct, &self.graph.ty(input).shape.clone())?;
+                let total = match adjoint.get(&input) {
+                    Some(&prev) => self.binary(BinaryOp::Add, Arr::strong(prev), ct)?.node,
+                    None => ct.node,
+                };
+                adjoint.insert(input, total);
+            }
+        }
+        params
+            .iter()
+            .map(|&p| match adjoint.get(&p) {
+                Some(&g) => Ok(g),
+                None => {
+                    let ty = self.graph.ty(p).clone();
+                    Ok(self
+                        .filled(Lit::Float(0f64.to_bits()), ty.dtype, &ty.shape)?
+                        .node)
+                }
+            })
+            .collect()
+    }
+
+    /// A scalar float constant.
+    fn scalar(&mut self, x: f64, dtype: DType) -> Arr {
+        Arr::strong(self.konst(Lit::Float(x.to_bits()), dtype))
+    }
+
+    /// `g` summed down to `shape` over the axes broadcasting added or stretched.
+    fn unbroadcast(&mut self, g: Arr, shape: &[usize]) -> Rule<Arr> {
+        let gs = self.ty(g).shape.clone();
+        if gs == shape {
+            return Ok(g);
+        }
+        let lead = gs.len() - shape.len();
+        let axes: Vec<usize> = (0..gs.len())
+            .filter(|&i| i < lead || (shape[i - lead] == 1 && gs[i] != 1))
+            .collect();
+        let summed = self.reduce_node(ReduceOp::Sum, g, &axes)?;
+        self.reshape(summed, shape.to_vec())
+    }
+
+    /// `g` (shaped like a reduction's output) broadcast back over the reduced `axes` of `shape`.
+    fn expand(&mut self, g: Arr, axes: &[usize], shape: &[usize]) -> Rule<Arr> {
+        let kept: Vec<usize> = (0..shape.len())
+            .map(|i| if axes.contains(&i) { 1 } else { shape[i] })
+            .collect();
+        let g = self.reshape(g, kept)?;
+        self.broadcast_to(g, shape)
+    }
+
+    /// `x` reversed along `axis`.
+    fn reverse(&mut self, x: Arr, axis: usize) -> Rule<Arr> {
+        let ty = self.ty(x).clone();
+        let mut start = vec![0; ty.rank()];
+        let mut step = vec![1; ty.rank()];
+        start[axis] = ty.shape[axis] as i64 - 1;
+        step[axis] = -1;
+        if ty.shape[axis] == 0 {
+            return Ok(x);
+        }
+        self.op1(Op::Slice { start, step }, x, ty)
+    }
+
+    /// The cotangent of each input of node `n`, given the cotangent `g` of its output.
+    fn rule(&mut self, n: NodeId, g: Arr, depends: &HashSet<NodeId>) -> Rule<Vec<Option<Arr>>> {
+        let node = self.graph.node(n).clone();
+        let out = Arr::strong(n);
+        let d = node.ty.dtype;
+        let x = node.inputs.first().map(|&i| Arr::strong(i));
+        let input = |k: usize| Arr::strong(node.inputs[k]);
+        use BinaryOp as B;
+        use UnaryOp as U;
+        Ok(match &node.op {
+            Op::Const(_) | Op::Source(_) | Op::Param(_) | Op::Iota { .. } | Op::Rand { .. } => {
+                vec![]
+            }
+            Op::Unary(op) => {
+                let x = x.expect("one input");
+                let c = |l: &mut Self, v: f64| l.scalar(v, d);
+                let r = match op {
+                    // -x
+                    U::Neg => Some(self.unary_node(U::Neg, g)?),
+                    // g · sign(x)
+                    U::Abs => {
+                        let s = self.unary_node(U::Sign, x)?;
+                        Some(self.binary(B::Mul, g, s)?)
+                    }
+                    // g / (2 √x)
+                    U::Sqrt => {
+                        let two = c(self, 2.0);
+                        let den = self.binary(B::Mul, two, out)?;
+                        Some(self.binary(B::Div, g, den)?)
+                    }
+                    // g · eˣ
+                    U::Exp => Some(self.binary(B::Mul, g, out)?),
+                    // g · 2ˣ · ln 2
+                    U::Exp2 => {
+                        let ln2 = c(self, std::f64::consts::LN_2);
+                        let t = self.binary(B::Mul, out, ln2)?;
+                        Some(self.binary(B::Mul, g, t)?)
+                    }
+                    // g · (eˣ - 1 + 1)
+                    U::Expm1 => {
+                        let one = c(self, 1.0);
+                        let t = self.binary(B::Add, out, one)?;
+                        Some(self.binary(B::Mul, g, t)?)
+                    }
+                    // g / x, g / (x ln 2), g / (x ln 10)
+                    U::Log | U::Log2 | U::Log10 => {
+                        let den = match op {
+                            U::Log => x,
+                            U::Log2 => {
+                                let k = c(self, std::f64::consts::LN_2);
+                                self.binary(B::Mul, x, k)?
+                            }
+                            _ => {
+                                let k = c(self, std::f64::consts::LN_10);
+                                self.binary(B::Mul, x, k)?
+                            }
+                        };
+                        Some(self.binary(B::Div, g, den)?)
+                    }
+                    // g / (1 + x)
+                    U::Log1p => {
+                        let one = c(self, 1.0);
+                        let den = self.binary(B::Add, one, x)?;
+                        Some(self.binary(B::Div, g, den)?)
+                    }
+                    // g · cos x
+                    U::Sin => {
+                        let t = self.unary_node(U::Cos, x)?;
+                        Some(self.binary(B::Mul, g, t)?)
+                    }
+                    // -g · sin x
+                    U::Cos => {
+                        let t = self.unary_node(U::Sin, x)?;
+                        let t = self.binary(B::Mul, g, t)?;
+                        Some(self.unary_node(U::Neg, t)?)
+                    }
+                    // g · (1 + tan² x)
+                    U::Tan => {
+                        let sq = self.binary(B::Mul, out, out)?;
+                        let one = c(self, 1.0);
+                        let t = self.binary(B::Add, one, sq)?;
+                        Some(self.binary(B::Mul, g, t)?)
+                    }
+                    // ±g / √(1 - x²)
+                    U::Asin | U::Acos => {
+                        let sq = self.binary(B::Mul, x, x)?;
+                        let one = c(self, 1.0);
+                        let t = self.binary(B::Sub, one, sq)?;
+                        let t = self.unary_node(U::Sqrt, t)?;
+                        let r = self.binary(B::Div, g, t)?;
+                        Some(if *op == U::Acos {
+                            self.unary_node(U::Neg, r)?
+                        } else {
+                            r
+                        })
+                    }
+                    // g / (1 + x²)
+                    U::Atan => {
+                        let sq = self.binary(B::Mul, x, x)?;
+                        let one = c(self, 1.0);
+                        let t = self.binary(B::Add, one, sq)?;
+                        Some(self.binary(B::Div, g, t)?)
+                    }
+                    // g · cosh x, g · sinh x
+                    U::Sinh | U::Cosh => {
+                        let other = if *op == U::Sinh { U::Cosh } else { U::Sinh };
+                        let t = self.unary_node(other, x)?;
+                        Some(self.binary(B::Mul, g, t)?)
+                    }
+                    // g · (1 - tanh² x)
+                    U::Tanh => {
+                        let sq = self.binary(B::Mul, out, out)?;
+                        let one = c(self, 1.0);
+                        let t = self.binary(B::Sub, one, sq)?;
+                        Some(self.binary(B::Mul, g, t)?)
+                    }
+                    // Flat almost everywhere: zero.
+                    U::Floor | U::Ceil | U::Round | U::Trunc | U::Sign => None,
+                    // Bool results carry no gradient.
+                    U::Not | U::IsNan | U::IsInf => None,
+                    U::Real | U::Imag | U::Conj | U::Angle => {
+                        return Err(format!(
+                            "`{}` (complex numbers) has no derivative rule yet",
+                            op.name()
+                        ));
+                    }
+                };
+                vec![r]
+            }
+            Op::Binary(op) => {
+                let (a, b) = (input(0), input(1));
+                let needs_b = depends.contains(&b.node);
+                let (ga, gb) = match op {
+                    // (g, g)
+                    B::Add => (Some(g), Some(g)),
+                    // (g, -g)
+                    B::Sub => (Some(g), Some(self.unary_node(U::Neg, g)?)),
+                    // (g b, g a)
+                    B::Mul => (
+                        Some(self.binary(B::Mul, g, b)?),
+                        Some(self.binary(B::Mul, g, a)?),
+                    ),
+                    // (g / b, -g · out / b)
+                    B::Div => {
+                        let ga = self.binary(B::Div, g, b)?;
+                        let t = self.binary(B::Mul, ga, out)?;
+                        (Some(ga), Some(self.unary_node(U::Neg, t)?))
+                    }
+                    // (g · b · a^(b-1), g · out · ln a); the second only where b varies, since
+                    // ln a is NaN for a < 0.
+                    B::Pow => {
+                        let one = self.scalar(1.0, d);
+                        let bm1 = self.binary(B::Sub, b, one)?;
+                        let p = self.binary(B::Pow, a, bm1)?;
+                        let t = self.binary(B::Mul, b, p)?;
+                        let ga = self.binary(B::Mul, g, t)?;
+                        let gb = if needs_b {
+                            let ln = self.unary_node(U::Log, a)?;
+                            let t = self.binary(B::Mul, out, ln)?;
+                            Some(self.binary(B::Mul, g, t)?)
+                        } else {
+                            None
+                        };
+                        (Some(ga), gb)
+                    }
+                    // (g, -g · floor(a / b))
+                    B::Rem => {
+                        let q = self.binary(B::Div, a, b)?;
+                        let q = self.unary_node(U::Floor, q)?;
+                        let t = self.binary(B::Mul, g, q)?;
+                        (Some(g), Some(self.unary_node(U::Neg, t)?))
+                    }
+                    // The smaller (larger) input gets g; ties split it evenly.
+                    B::Min | B::Max => {
+                        let wins = if *op == B::Min { B::Lt } else { B::Gt };
+                        let half = self.scalar(0.5, d);
+                        let zero = self.scalar(0.0, d);
+                        let hg = self.binary(B::Mul, g, half)?;
+                        let tie = self.binary(B::Eq, a, b)?;
+                        let split = self.select(tie, hg, zero)?;
+                        let a_wins = self.binary(wins, a, b)?;
+                        let b_wins = self.binary(wins, b, a)?;
+                        (
+                            Some(self.select(a_wins, g, split)?),
+                            Some(self.select(b_wins, g, split)?),
+                        )
+                    }
+                    // atan2(a, b): (g b / (a² + b²), -g a / (a² + b²))
+                    B::Atan2 => {
+                        let aa = self.binary(B::Mul, a, a)?;
+                        let bb = self.binary(B::Mul, b, b)?;
+                        let den = self.binary(B::Add, aa, bb)?;
+                        let gd = self.binary(B::Div, g, den)?;
+                        let gb = self.binary(B::Mul, gd, a)?;
+                        (
+                            Some(self.binary(B::Mul, gd, b)?),
+                            Some(self.unary_node(U::Neg, gb)?),
+                        )
+                    }
+                    B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge | B::And | B::Or => (None, None),
+                    B::Complex => {
+                        return Err("`complex` has no derivative rule yet".into());
+                    }
+                };
+                vec![ga, gb]
+            }
+            // where(c, a, b): (—, where(c, g, 0), where(c, 0, g))
+            Op::Where => {
+                let c = input(0);
+                let zero = self.scalar(0.0, d);
+                vec![
+                    None,
+                    Some(self.select(c, g, zero)?),
+                    Some(self.select(c, zero, g)?),
+                ]
+            }
+            // Back to the input's dtype; integers and bools carry no gradient.
+            Op::Cast => {
+                let x = x.expect("one input");
+                let from = self.ty(x).dtype;
+                vec![if from.is_float() {
+                    Some(self.cast(g, from)?)
+                } else {
+                    None
+                }]
+            }
+            Op::Reduce { op, axes } => {
+                let x = x.expect("one input");
+                let shape = self.ty(x).shape.clone();
+                let gb = self.expand(g, axes, &shape)?;
+                let r = match op {
+                    // g, over the reduced axes
+                    ReduceOp::Sum => gb,
+                    // g · prod / x (NaN where x is 0: zeros are not handled yet)
+                    ReduceOp::Prod => {
+                        let ob = self.expand(out, axes, &shape)?;
+                        let t = self.binary(BinaryOp::Div, ob, x)?;
+                        self.binary(BinaryOp::Mul, gb, t)?
+                    }
+                    // g to the elements equal to the extreme, split evenly between ties
+                    ReduceOp::Min | ReduceOp::Max => {
+                        let ob = self.expand(out, axes, &shape)?;
+                        let hit = self.binary(BinaryOp::Eq, x, ob)?;
+                        let ones = self.cast(hit, d)?;
+                        let count = self.reduce_node(ReduceOp::Sum, ones, axes)?;
+                        let count = self.expand(count, axes, &shape)?;
+                        let share = self.binary(BinaryOp::Div, gb, count)?;
+                        let zero = self.scalar(0.0, d);
+                        self.select(hit, share, zero)?
+                    }
+                };
+                vec![Some(r)]
+            }
+            Op::ArgMin { .. } | Op::ArgMax { .. } | Op::ArgSort { .. } => vec![None],
+            // The same elements, in the input's shape.
+            Op::Reshape => {
+                let shape = self.ty(x.expect("one input")).shape.clone();
+                vec![Some(self.reshape(g, shape)?)]
+            }
+            // Broadcasting's cotangent sums (`unbroadcast`, applied to every cotangent).
+            Op::Broadcast => vec![Some(g)],
+            // The inverse permutation.
+            Op::Permute(perm) => {
+                let mut inverse = vec![0; perm.len()];
+                for (i, &p) in perm.iter().enumerate() {
+                    inverse[p] = i;
+                }
+                let ty = self.ty(x.expect("one input")).clone();
+                vec![Some(self.op1(Op::Permute(inverse), g, ty)?)]
+            }
+            Op::Slice { start, step } => {
+                let shape = self.ty(x.expect("one input")).shape.clone();
+                vec![Some(self.unslice(g, start, step, &shape)?)]
+            }
+            // Each input gets its part.
+            Op::Concat { axis } => {
+                let mut offset = 0;
+                let mut parts = Vec::new();
+                for &i in &node.inputs {
+                    let ty = self.graph.ty(i).clone();
+                    let mut start = vec![0i64; ty.rank()];
+                    let step = vec![1i64; ty.rank()];
+                    start[*axis] = offset;
+                    offset += ty.shape[*axis] as i64;
+                    let ty = ty.with_dtype(d);
+                    parts.push(Some(self.op1(Op::Slice { start, step }, g, ty)?));
+                }
+                parts
+            }
+            // (g @ bᵀ, aᵀ @ g)
+            Op::MatMul => {
+                let (a, b) = (input(0), input(1));
+                let at = self.swap_last(a)?;
+                let bt = self.swap_last(b)?;
+                let ga = self.matmul_node(g, bt)?;
+                let gb = self.matmul_node(at, g)?;
+                vec![Some(ga), Some(gb)]
+            }
+            // The reversed running sum of the reversed cotangent.
+            Op::Cumsum { axis } => {
+                let r = self.reverse(g, *axis)?;
+                let ty = self.ty(r).clone();
+                let s = self.op1(Op::Cumsum { axis: *axis }, r, ty)?;
+                vec![Some(self.reverse(s, *axis)?)]
+            }
+            Op::Sort { .. } => return Err("`sort` has no derivative rule yet".into()),
+            Op::Cumprod { .. } => return Err("`cumprod` has no derivative rule yet".into()),
+            Op::Fft { .. } | Op::Rfft | Op::Irfft { .. } => {
+                return Err("the FFT family has no derivative rule yet".into());
+            }
+        })
+    }
+
+    /// `x` with its last two axes swapped.
+    fn swap_last(&mut self, x: Arr) -> Rule<Arr> {
+        let ty = self.ty(x).clone();
+        let r = ty.rank();
+        let mut perm: Vec<usize> = (0..r).collect();
+        perm.swap(r - 2, r - 1);
+        let mut shape = ty.shape.clone();
+        shape.swap(r - 2, r - 1);
+        self.op1(Op::Permute(perm), x, Type::new(ty.dtype, shape))
+    }
+
+    /// `[..., m, k] @ [..., k, n]` as a `MatMul` node.
+    fn matmul_node(&mut self, a: Arr, b: Arr) -> Rule<Arr> {
+        let (ta, tb) = (self.ty(a).clone(), self.ty(b).clone());
+        let mut shape = ta.shape.clone();
+        let r = shape.len();
+        shape[r - 1] = tb.shape[r - 1];
+        Ok(Arr::strong(self.node(
+            Op::MatMul,
+            vec![a.node, b.node],
+            Type::new(ta.dtype, shape),
+        )?))
+    }
+
+    /// The cotangent of a slice's input: `g` scattered back to the positions the slice read,
+    /// zeros elsewhere; one axis at a time.
+    fn unslice(&mut self, g: Arr, start: &[i64], step: &[i64], shape: &[usize]) -> Rule<Arr> {
+        let mut g = g;
+        for axis in 0..shape.len() {
+            let m = self.ty(g).shape[axis] as i64;
+            let n = shape[axis] as i64;
+            let (mut first, mut t) = (start[axis], step[axis]);
+            if m == n && first == 0 && t == 1 {
+                continue;
+            }
+            let d = self.ty(g).dtype;
+            if m == 0 {
+                let mut s = self.ty(g).shape.clone();
+                s[axis] = n as usize;
+                g = self.filled(Lit::Float(0f64.to_bits()), d, &s)?;
+                continue;
+            }
+            if t < 0 {
+                // Read backwards: reverse, and read forwards from the last position read.
+                g = self.reverse(g, axis)?;
+                first += (m - 1) * t;
+                t = -t;
+            }
+            if t > 1 {
+                // Interleave t - 1 zeros after each element: a new last axis of length t.
+                let rank = self.ty(g).shape.len();
+                let mut perm: Vec<usize> = (0..rank).filter(|&i| i != axis).collect();
+                perm.push(axis);
+                let ty = self.ty(g).clone();
+                let moved: Vec<usize> = perm.iter().map(|&i| ty.shape[i]).collect();
+                g = self.op1(Op::Permute(perm.clone()), g, Type::new(d, moved.clone()))?;
+                let mut column = moved.clone();
+                column.push(1);
+                g = self.reshape(g, column.clone())?;
+                let mut gap = column.clone();
+                gap[rank] = (t - 1) as usize;
+                let zeros = self.filled(Lit::Float(0f64.to_bits()), d, &gap)?;
+                g = self.concat(&[g, zeros], rank)?;
+                let mut flat = moved.clone();
+                flat[rank - 1] = (m * t) as usize;
+                g = self.reshape(g, flat.clone())?;
+                let mut inverse = vec![0; rank];
+                for (i, &p) in perm.iter().enumerate() {
+                    inverse[p] = i;
+                }
+                let back: Vec<usize> = inverse.iter().map(|&i| flat[i]).collect();
+                g = self.op1(Op::Permute(inverse), g, Type::new(d, back))?;
+            }
+            // Now g covers positions first .. first + len along the axis; pad or trim to n.
+            let len = self.ty(g).shape[axis] as i64;
+            let keep = len.min(n - first);
+            if keep < len {
+                let ty = self.ty(g).clone();
+                let mut s = ty.shape.clone();
+                s[axis] = keep as usize;
+                let begin = vec![0i64; s.len()];
+                g = self.op1(
+                    Op::Slice {
+                        start: begin,
+                        step: vec![1; s.len()],
+                    },
+                    g,
+                    Type::new(d, s),
+                )?;
+            }
+            let mut parts = Vec::new();
+            let zeros = |l: &mut Self, k: i64, g: Arr| -> Rule<Arr> {
+                let mut s = l.ty(g).shape.clone();
+                s[axis] = k as usize;
+                l.filled(Lit::Float(0f64.to_bits()), d, &s)
+            };
+            if first > 0 {
+                parts.push(zeros(self, first, g)?);
+            }
+            parts.push(g);
+            let after = n - first - keep;
+            if after > 0 {
+                parts.push(zeros(self, after, g)?);
+            }
+            g = self.concat(&parts, axis)?;
+        }
+        Ok(g)
+    }
+
+    /// The nodes reachable from `roots`, rebuilt with the leaves in `map` replaced.
+    fn substitute(
+        &mut self,
+        roots: &[NodeId],
+        map: &HashMap<NodeId, NodeId>,
+    ) -> Result<Vec<NodeId>, String> {
+        let mut reachable = HashSet::new();
+        let mut stack: Vec<NodeId> = roots.to_vec();
+        while let Some(n) = stack.pop() {
+            if reachable.insert(n) {
+                stack.extend(self.graph.node(n).inputs.iter().copied());
+            }
+        }
+        let mut order: Vec<NodeId> = reachable.into_iter().collect();
+        order.sort();
+        let mut new: HashMap<NodeId, NodeId> = map.clone();
+        for n in order {
+            if new.contains_key(&n) {
+                continue;
+            }
+            let node = self.graph.node(n).clone();
+            let inputs: Vec<NodeId> = node.inputs.iter().map(|i| new[i]).collect();
+            let rebuilt = if inputs == node.inputs {
+                n
+            } else {
+                self.node(node.op, inputs, node.ty)?
+            };
+            new.insert(n, rebuilt);
+        }
+        Ok(roots.iter().map(|r| new[r]).collect())
+    }
+}

@@ -1,2 +1,0 @@
-fn loss(w) = sum(w * w)
-d = grad(loss)

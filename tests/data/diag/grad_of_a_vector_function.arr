@@ -1,0 +1,2 @@
+fn scale(w) = w * 2
+d = grad(scale)([1.0, 2.0])

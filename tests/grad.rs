@@ -1,0 +1,255 @@
+//! Gradients (`grad`, `value_and_grad`) against central finite differences of the
+//! interpreter's values, and the same gradients from the interpreter, unfused and fused modes.
+
+use arrjit::{Engine, Function, Options, compile_with};
+
+fn function(source: &str, name: &str, mode: Engine) -> Function {
+    compile_with(
+        source,
+        Options {
+            mode,
+            function: Some(name.into()),
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{source}\n{e}"))
+}
+
+/// Seven points spread over `lo..hi`, not evenly (no ties, no symmetry).
+fn points(lo: f64, hi: f64) -> Vec<f64> {
+    [0.13, 0.92, 0.41, 0.67, 0.05, 0.78, 0.29]
+        .iter()
+        .map(|t| lo + t * (hi - lo))
+        .collect()
+}
+
+/// ∂f/∂x by central differences on the interpreter.
+fn finite_differences(f: &Function, x: &[f64]) -> Vec<f64> {
+    let eval = |x: &Vec<f64>| f.call(&[x]).unwrap().as_slice::<f64>().unwrap()[0];
+    (0..x.len())
+        .map(|i| {
+            let h = 1e-6 * x[i].abs().max(1.0);
+            let (mut up, mut down) = (x.to_vec(), x.to_vec());
+            up[i] += h;
+            down[i] -= h;
+            (eval(&up) - eval(&down)) / (2.0 * h)
+        })
+        .collect()
+}
+
+fn close(got: f64, want: f64, rel: f64) -> bool {
+    (got - want).abs() <= rel * want.abs().max(1.0)
+}
+
+/// `grad(f)` of `fn f(x) = body` at points in `lo..hi`, in every mode, against finite
+/// differences.
+fn check(body: &str, lo: f64, hi: f64) {
+    let source = format!("fn f(x) = {body}\nfn df(x) = grad(f)(x)\n");
+    let x = points(lo, hi);
+    let f = function(&source, "f", Engine::Interp);
+    let want = finite_differences(&f, &x);
+    for mode in [Engine::Interp, Engine::Unfused, Engine::Fused] {
+        let df = function(&source, "df", mode);
+        let got = df.call(&[&x]).unwrap();
+        let got = got.as_slice::<f64>().unwrap();
+        for i in 0..x.len() {
+            assert!(
+                close(got[i], want[i], 1e-6),
+                "d/dx[{i}] of {body} ({mode:?}) at {:?}: {} vs finite differences {}",
+                x,
+                got[i],
+                want[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn elementwise_functions() {
+    let cases: &[(&str, f64, f64)] = &[
+        ("sum(sin(x) * x)", -3.0, 3.0),
+        ("sum(cos(x) / (1 + x * x))", -3.0, 3.0),
+        ("sum(exp(x) - expm1(x / 2) + exp2(x))", -2.0, 2.0),
+        ("sum(log(x) + log2(x) * log10(x) + log1p(x))", 0.1, 4.0),
+        ("sum(sqrt(x) * x)", 0.1, 4.0),
+        ("sum(tan(x) + tanh(x) + atan(x))", -1.2, 1.2),
+        ("sum(asin(x) * acos(x))", -0.9, 0.9),
+        ("sum(sinh(x) * cosh(x / 2))", -2.0, 2.0),
+        ("sum(x ** 3 - 2 * x ** 2 + x ** 0.5)", 0.2, 3.0),
+        ("sum(1.5 ** x + x ** x)", 0.2, 3.0),
+        ("sum(abs(x) + sign(x) * x)", 0.1, 2.0),
+        ("sum(abs(x))", -2.0, -0.1),
+        ("sum(x % 1.7 + floor(x) * x)", 0.1, 1.6),
+        ("sum(atan2(x, 2.0) + atan2(1.5, x))", -2.0, 2.0),
+        ("sum(maximum(x, 0.4) * minimum(x, 0.6))", 0.0, 1.0),
+        ("sum(where(x > 0.5, x * x, -x))", 0.0, 1.0),
+        ("sum(x / (x + 3) - 2 / x)", 0.5, 2.0),
+    ];
+    for &(body, lo, hi) in cases {
+        check(body, lo, hi);
+    }
+}
+
+#[test]
+fn reductions_views_and_library_ops() {
+    let cases: &[(&str, f64, f64)] = &[
+        ("prod(x)", 0.5, 2.0),
+        ("max(x) + min(x * x)", -2.0, 2.0),
+        ("mean(x ** 2) + var(x)", -2.0, 2.0),
+        ("logsumexp(x)", -2.0, 2.0),
+        ("sum(softmax(x) * x)", -2.0, 2.0),
+        (
+            "sum(x[::2][0:3] * x[::-3]) + sum(x[1:4] ** 2) + x[5]",
+            -2.0,
+            2.0,
+        ),
+        ("sum(x[::2][2:] * x[1::3])", -2.0, 2.0),
+        ("sum(cumsum(x) * x)", -2.0, 2.0),
+        (
+            "sum(reshape(x[0:6], (2, 3)) @ reshape(x[1:7], (3, 2)))",
+            -2.0,
+            2.0,
+        ),
+        (
+            "sum(transpose(reshape(x[1:7], (2, 3))) * reshape(arange(6), (3, 2)))",
+            -2.0,
+            2.0,
+        ),
+        ("sum(concat(x, x * 2, x[0:2]) ** 2)", -2.0, 2.0),
+        ("sum(reshape(x[0:6], (2, 3)) * x[0:3])", -2.0, 2.0),
+        (
+            "sum(broadcast_to(x, (3, 7)) * reshape(arange(21), (3, 7)))",
+            -2.0,
+            2.0,
+        ),
+        ("sum(max(reshape(x[0:6], (3, 2)), axis=1) ** 2)", -2.0, 2.0),
+        (
+            "sum(sum(reshape(x[0:6], (2, 3)), axis=0, keepdims=true) ** 2)",
+            -2.0,
+            2.0,
+        ),
+    ];
+    for &(body, lo, hi) in cases {
+        check(body, lo, hi);
+    }
+}
+
+#[test]
+fn several_arguments_and_value_and_grad() {
+    let source = "fn loss(w, x) = sum((w * x) ** 2)
+fn both(w, x) = value_and_grad(loss, wrt=(w, x))(w, x)
+fn dx(w, x) = grad(loss, wrt=x)(w, x)";
+    let w = points(0.5, 1.5);
+    let x = points(-1.0, 1.0);
+    for mode in [Engine::Interp, Engine::Unfused, Engine::Fused] {
+        let out = function(source, "both", mode).call_all(&[&w, &x]).unwrap();
+        let value: f64 = w.iter().zip(&x).map(|(w, x)| (w * x) * (w * x)).sum();
+        assert!(close(out[0].as_slice::<f64>().unwrap()[0], value, 1e-12));
+        let gw = out[1].as_slice::<f64>().unwrap();
+        let gx = out[2].as_slice::<f64>().unwrap();
+        let dx = function(source, "dx", mode).call(&[&w, &x]).unwrap();
+        for i in 0..w.len() {
+            assert!(close(gw[i], 2.0 * w[i] * x[i] * x[i], 1e-12), "{mode:?}");
+            assert!(close(gx[i], 2.0 * w[i] * w[i] * x[i], 1e-12), "{mode:?}");
+            assert_eq!(dx.as_slice::<f64>().unwrap()[i], gx[i]);
+        }
+    }
+}
+
+#[test]
+fn the_same_array_passed_twice_gets_two_partial_derivatives() {
+    let source = "fn f(a, b) = sum(a * a * b)\nfn g(x) = grad(f, wrt=(a, b))(x, x)";
+    let x = points(-1.0, 1.0);
+    let out = function(source, "g", Engine::Fused)
+        .call_all(&[&x])
+        .unwrap();
+    for (i, &xi) in x.iter().enumerate() {
+        assert!(close(
+            out[0].as_slice::<f64>().unwrap()[i],
+            2.0 * xi * xi,
+            1e-12
+        ));
+        assert!(close(out[1].as_slice::<f64>().unwrap()[i], xi * xi, 1e-12));
+    }
+}
+
+#[test]
+fn second_derivatives_and_hessian_vector_products() {
+    let source = "fn h(x) = x * x * x + sin(x)
+fn d2(x) = grad(grad(h))(x)
+fn loss(x) = sum(exp(x) * x)
+fn dot(x, v) = sum(grad(loss)(x) * v)
+fn hvp(x, v) = grad(dot)(x, v)";
+    for mode in [Engine::Interp, Engine::Unfused, Engine::Fused] {
+        let d2 = function(source, "d2", mode);
+        for x in [-1.5f64, 0.3, 2.0] {
+            let got = d2.call(&[&x]).unwrap().as_slice::<f64>().unwrap()[0];
+            assert!(close(got, 6.0 * x - x.sin(), 1e-12), "{mode:?} {got}");
+        }
+        // The Hessian of sum(exp(x) x) is diagonal: (x + 2) eˣ.
+        let x = points(-1.0, 1.0);
+        let v = points(0.5, 2.0);
+        let hv = function(source, "hvp", mode).call(&[&x, &v]).unwrap();
+        for i in 0..x.len() {
+            let want = (x[i] + 2.0) * x[i].exp() * v[i];
+            assert!(
+                close(hv.as_slice::<f64>().unwrap()[i], want, 1e-12),
+                "{mode:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fused_gradient_of_the_sum_of_squares_is_one_kernel() {
+    use arrjit::lower::{self, Mode};
+    use arrjit::passes::fuse::{Fusion, fuse};
+    let src = "w = rand(1000, seed=1)\nx = rand(1000, seed=2)\n\
+               fn loss(w, x) = sum((w * x) ** 2)\ng = grad(loss)(w, x)";
+    let (program, _) = arrjit::syntax::parse(src);
+    let mut sink = Vec::new();
+    let state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
+    let g = state
+        .array_globals()
+        .into_iter()
+        .find(|(n, _)| n == "g")
+        .unwrap()
+        .1;
+    let schedule = fuse(&state.graph, &[g], Fusion::Fused);
+    assert_eq!(schedule.kernel_count(), 1);
+}
+
+#[test]
+fn what_cannot_be_differentiated_is_a_located_error() {
+    let cases = [
+        (
+            "fn f(x) = x * 2\ny = grad(f)([1.0, 2.0])",
+            "returns one float number",
+        ),
+        (
+            "fn f(x) = sum(x)\ny = grad(f)(arange(3))",
+            "gradients need f32 or f64",
+        ),
+        ("fn f(x) = sum(x)\ny = grad(f, wrt=z)", "no parameter `z`"),
+        (
+            "fn f(x) = sum(sort(x))\ny = grad(f)([1.0, 2.0])",
+            "`sort` has no derivative rule",
+        ),
+        ("y = grad(sin)", "functions defined with `fn`"),
+        (
+            "fn f(x) = sum(x)\ny = grad(f, x)",
+            "name the parameters with `wrt=`",
+        ),
+    ];
+    for (src, want) in cases {
+        let (program, diags) = arrjit::syntax::parse(src);
+        assert!(diags.is_empty());
+        let mut sink = Vec::new();
+        let err = match arrjit::lower::run(&program, src, arrjit::lower::Mode::Run, &mut sink) {
+            Ok(_) => panic!("{src} ran"),
+            Err(d) => arrjit::diag::render("t.arr", src, &d),
+        };
+        assert!(err.contains(want), "{src}:\n{err}");
+        assert!(err.contains("t.arr:"), "{err}");
+    }
+}
