@@ -253,3 +253,45 @@ fn what_cannot_be_differentiated_is_a_located_error() {
         assert!(err.contains("t.arr:"), "{err}");
     }
 }
+
+/// The peephole rules fire where IEEE arithmetic allows them, and only there.
+#[test]
+fn simplification_rules() {
+    use arrjit::ir::Op;
+    use arrjit::lower::{self, Mode};
+    let cases = [
+        ("x * 1", "x"),
+        ("1 * x", "x"),
+        ("x / 1", "x"),
+        ("x - 0", "x"),
+        ("x + -0.0", "x"),
+        ("-(-x)", "x"),
+        ("x + x", "2 * x"),
+        // Not allowed: -0 + 0 is +0, and NaN * 0 is NaN.
+        ("x + 0", "add"),
+        ("x * 0", "mul"),
+        ("x - -0.0", "sub"),
+    ];
+    for (expr, want) in cases {
+        let src = format!("x = [1.5, -0.0, nan]\ny = {expr}");
+        let (program, _) = arrjit::syntax::parse(&src);
+        let mut sink = Vec::new();
+        let state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
+        let globals = state.array_globals();
+        let node = |name: &str| globals.iter().find(|(n, _)| n == name).unwrap().1;
+        let (x, y) = (node("x"), node("y"));
+        let op = &state.graph.node(y).op;
+        match want {
+            "x" => assert_eq!(x, y, "{expr} was not simplified"),
+            "2 * x" => assert!(
+                matches!(op, Op::Binary(arrjit::ir::BinaryOp::Mul))
+                    && state.graph.node(y).inputs.contains(&x),
+                "{expr}: {op:?}"
+            ),
+            _ => assert!(
+                format!("{op:?}").to_lowercase().contains(want) && x != y,
+                "{expr} must stay a {want}: {op:?}"
+            ),
+        }
+    }
+}

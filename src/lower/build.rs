@@ -125,7 +125,8 @@ impl Lowerer<'_> {
         self.graph.ty(a.node)
     }
 
-    /// Adds a node after checking its size; folds elementwise ops on constants into a constant.
+    /// Adds a node after checking its size; folds elementwise ops on constants into a constant
+    /// and applies the peephole rules of `simplify.rs`.
     pub fn node(&mut self, op: Op, inputs: Vec<NodeId>, ty: Type) -> BuildResult<NodeId> {
         check_size(&ty.shape, ty.dtype)?;
         let elementwise = matches!(op, Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast);
@@ -145,6 +146,9 @@ impl Lowerer<'_> {
             let node = Node { op, inputs, ty };
             let folded = eval_node(&self.graph, &node, &refs, &[]);
             return Ok(self.konst(lit_of(folded.get(0)), node.ty.dtype));
+        }
+        if let Some(simpler) = self.simplify(&op, &inputs, &ty) {
+            return Ok(simpler);
         }
         Ok(self.graph.add(op, inputs, ty))
     }

@@ -15,6 +15,7 @@ mod engine;
 mod expr;
 mod grad;
 mod ops;
+mod simplify;
 mod value;
 
 pub use bench::{BenchOptions, BenchResult, Timing, bench, bench_names};
