@@ -45,6 +45,10 @@ enum Command {
         /// Which stage to print.
         #[arg(long, value_enum, default_value_t = Stage::Lowered)]
         stage: Stage,
+        /// Print instead the simplified derivative of every differentiated function, as
+        /// readable math in .arr syntax.
+        #[arg(long)]
+        grad: bool,
     },
 }
 
@@ -121,7 +125,10 @@ fn run(cli: Cli) -> ExitCode {
         }
         Command::Bench(args) => return bench(args),
         Command::Check { file } => (file, Mode::Check, Engine::Interp, None),
-        Command::Ir { file, stage } => (file, Mode::Check, Engine::Interp, Some(*stage)),
+        Command::Ir {
+            file, grad: true, ..
+        } => return grads(file),
+        Command::Ir { file, stage, .. } => (file, Mode::Check, Engine::Interp, Some(*stage)),
     };
     let (name, source, program) = match load(file) {
         Ok(loaded) => loaded,
@@ -319,6 +326,35 @@ fn load(file: &Path) -> Result<(String, String, Program), ExitCode> {
         return Err(ExitCode::from(1));
     }
     Ok((name, source, program))
+}
+
+/// `arr ir --grad FILE`: each differentiated function's derivative.
+fn grads(file: &Path) -> ExitCode {
+    let (name, source, program) = match load(file) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let mut sink = Vec::new();
+    match lower::run_recording_grads(&program, &source, &mut sink) {
+        Ok(state) => {
+            let mut out = std::io::stdout().lock();
+            if state.grad_texts.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "# {name} differentiates nothing (no `grad` or `value_and_grad` call)"
+                );
+            }
+            for (label, text) in &state.grad_texts {
+                let _ = write!(out, "{label}:\n{text}");
+            }
+            let _ = out.flush();
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            eprint!("{}", diag::render(&name, &source, &diags));
+            ExitCode::from(1)
+        }
+    }
 }
 
 enum SourceError {

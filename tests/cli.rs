@@ -198,3 +198,17 @@ fn clif_stage_prints_the_compiled_kernels() {
         assert!(stdout.contains(needle), "no `{needle}` in:\n{stdout}");
     }
 }
+
+/// `arr ir --grad` prints each derivative as readable math; the goldens were read and checked
+/// by hand (the values themselves are checked against finite differences in tests/grad.rs).
+#[test]
+fn readable_derivatives_match_goldens() {
+    for path in files_with_ext("tests/data/grad", "arr") {
+        let out = arr(&["ir", "--grad", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        common::check_golden(&path.with_extension("grad"), &text(&out.stdout));
+    }
+    let out = arr(&["ir", "--grad", "examples/quickstart.arr"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("differentiates nothing"));
+}

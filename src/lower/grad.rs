@@ -79,6 +79,13 @@ impl Lowerer<'_> {
             originals.push(a.node);
             args[i] = Value::Arr(Arr::strong(p));
         }
+        let arg_types: Vec<Option<Type>> = args
+            .iter()
+            .map(|v| match v {
+                Value::Arr(a) => Some(self.ty(*a).clone()),
+                _ => None,
+            })
+            .collect();
         let traced = match &g.inner {
             Some(inner) => self.call_grad(inner, args, span)?,
             None => self.call_user(&g.def, args, span)?,
@@ -106,6 +113,9 @@ impl Lowerer<'_> {
                 ),
             ));
         }
+        if self.record_grads {
+            self.record(g, &arg_types, span)?;
+        }
         let grads = self
             .vjp(y.node, &placeholders)
             .map_err(|m| Diagnostic::error(span, format!("cannot differentiate `{name}`: {m}")))?;
@@ -127,6 +137,79 @@ impl Lowerer<'_> {
         } else {
             grads
         })
+    }
+
+    /// Keeps the derivative of `g` as text, traced on a placeholder for every parameter so
+    /// that it reads in the parameters' names (once per function and parameter set).
+    fn record(&mut self, g: &GradFn, types: &[Option<Type>], span: Span) -> Result<(), Diagnostic> {
+        let params: Vec<String> = g.def.params.iter().map(|p| p.name.clone()).collect();
+        let wrt: Vec<&str> = g.wrt.iter().map(|&i| params[i].as_str()).collect();
+        let depth = {
+            let mut d = 1;
+            let mut inner = &g.inner;
+            while let Some(i) = inner {
+                d += 1;
+                inner = &i.inner;
+            }
+            d
+        };
+        let label = format!(
+            "{}{} of {} with respect to {}",
+            if depth > 1 {
+                format!("order-{depth} ")
+            } else {
+                String::new()
+            },
+            if g.with_value {
+                "value and gradient"
+            } else {
+                "gradient"
+            },
+            g.def.name.name,
+            wrt.join(", ")
+        );
+        if self.grad_texts.iter().any(|(l, _)| *l == label) {
+            return Ok(());
+        }
+        let mut names: HashMap<NodeId, String> = HashMap::new();
+        for (name, v) in &self.scopes[0] {
+            if let Value::Arr(a) = v {
+                names.entry(a.node).or_insert_with(|| name.clone());
+            }
+        }
+        let mut args = Vec::new();
+        let mut holders = Vec::new();
+        for (i, ty) in types.iter().enumerate() {
+            let Some(ty) = ty else {
+                return Ok(());
+            };
+            let index = PLACEHOLDER_BASE + self.placeholders;
+            self.placeholders += 1;
+            let p = self.graph.add(Op::Param(index), Vec::new(), ty.clone());
+            names.insert(p, params[i].clone());
+            args.push(Value::Arr(Arr::strong(p)));
+            holders.push(p);
+        }
+        let traced = match &g.inner {
+            Some(inner) => self.call_grad(inner, args, span)?,
+            None => self.call_user(&g.def, args, span)?,
+        };
+        let Value::Arr(y) = traced else { return Ok(()) };
+        let wrt_nodes: Vec<NodeId> = g.wrt.iter().map(|&i| holders[i]).collect();
+        let grads = self
+            .vjp(y.node, &wrt_nodes)
+            .map_err(|m| Diagnostic::error(span, m))?;
+        let mut printer = super::grad_print::Printer::new(&self.graph, &grads, names);
+        let exprs: Vec<String> = grads.iter().map(|&n| printer.expr(n)).collect();
+        let mut text = String::new();
+        for line in &printer.lets {
+            text += &format!("    {line}\n");
+        }
+        for (name, e) in wrt.iter().zip(exprs) {
+            text += &format!("    d/d{name} = {e}\n");
+        }
+        self.grad_texts.push((label, text));
+        Ok(())
     }
 
     /// ∂y/∂p for each of `params` (leaves of the graph): one node each, zeros where `y` does

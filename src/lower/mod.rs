@@ -14,6 +14,7 @@ mod builtins;
 mod engine;
 mod expr;
 mod grad;
+mod grad_print;
 mod ops;
 mod simplify;
 mod value;
@@ -61,6 +62,10 @@ pub struct Lowerer<'o> {
     call_depth: usize,
     /// Placeholder parameters made for differentiation so far.
     placeholders: u32,
+    /// Whether to keep each differentiated function's derivative as text (`arr ir --grad`).
+    record_grads: bool,
+    /// The derivatives kept, one text per differentiated function and parameter set.
+    pub grad_texts: Vec<(String, String)>,
     /// Every diagnostic reported so far.
     pub diags: Vec<Diagnostic>,
     /// Values `print` and `save` were given, labelled, for `arr ir`.
@@ -81,6 +86,25 @@ pub fn run<'o>(
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
     run_on(program, source, mode, Engine::Interp, out)
+}
+
+/// Type-checks `program` like `run` in `Mode::Check`, keeping every differentiated function's
+/// simplified derivative as readable text (`Lowerer::grad_texts`, for `arr ir --grad`).
+pub fn run_recording_grads<'o>(
+    program: &Program,
+    source: &'o str,
+    out: &'o mut dyn Write,
+) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+    let exec = engine::Executor::new(Engine::Interp)
+        .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
+    let mut l = Lowerer::new(source, Mode::Check, exec, out);
+    l.record_grads = true;
+    let _ = l.exec_top(&program.stmts);
+    if l.diags.is_empty() {
+        Ok(l)
+    } else {
+        Err(l.diags)
+    }
 }
 
 /// Like `run`, computing arrays with `engine`.
@@ -120,6 +144,8 @@ impl<'o> Lowerer<'o> {
             unseeded_rand_calls: 0,
             call_depth: 0,
             placeholders: 0,
+            record_grads: false,
+            grad_texts: Vec::new(),
             diags: Vec::new(),
             outputs: Vec::new(),
             bench: None,

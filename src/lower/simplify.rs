@@ -67,6 +67,15 @@ impl Lowerer<'_> {
                     Some(a)
                 } else if self.is_constant(a, zero) && same(self, b) {
                     Some(b)
+                } else if let (Op::Unary(UnaryOp::Neg), true) =
+                    (&self.graph.node(b).op, same(self, a))
+                {
+                    // x + (-y) → x - y (IEEE defines subtraction so)
+                    let y = self.graph.node(b).inputs[0];
+                    Some(
+                        self.graph
+                            .add(Op::Binary(BinaryOp::Sub), vec![a, y], ty.clone()),
+                    )
                 } else if a == b && ty.dtype.is_float() {
                     // x + x → 2 * x (exact: doubling only changes the exponent)
                     let two = self.konst(Lit::Float(2f64.to_bits()), ty.dtype);
