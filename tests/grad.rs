@@ -94,6 +94,13 @@ fn elementwise_functions() {
 fn reductions_views_and_library_ops() {
     let cases: &[(&str, f64, f64)] = &[
         ("prod(x)", 0.5, 2.0),
+        ("prod(x - x[2])", -1.0, 1.0),
+        (
+            "sum(prod(reshape(x[0:6], (2, 3)) - 0.3, axis=1) ** 2)",
+            -1.0,
+            1.0,
+        ),
+        ("sum(prod(reshape(x[0:6], (3, 2)), axis=0))", -1.0, 1.0),
         ("max(x) + min(x * x)", -2.0, 2.0),
         ("mean(x ** 2) + var(x)", -2.0, 2.0),
         ("logsumexp(x)", -2.0, 2.0),

@@ -544,11 +544,10 @@ impl Lowerer<'_> {
                 let r = match op {
                     // g, over the reduced axes
                     ReduceOp::Sum => gb,
-                    // g · prod / x (NaN where x is 0: zeros are not handled yet)
+                    // g · (the product of the other elements), zeros included
                     ReduceOp::Prod => {
-                        let ob = self.expand(out, axes, &shape)?;
-                        let t = self.binary(BinaryOp::Div, ob, x)?;
-                        self.binary(BinaryOp::Mul, gb, t)?
+                        let others = self.product_of_others(x, axes)?;
+                        self.binary(BinaryOp::Mul, gb, others)?
                     }
                     // g to the elements equal to the extreme, split evenly between ties
                     ReduceOp::Min | ReduceOp::Max => {
@@ -622,6 +621,54 @@ impl Lowerer<'_> {
                 return Err("the FFT family has no derivative rule yet".into());
             }
         })
+    }
+
+    /// For each element of `x`, the product of the other elements of its reduction over
+    /// `axes`: the exclusive prefix product times the exclusive suffix product, so that a zero
+    /// element gets the product of the rest (dividing the product by it would give NaN).
+    fn product_of_others(&mut self, x: Arr, axes: &[usize]) -> Rule<Arr> {
+        let ty = self.ty(x).clone();
+        let d = ty.dtype;
+        let kept: Vec<usize> = (0..ty.rank()).filter(|a| !axes.contains(a)).collect();
+        let perm: Vec<usize> = kept.iter().chain(axes).copied().collect();
+        let moved: Vec<usize> = perm.iter().map(|&a| ty.shape[a]).collect();
+        let k: usize = axes.iter().map(|&a| ty.shape[a]).product();
+        if k == 0 {
+            return self.filled(Lit::Float(1f64.to_bits()), d, &ty.shape);
+        }
+        let last = kept.len();
+        let mut rows: Vec<usize> = kept.iter().map(|&a| ty.shape[a]).collect();
+        rows.push(k);
+        let xm = self.op1(Op::Permute(perm.clone()), x, Type::new(d, moved.clone()))?;
+        let xr = self.reshape(xm, rows.clone())?;
+        let mut one_shape = rows.clone();
+        one_shape[last] = 1;
+        let ones = self.filled(Lit::Float(1f64.to_bits()), d, &one_shape)?;
+        // [1, x0, x1, …, x(k-2)], running product: the product of the elements before each.
+        let exclusive = |l: &mut Self, v: Arr| -> Rule<Arr> {
+            let mut head = rows.clone();
+            head[last] = k - 1;
+            let start = vec![0i64; rows.len()];
+            let step = vec![1i64; rows.len()];
+            let front = l.op1(Op::Slice { start, step }, v, Type::new(d, head))?;
+            let shifted = l.concat(&[ones, front], last)?;
+            l.op1(
+                Op::Cumprod { axis: last },
+                shifted,
+                Type::new(d, rows.clone()),
+            )
+        };
+        let before = exclusive(self, xr)?;
+        let reversed = self.reverse(xr, last)?;
+        let after = exclusive(self, reversed)?;
+        let after = self.reverse(after, last)?;
+        let others = self.binary(BinaryOp::Mul, before, after)?;
+        let others = self.reshape(others, moved)?;
+        let mut inverse = vec![0; perm.len()];
+        for (i, &p) in perm.iter().enumerate() {
+            inverse[p] = i;
+        }
+        self.op1(Op::Permute(inverse), others, ty)
     }
 
     /// `x` with its last two axes swapped.
