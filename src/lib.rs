@@ -33,5 +33,5 @@ pub mod report;
 pub mod syntax;
 
 pub use api::{Arg, Error, Function, Options, compile, compile_with};
-pub use arrjit_runtime::{Array, DType};
+pub use arrjit_runtime::{Array, DType, recycle};
 pub use lower::Engine;

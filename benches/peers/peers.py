@@ -47,6 +47,9 @@ WORKLOADS = {
     "add_10M": ("add", 10_000_000),
     "mul_1M": ("mul", 1_000_000),
     "stencil_10M": ("stencil", 10_000_000),
+    "grad_100": ("gradsq", 100),
+    "grad_10K": ("gradsq", 10_000),
+    "grad_1M": ("gradsq", 1_000_000),
 }
 COLD = "compile_chain_cold"
 COLD_N = 1_000  # elements in the cold-compile call: small, so that compiling dominates
@@ -59,6 +62,7 @@ DESCRIPTIONS = {
     "add": "a + b",
     "mul": "a * b",
     "stencil": "x[2:] - 2*x[1:-1] + x[:-2]",
+    "gradsq": "gradient of sum((w*x)**2) with respect to w (hand-written: 2*w*x*x)",
 }
 
 SYSTEMS = [
@@ -106,7 +110,7 @@ def inputs(kind, n):
     b = rng.random(n) + 0.5
     if kind in ("poly", "stencil"):
         return {"x": a}
-    if kind == "sumsq":
+    if kind in ("sumsq", "gradsq"):
         return {"w": b, "x": a}
     if kind == "sin":
         return {"a": a}
@@ -131,6 +135,10 @@ def make_numpy(kind, x, threads):
     if kind == "sumsq":
         w, v = x["w"], x["x"]
         return lambda: np.sum((w * v) ** 2)
+    if kind == "gradsq":
+        # The derivative written by hand, as a NumPy user would.
+        w, v = x["w"], x["x"]
+        return lambda: 2 * (w * v) * v
     if kind == "sin":
         a = x["a"]
         return lambda: np.sin(a)
@@ -220,6 +228,7 @@ def make_numexpr(kind, x, threads):
         "chain": "sin(a)*b + a*a/(1+b)",
         "poly": "0.25*x**3 + 0.75*x**2 - 1.5*x - 2",
         "sumsq": "sum((w*x)**2)",
+        "gradsq": "2*(w*x)*x",
         "sin": "sin(a)",
         "add": "a + b",
         "mul": "a * b",
@@ -236,9 +245,11 @@ def make_numexpr(kind, x, threads):
 
 
 def jax_fn(kind):
+    import jax
     import jax.numpy as jnp
 
     return {
+        "gradsq": jax.grad(lambda w, x: jnp.sum((w * x) ** 2)),
         "chain": lambda a, b: jnp.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: jnp.sum((w * x) ** 2),
@@ -264,7 +275,12 @@ def make_jax(kind, x, threads):
 def torch_fn(kind):
     import torch
 
+    def gradsq(w, x):
+        (g,) = torch.autograd.grad(torch.sum((w * x) ** 2), w)
+        return g
+
     return {
+        "gradsq": gradsq,
         "chain": lambda a, b: torch.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: torch.sum((w * x) ** 2),
@@ -283,8 +299,12 @@ def make_torch(kind, x, threads, compiled=False):
     if fn is None:
         return None
     if compiled:
+        if kind == "gradsq":
+            return None  # autograd through torch.compile is another measurement
         fn = torch.compile(fn, dynamic=False, fullgraph=True)
     args = [torch.from_numpy(v) for v in x.values()]
+    if kind == "gradsq":
+        args[0].requires_grad_(True)
     return lambda: fn(*args)
 
 
@@ -322,6 +342,12 @@ def numba_kernels(parallel):
             s += (w[i] * x[i]) ** 2
         return s
 
+    def gradsq(w, x):
+        out = np.empty_like(w)
+        for i in prange(w.size):
+            out[i] = 2 * (w[i] * x[i]) * x[i]
+        return out
+
     def sin(a):
         out = np.empty_like(a)
         for i in prange(a.size):
@@ -348,7 +374,7 @@ def numba_kernels(parallel):
 
     jit = njit(parallel=parallel, fastmath=False)
     _NUMBA[parallel] = {
-        f.__name__: jit(f) for f in (chain, poly, sumsq, sin, add, mul, stencil)
+        f.__name__: jit(f) for f in (chain, poly, sumsq, gradsq, sin, add, mul, stencil)
     }
     return _NUMBA[parallel]
 

@@ -36,3 +36,13 @@ bench "add_10M" { y = a10m + b10m }
 bench "mul_1M" { y = a1m * b1m }
 
 bench "stencil_10M" { y = a10m[2:] - 2 * a10m[1:-1] + a10m[:-2] }
+
+# The gradient of sum((w*x)**2) with respect to w, fused into one kernel.
+fn loss(w, x) = sum((w * x) ** 2)
+w100 = rand(100, seed=2) + 0.5
+x100 = rand(100, seed=1)
+w10k = rand(10_000, seed=2) + 0.5
+x10k = rand(10_000, seed=1)
+bench "grad_100" { g = grad(loss)(w100, x100) }
+bench "grad_10K" { g = grad(loss)(w10k, x10k) }
+bench "grad_1M" { g = grad(loss)(b1m, a1m) }

@@ -46,7 +46,8 @@ pub fn output_array(dtype: DType, shape: Vec<usize>) -> Array {
     Array::new(shape, data)
 }
 
-/// Gives a buffer that is no longer needed back to the pool (small ones are just freed).
+/// Gives an array that is no longer needed back to the pool, so that the next large result of
+/// the same dtype and length reuses its memory (small ones are just freed).
 pub fn recycle(array: Array) {
     let data = array.into_data();
     let bytes = bytes_of(&data);
