@@ -244,6 +244,13 @@ pub enum Op {
     Cumprod {
         axis: usize,
     },
+    /// `take_along_axis(x, indices, axis)`: output element `i` is `x` at `i` with its `axis`
+    /// coordinate replaced by `indices[i]` (i64, in range). The output has the indices' shape,
+    /// which equals `x`'s except along `axis`. Built by differentiation (the gradient of
+    /// `sort`), not by scripts.
+    TakeAlong {
+        axis: usize,
+    },
 }
 
 impl UnaryOp {

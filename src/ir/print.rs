@@ -62,6 +62,7 @@ pub fn op_text(graph: &Graph, op: &Op) -> String {
         Op::ArgSort { axis } => format!("argsort[axis={axis}]"),
         Op::Cumsum { axis } => format!("cumsum[axis={axis}]"),
         Op::Cumprod { axis } => format!("cumprod[axis={axis}]"),
+        Op::TakeAlong { axis } => format!("take_along[axis={axis}]"),
     }
 }
 

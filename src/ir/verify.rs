@@ -189,6 +189,19 @@ fn check_node(graph: &Graph, id: NodeId) -> Result<(), String> {
             arity(1)?;
             axis_ok(*axis, ins[0].rank())?;
         }
+        Op::TakeAlong { axis } => {
+            arity(2)?;
+            axis_ok(*axis, ins[0].rank())?;
+            let (x, idx) = (ins[0], ins[1]);
+            let same_rest = x.rank() == idx.rank()
+                && (0..x.rank()).all(|a| a == *axis || x.shape[a] == idx.shape[a]);
+            if idx.dtype != DType::I64 || !same_rest {
+                return Err(
+                    "take_along: indices must be i64 shaped like the input except along the axis"
+                        .into(),
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -229,7 +229,8 @@ impl Lowerer<'_> {
         let mut depends: HashSet<NodeId> = params.iter().copied().collect();
         for &n in &order {
             let node = self.graph.node(n);
-            if node.ty.dtype.is_float() && node.inputs.iter().any(|i| depends.contains(i)) {
+            let carries = node.ty.dtype.is_float() || node.ty.dtype.is_complex();
+            if carries && node.inputs.iter().any(|i| depends.contains(i)) {
                 depends.insert(n);
             }
         }
@@ -314,6 +315,17 @@ impl Lowerer<'_> {
     /// The cotangent of each input of node `n`, given the cotangent `g` of its output.
     fn rule(&mut self, n: NodeId, g: Arr, depends: &HashSet<NodeId>) -> Rule<Vec<Option<Arr>>> {
         let node = self.graph.node(n).clone();
+        // Complex values on the path from the parameters have no rules yet: refuse rather
+        // than give a zero gradient.
+        let complex = std::iter::once(n)
+            .chain(node.inputs.iter().copied())
+            .any(|i| self.graph.ty(i).dtype.is_complex() && depends.contains(&i));
+        if complex {
+            return Err(format!(
+                "differentiating through complex numbers (`{}`) is not supported yet",
+                crate::ir::print::op_text(&self.graph, &node.op)
+            ));
+        }
         let out = Arr::strong(n);
         let d = node.ty.dtype;
         let x = node.inputs.first().map(|&i| Arr::strong(i));
@@ -615,8 +627,34 @@ impl Lowerer<'_> {
                 let s = self.op1(Op::Cumsum { axis: *axis }, r, ty)?;
                 vec![Some(self.reverse(s, *axis)?)]
             }
-            Op::Sort { .. } => return Err("`sort` has no derivative rule yet".into()),
-            Op::Cumprod { .. } => return Err("`cumprod` has no derivative rule yet".into()),
+            // Each element's cotangent comes back from where sorting moved it: the inverse
+            // permutation is the argsort of the sorting permutation.
+            Op::Sort { axis } => {
+                let x = x.expect("one input");
+                let ty = self.ty(x).clone();
+                let perm_ty = ty.with_dtype(DType::I64);
+                let perm = self.op1(Op::ArgSort { axis: *axis }, x, perm_ty.clone())?;
+                let inverse = self.op1(Op::ArgSort { axis: *axis }, perm, perm_ty)?;
+                let gx = self.node(
+                    Op::TakeAlong { axis: *axis },
+                    vec![g.node, inverse.node],
+                    ty,
+                )?;
+                vec![Some(Arr::strong(gx))]
+            }
+            // (reversed running sum of g · out) / x: NaN where an element is 0.
+            Op::Cumprod { axis } => {
+                let x = x.expect("one input");
+                let t = self.binary(BinaryOp::Mul, g, out)?;
+                let r = self.reverse(t, *axis)?;
+                let ty = self.ty(r).clone();
+                let s = self.op1(Op::Cumsum { axis: *axis }, r, ty)?;
+                let s = self.reverse(s, *axis)?;
+                vec![Some(self.binary(BinaryOp::Div, s, x)?)]
+            }
+            Op::TakeAlong { .. } => {
+                return Err("a gather (the gradient of `sort`) has no derivative rule yet".into());
+            }
             Op::Fft { .. } | Op::Rfft | Op::Irfft { .. } => {
                 return Err("the FFT family has no derivative rule yet".into());
             }

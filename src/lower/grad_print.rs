@@ -244,6 +244,10 @@ impl<'g> Printer<'g> {
             Op::Cumprod { axis } => format!("cumprod({}, axis={axis})", self.expr(node.inputs[0])),
             Op::Sort { axis } => format!("sort({}, axis={axis})", self.expr(node.inputs[0])),
             Op::ArgSort { axis } => format!("argsort({}, axis={axis})", self.expr(node.inputs[0])),
+            Op::TakeAlong { axis } => {
+                let (x, i) = (self.expr(node.inputs[0]), self.expr(node.inputs[1]));
+                format!("take_along_axis({x}, {i}, axis={axis})")
+            }
             Op::Fft { inverse } => {
                 let f = if *inverse { "ifft" } else { "fft" };
                 format!("{f}({})", self.expr(node.inputs[0]))

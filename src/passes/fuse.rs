@@ -184,6 +184,7 @@ fn is_library(op: &Op) -> bool {
         | Op::ArgSort { .. }
         | Op::Cumsum { .. }
         | Op::Cumprod { .. }
+        | Op::TakeAlong { .. }
         | Op::ArgMin { .. }
         | Op::ArgMax { .. }
         | Op::Concat { .. } => true,
@@ -499,6 +500,7 @@ impl Fuser<'_> {
             | Op::ArgSort { .. }
             | Op::Cumsum { .. }
             | Op::Cumprod { .. }
+            | Op::TakeAlong { .. }
             | Op::ArgMin { .. }
             | Op::ArgMax { .. }
             | Op::Concat { .. } => self.load(b, node, &map),

@@ -45,3 +45,26 @@ pub fn cumsum(a: &Array, axis: usize) -> Array {
 pub fn cumprod(a: &Array, axis: usize) -> Array {
     rt::cumprod(a, axis)
 }
+
+/// `x` gathered along `axis` at `indices` (i64, shaped like the output).
+pub fn take_along(x: &Array, indices: &Array, axis: usize) -> Array {
+    let idx = indices.as_slice::<i64>().expect("i64 indices (verified)");
+    let shape = indices.shape().to_vec();
+    let out_strides = rt::strides_of(&shape);
+    let x_strides = rt::strides_of(x.shape());
+    let positions: Vec<usize> = (0..idx.len())
+        .map(|flat| {
+            let mut at = 0;
+            for (a, (&os, &xs)) in out_strides.iter().zip(&x_strides).enumerate() {
+                let coord = if a == axis {
+                    usize::try_from(idx[flat]).expect("indices in range")
+                } else {
+                    flat / os % shape[a]
+                };
+                at += coord * xs;
+            }
+            at
+        })
+        .collect();
+    Array::new(shape, x.data().gather(&positions))
+}

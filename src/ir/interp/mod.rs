@@ -54,6 +54,7 @@ pub fn eval_node(graph: &Graph, node: &Node, inputs: &[&Array], params: &[Array]
         Op::ArgSort { axis } => library::argsort(inputs[0], *axis),
         Op::Cumsum { axis } => library::cumsum(inputs[0], *axis),
         Op::Cumprod { axis } => library::cumprod(inputs[0], *axis),
+        Op::TakeAlong { axis } => library::take_along(inputs[0], inputs[1], *axis),
     }
 }
 
