@@ -118,6 +118,10 @@ fn errors_are_clear_and_located() {
     let f = compile("fn f(a, b) = a + b").unwrap();
     let err = f.call(&[&vec![1.0]]).unwrap_err();
     assert!(err.message().contains("takes 2 arguments (a, b)"), "{err}");
+    // Values of the parameters do not exist while the function is compiled.
+    let g = compile("fn g(x) {\n    print(x)\n    x\n}").unwrap();
+    let err = g.call(&[&vec![1.0]]).unwrap_err();
+    assert!(err.message().contains("`print` needs a value"), "{err}");
     // A shape error inside the body points at the source.
     let err = f
         .call(&[&vec![1.0, 2.0], &vec![1.0, 2.0, 3.0]])

@@ -251,6 +251,14 @@ fn what_cannot_be_differentiated_is_a_located_error() {
         ),
         ("y = grad(sin)", "functions defined with `fn`"),
         (
+            "fn f(x) {\n    print(x)\n    sum(x)\n}\ny = grad(f)([1.0])",
+            "`print` needs a value",
+        ),
+        (
+            "fn f(x) = sum(zeros(i64(x[0]))) * x[0]\ny = grad(f)([3.0])",
+            "has no value until the function runs",
+        ),
+        (
             "fn f(x) = sum(x)\ny = grad(f, x)",
             "name the parameters with `wrt=`",
         ),

@@ -140,7 +140,10 @@ impl Bound {
         // Evaluated now, in check mode too: later shapes depend on it.
         Ok(match l.const_value(a.node) {
             Some(v) => v,
-            None => l.value_of(a.node).get(0),
+            None => {
+                l.require_value(a.node, span, &what_needs(what))?;
+                l.value_of(a.node).get(0)
+            }
         })
     }
 
@@ -285,4 +288,9 @@ pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
             "axis {axis} is out of bounds for an array of dimension {rank}"
         ))
     }
+}
+
+/// How an argument that must be known before the graph runs is named in messages.
+fn what_needs(what: &str) -> String {
+    format!("{what} (it must be known before the arrays are computed)")
 }

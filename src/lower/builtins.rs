@@ -143,6 +143,7 @@ pub fn call(
             let x = b.arr(l, 1)?;
             l.outputs.push((format!("save \"{path}\""), x.node));
             if l.mode == Mode::Run {
+                l.require_value(x.node, span, "`save`")?;
                 let value = l.value_of(x.node);
                 arrjit_runtime::npy::write_npy(Path::new(&path), &value).map_err(|e| {
                     Diagnostic::error(span, format!("cannot save \"{path}\": {}", e.kind))
@@ -547,7 +548,10 @@ fn print(l: &mut Lowerer, values: Vec<(Value, Span)>, span: Span) -> Result<(), 
 
 fn describe_value(l: &mut Lowerer, v: &Value, span: Span) -> Result<String, Diagnostic> {
     Ok(match v {
-        Value::Arr(a) => format_array(&l.value_of(a.node)),
+        Value::Arr(a) => {
+            l.require_value(a.node, span, "`print`")?;
+            format_array(&l.value_of(a.node))
+        }
         Value::Str(s) => s.clone(),
         Value::Tuple(items) => {
             let parts: Result<Vec<String>, Diagnostic> =

@@ -457,7 +457,10 @@ impl Lowerer<'_> {
         // Evaluated now, in check mode too: later shapes depend on it.
         let scalar = match self.const_value(a.node) {
             Some(s) => s,
-            None => self.value_of(a.node).get(0),
+            None => {
+                self.require_value(a.node, span, &format!("{what} (it sets a shape)"))?;
+                self.value_of(a.node).get(0)
+            }
         };
         Ok(scalar.to_i64_exact().expect("integer dtype"))
     }

@@ -453,6 +453,35 @@ impl<'o> Lowerer<'o> {
         Ok((nodes, matches!(result, Value::Tuple(_))))
     }
 
+    /// An error if `node` depends on a parameter traced symbolically (a function being
+    /// differentiated, or compiled by the embedding API): its value does not exist until the
+    /// function is called with numbers. `what` says what needed the value.
+    pub(crate) fn require_value(
+        &self,
+        node: NodeId,
+        span: Span,
+        what: &str,
+    ) -> Result<(), Diagnostic> {
+        let mut stack = vec![node];
+        let mut seen = HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let node = self.graph.node(n);
+            if let Op::Param(_) = node.op {
+                return Err(Diagnostic::error(
+                    span,
+                    format!(
+                        "{what} needs a value, but this one depends on a parameter of a function being traced (by `grad`, or compiled for embedding): it has no value until the function runs"
+                    ),
+                ));
+            }
+            stack.extend(node.inputs.iter().copied());
+        }
+        Ok(())
+    }
+
     /// 1-based line and column of a span's start.
     pub(crate) fn line_col(&self, span: Span) -> (usize, usize) {
         crate::diag::line_col(self.source, span.start as usize)
