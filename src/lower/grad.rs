@@ -42,7 +42,24 @@ type Rule<T> = Result<T, String>;
 
 impl Lowerer<'_> {
     /// Calls a differentiated function on bound arguments.
+    ///
+    /// Placeholders are numbered like a stack: a trace takes the numbers after those of the
+    /// traces it is nested in, and gives them back when it ends. Tracing the same call again
+    /// (the next iteration of a loop, the next run of a `bench` block) then builds the very
+    /// same nodes, so the graph does not grow and the compiled schedule is found again.
     pub(crate) fn call_grad(
+        &mut self,
+        g: &GradFn,
+        args: Vec<Value>,
+        span: Span,
+    ) -> Result<Value, Diagnostic> {
+        let first = self.placeholders;
+        let result = self.trace_grad(g, args, span);
+        self.placeholders = first;
+        result
+    }
+
+    fn trace_grad(
         &mut self,
         g: &GradFn,
         mut args: Vec<Value>,
@@ -142,6 +159,18 @@ impl Lowerer<'_> {
     /// Keeps the derivative of `g` as text, traced on a placeholder for every parameter so
     /// that it reads in the parameters' names (once per function and parameter set).
     fn record(&mut self, g: &GradFn, types: &[Option<Type>], span: Span) -> Result<(), Diagnostic> {
+        let first = self.placeholders;
+        let result = self.record_traced(g, types, span);
+        self.placeholders = first;
+        result
+    }
+
+    fn record_traced(
+        &mut self,
+        g: &GradFn,
+        types: &[Option<Type>],
+        span: Span,
+    ) -> Result<(), Diagnostic> {
         let params: Vec<String> = g.def.params.iter().map(|p| p.name.clone()).collect();
         let wrt: Vec<&str> = g.wrt.iter().map(|&i| params[i].as_str()).collect();
         let depth = {
