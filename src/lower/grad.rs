@@ -246,15 +246,7 @@ impl Lowerer<'_> {
     fn vjp(&mut self, y: NodeId, params: &[NodeId]) -> Rule<Vec<NodeId>> {
         // The nodes between the parameters and `y`: reachable from `y`, depending on a
         // parameter, of a float dtype. Node ids are topologically ordered.
-        let mut reachable = HashSet::new();
-        let mut stack = vec![y];
-        while let Some(n) = stack.pop() {
-            if reachable.insert(n) {
-                stack.extend(self.graph.node(n).inputs.iter().copied());
-            }
-        }
-        let mut order: Vec<NodeId> = reachable.into_iter().collect();
-        order.sort();
+        let order = self.reachable(&[y]);
         let mut depends: HashSet<NodeId> = params.iter().copied().collect();
         for &n in &order {
             let node = self.graph.node(n);
@@ -847,21 +839,27 @@ impl Lowerer<'_> {
         Ok(g)
     }
 
+    /// The nodes `roots` depend on, themselves included, in topological (id) order.
+    fn reachable(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        let mut seen = HashSet::new();
+        let mut stack: Vec<NodeId> = roots.to_vec();
+        while let Some(n) = stack.pop() {
+            if seen.insert(n) {
+                stack.extend(self.graph.node(n).inputs.iter().copied());
+            }
+        }
+        let mut order: Vec<NodeId> = seen.into_iter().collect();
+        order.sort();
+        order
+    }
+
     /// The nodes reachable from `roots`, rebuilt with the leaves in `map` replaced.
     fn substitute(
         &mut self,
         roots: &[NodeId],
         map: &HashMap<NodeId, NodeId>,
     ) -> Result<Vec<NodeId>, String> {
-        let mut reachable = HashSet::new();
-        let mut stack: Vec<NodeId> = roots.to_vec();
-        while let Some(n) = stack.pop() {
-            if reachable.insert(n) {
-                stack.extend(self.graph.node(n).inputs.iter().copied());
-            }
-        }
-        let mut order: Vec<NodeId> = reachable.into_iter().collect();
-        order.sort();
+        let order = self.reachable(roots);
         let mut new: HashMap<NodeId, NodeId> = map.clone();
         for n in order {
             if new.contains_key(&n) {

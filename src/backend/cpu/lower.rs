@@ -41,12 +41,11 @@ pub const UNROLL: usize = 4;
 /// Copies of the vector loop body per iteration for `k`: `UNROLL`, or 1 when it calls vector
 /// math functions.
 fn unroll_for(k: &Kernel) -> usize {
-    let heavy = k.exprs.iter().any(|e| match e {
-        Expr::Unary(op, _) => super::math::has_unary(*op),
-        Expr::Binary(op, _, _) => super::math::has_binary(*op),
-        _ => false,
-    });
-    if heavy { 1 } else { UNROLL }
+    if super::math::calls_in(k) > 0 {
+        1
+    } else {
+        UNROLL
+    }
 }
 
 /// What a compiled kernel reads its inputs from. The layout is shared with the generated code.

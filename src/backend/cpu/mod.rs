@@ -15,8 +15,6 @@ mod ops;
 mod run;
 mod vector;
 
-pub use lower::UNROLL;
-
 use crate::kernel::{
     BufId, BufKind, Kernel, Schedule, Step, eval_kernel, run_library, structure_key,
 };

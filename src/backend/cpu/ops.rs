@@ -311,7 +311,6 @@ impl<M: Module> Emitter<'_, '_, M> {
     /// `op` on a vector of dtype `d`, if there is an instruction sequence for it.
     pub(super) fn vector_unary(&mut self, op: UnaryOp, d: DType, x: Value) -> Option<Value> {
         let float = d.is_float();
-        let vt = self.vector_type(d);
         Some(match op {
             UnaryOp::Neg if float => self.b.ins().fneg(x),
             UnaryOp::Neg => self.b.ins().ineg(x),
@@ -341,10 +340,7 @@ impl<M: Module> Emitter<'_, '_, M> {
             _ if float && super::math::has_unary(op) => {
                 super::math::unary(self.b, self.module, &mut self.funcs, op, x)
             }
-            _ => {
-                let _ = vt;
-                return None;
-            }
+            _ => return None,
         })
     }
 

@@ -10,7 +10,7 @@ use super::Compiled;
 use super::lower::{CallCtx, Entry, KernelFn, acc_dtype};
 use crate::ir::Lit;
 use crate::ir::ReduceOp;
-use crate::kernel::{BufId, Expr, Kernel, Over, Phase, Schedule, run_time_sizes};
+use crate::kernel::{BufId, Kernel, Over, Phase, Schedule, run_time_sizes};
 use arrjit_runtime::{Array, Complex64, DType, Data, Scalar, with_data};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -39,16 +39,7 @@ fn parallel_min_work() -> usize {
 /// A kernel's cost per point, roughly in units of a memory-bound load and add: a vector math
 /// function costs about 16 of them.
 fn work_per_point(k: &Kernel) -> usize {
-    let heavy = k
-        .exprs
-        .iter()
-        .filter(|e| match e {
-            Expr::Unary(op, _) => super::math::has_unary(*op),
-            Expr::Binary(op, _, _) => super::math::has_binary(*op),
-            _ => false,
-        })
-        .count();
-    1 + 16 * heavy
+    1 + 16 * super::math::calls_in(k)
 }
 
 /// Points per chunk of a reduction without outer axes (at least; chunks are whole slices of

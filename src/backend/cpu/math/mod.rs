@@ -93,40 +93,24 @@ pub fn has_binary(op: BinaryOp) -> bool {
     matches!(op, BinaryOp::Pow | BinaryOp::Atan2)
 }
 
+/// Exactly the functions with a scalar helper (`helpers::unary_name`): the helpers remain
+/// for the cold path of huge trigonometric arguments and for complex numbers.
 pub fn has_unary(op: UnaryOp) -> bool {
-    match op {
-        UnaryOp::Exp
-        | UnaryOp::Exp2
-        | UnaryOp::Expm1
-        | UnaryOp::Log
-        | UnaryOp::Log2
-        | UnaryOp::Log10
-        | UnaryOp::Log1p
-        | UnaryOp::Sin
-        | UnaryOp::Cos
-        | UnaryOp::Tan
-        | UnaryOp::Asin
-        | UnaryOp::Acos
-        | UnaryOp::Atan
-        | UnaryOp::Sinh
-        | UnaryOp::Cosh
-        | UnaryOp::Tanh => true,
-        UnaryOp::Neg
-        | UnaryOp::Not
-        | UnaryOp::Abs
-        | UnaryOp::Sqrt
-        | UnaryOp::Floor
-        | UnaryOp::Ceil
-        | UnaryOp::Round
-        | UnaryOp::Trunc
-        | UnaryOp::Sign
-        | UnaryOp::IsNan
-        | UnaryOp::IsInf
-        | UnaryOp::Real
-        | UnaryOp::Imag
-        | UnaryOp::Conj
-        | UnaryOp::Angle => false,
-    }
+    super::helpers::unary_name(op).is_some()
+}
+
+/// How many vector math function calls `k` makes per point: they decide how far its loop is
+/// unrolled and when it is worth splitting across threads.
+pub fn calls_in(k: &crate::kernel::Kernel) -> usize {
+    use crate::kernel::Expr;
+    k.exprs
+        .iter()
+        .filter(|e| match e {
+            Expr::Unary(op, _) => has_unary(*op),
+            Expr::Binary(op, _, _) => has_binary(*op),
+            _ => false,
+        })
+        .count()
 }
 
 /// The IR builder with the handful of F64X2 operations the functions are written in.
