@@ -148,6 +148,126 @@ fn reductions_views_and_library_ops() {
     }
 }
 
+/// Complex values in between real parameters and a real result: holomorphic functions, the
+/// functions that are not (`abs`, `angle`, `real`, `imag`, `conj`, `complex`) and the FFT
+/// family, with every length case of `irfft` (input cut, exact, padded).
+#[test]
+fn complex_numbers_and_the_fft_family() {
+    let cases: &[(&str, f64, f64)] = &[
+        ("sum(abs(fft(x)) ** 2)", -2.0, 2.0),
+        ("sum(abs(rfft(x)))", -2.0, 2.0),
+        ("sum(real(fft(x) * conj(fft(x * x))))", -2.0, 2.0),
+        ("sum(imag(ifft(complex(x, x * x)) * 3j))", -2.0, 2.0),
+        ("sum(abs(ifft(fft(x * x) * fft(x))))", -2.0, 2.0),
+        (
+            "sum(irfft(rfft(x) * rfft(x[::-1]), 7) * arange(7))",
+            -2.0,
+            2.0,
+        ),
+        ("sum(irfft(rfft(x * x), 6) * arange(6))", -2.0, 2.0),
+        ("sum(irfft(rfft(x)[0:3], 9) ** 2)", -2.0, 2.0),
+        ("sum(irfft(rfft(x) * 1j, 4) * arange(4))", -2.0, 2.0),
+        ("sum(irfft(complex(x, x * x)) * arange(12))", -2.0, 2.0),
+        ("sum(angle(complex(x, 1.5 - x)))", -2.0, 2.0),
+        ("sum(abs(exp(complex(x, 1) * x)))", -1.0, 1.0),
+        (
+            "sum(real(sqrt(complex(x, 0.5)) * log(complex(2, x))))",
+            -2.0,
+            2.0,
+        ),
+        (
+            "sum(real(1 / complex(x, 2)) + imag(complex(x, 1) / complex(1, x)))",
+            -2.0,
+            2.0,
+        ),
+        (
+            "real(sum(complex(x, x) ** 2.5)) + sum(real(complex(x, 1) ** complex(x, 0.5)))",
+            0.5,
+            2.0,
+        ),
+        (
+            "sum(abs(sin(complex(x, 0.5)) + tanh(complex(0.3, x)) * cosh(complex(x, x))))",
+            -1.0,
+            1.0,
+        ),
+        (
+            "abs(prod(complex(x, 0.3))) + sum(real(cumprod(complex(x, x * 0.5))))",
+            -1.0,
+            1.0,
+        ),
+        ("sum(real(cumsum(complex(x, x * x)) * 1j))", -2.0, 2.0),
+        (
+            "sum(abs(reshape(complex(x[0:6], 1), (2, 3)) @ reshape(complex(1, x[1:7]), (3, 2))))",
+            -2.0,
+            2.0,
+        ),
+        (
+            "sum(abs(complex(x, 1) * reshape(complex(x, -1), (7, 1))))",
+            -2.0,
+            2.0,
+        ),
+        (
+            "sum(real(where(x > 0, complex(x, x * x), complex(1, x)) ** 2))",
+            -2.0,
+            2.0,
+        ),
+        (
+            "sum(real(conj(complex(x, x * x)) * complex(2, x)))",
+            -2.0,
+            2.0,
+        ),
+        (
+            "sum(real(c128(x) * complex(1, x)) + f64(abs(c128(x * x))))",
+            -2.0,
+            2.0,
+        ),
+    ];
+    for &(body, lo, hi) in cases {
+        check(body, lo, hi);
+    }
+}
+
+/// Second derivatives through complex values: Hessian-vector products against central
+/// differences of the gradient.
+#[test]
+fn second_derivatives_through_complex_values() {
+    let bodies = [
+        "sum(abs(fft(x * x)) ** 2)",
+        "sum(abs(rfft(sin(x)) + 1))",
+        "sum(irfft(rfft(x) * rfft(x * x), 7) ** 2)",
+        "sum(angle(complex(x, 1.5 - x * x)))",
+    ];
+    for body in bodies {
+        let source = format!(
+            "fn f(x) = {body}
+fn df(x) = grad(f)(x)
+fn dot(x, v) = sum(grad(f)(x) * v)
+fn hvp(x, v) = grad(dot)(x, v)"
+        );
+        let x = points(-1.0, 1.0);
+        let v = points(0.5, 2.0);
+        let df = function(&source, "df", Engine::Interp);
+        let h = 1e-5;
+        let shifted = |s: f64| -> Vec<f64> {
+            let xs: Vec<f64> = x.iter().zip(&v).map(|(a, b)| a + s * b).collect();
+            df.call(&[&xs]).unwrap().as_slice::<f64>().unwrap().to_vec()
+        };
+        let (up, down) = (shifted(h), shifted(-h));
+        for mode in [Engine::Interp, Engine::Unfused, Engine::Fused] {
+            let hv = function(&source, "hvp", mode).call(&[&x, &v]).unwrap();
+            let hv = hv.as_slice::<f64>().unwrap();
+            for i in 0..x.len() {
+                let want = (up[i] - down[i]) / (2.0 * h);
+                assert!(
+                    close(hv[i], want, 1e-6),
+                    "{body} ({mode:?}) [{i}]: {} vs {want}",
+                    hv[i]
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn several_arguments_and_value_and_grad() {
     let source = "fn loss(w, x) = sum((w * x) ** 2)
@@ -193,7 +313,10 @@ fn second_derivatives_and_hessian_vector_products() {
 fn d2(x) = grad(grad(h))(x)
 fn loss(x) = sum(exp(x) * x)
 fn dot(x, v) = sum(grad(loss)(x) * v)
-fn hvp(x, v) = grad(dot)(x, v)";
+fn hvp(x, v) = grad(dot)(x, v)
+fn sorted(x) = sum(sort(x) ** 3 * arange(7))
+fn sdot(x, v) = sum(grad(sorted)(x) * v)
+fn shvp(x, v) = grad(sdot)(x, v)";
     for mode in [Engine::Interp, Engine::Unfused, Engine::Fused] {
         let d2 = function(source, "d2", mode);
         for x in [-1.5f64, 0.3, 2.0] {
@@ -210,6 +333,16 @@ fn hvp(x, v) = grad(dot)(x, v)";
                 close(hv.as_slice::<f64>().unwrap()[i], want, 1e-12),
                 "{mode:?}"
             );
+        }
+        // Through `sort` (a gather by the inverse permutation, differentiated again): the
+        // element of rank r contributes r·x³, so the Hessian is diagonal, 6·r·x.
+        let shv = function(source, "shvp", mode).call(&[&x, &v]).unwrap();
+        let mut ranks: Vec<usize> = (0..x.len()).collect();
+        ranks.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+        for (r, &i) in ranks.iter().enumerate() {
+            let want = 6.0 * r as f64 * x[i] * v[i];
+            let got = shv.as_slice::<f64>().unwrap()[i];
+            assert!(close(got, want, 1e-12), "{mode:?} [{i}]: {got} vs {want}");
         }
     }
 }
@@ -246,8 +379,8 @@ fn what_cannot_be_differentiated_is_a_located_error() {
         ),
         ("fn f(x) = sum(x)\ny = grad(f, wrt=z)", "no parameter `z`"),
         (
-            "fn f(x) = sum(abs(fft(x)))\ny = grad(f)([1.0, 2.0])",
-            "through complex numbers",
+            "fn f(x) = sum(real(sign(complex(x, 1))))\ny = grad(f)([1.0, 2.0])",
+            "of complex numbers has no derivative rule",
         ),
         ("y = grad(sin)", "functions defined with `fn`"),
         (

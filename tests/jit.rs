@@ -398,3 +398,46 @@ fn signed_zero_sums() {
         ));
     }
 }
+
+/// A store that does not depend on a reduction runs in that reduction's loop (one pass over
+/// the inputs, as for a value and its gradient): with and without outer axes, widened f32
+/// sums, complex values, and at every length of the vector loop and the thread split.
+#[test]
+fn stores_ride_in_the_loop_of_a_reduction() {
+    for dtype in ["f64", "f32", "c128"] {
+        for n in LENGTHS {
+            let (mut src, x, y) = if dtype == "c128" {
+                (complex_inputs(dtype, n), "z", "w")
+            } else {
+                (inputs(dtype, n), "a", "b")
+            };
+            src += &format!(
+                "s = sum({x} * {y})\nt = {x} * {y} + c\nv = {x} - s * c\n\
+                 p = reshape(concat({x}, {y}), (2, len(a)))\n\
+                 r = sum(p * p, axis=1, keepdims=true)\nq = p * 2 - 1\nu = p / r\n"
+            );
+            if dtype != "c128" && n > 0 {
+                src += "m = max(a * c)\nk = (a + 1) * (c - 1)\n";
+            }
+            let (program, diags) = syntax::parse(&src);
+            assert!(diags.is_empty(), "{src}\n{diags:?}");
+            let mut sink = Vec::new();
+            let mut state = lower::run(&program, &src, Mode::Run, &mut sink)
+                .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", &src, &d)));
+            let roots: Vec<_> = state.array_globals().iter().map(|(_, id)| *id).collect();
+            let schedule = fuse(&state.graph, &roots, Fusion::Fused);
+            let carried = schedule.steps.iter().any(|s| match s {
+                Step::Kernel(k) => k.carried_by().iter().any(|h| h.is_some()),
+                _ => false,
+            });
+            assert!(
+                carried || n == 0,
+                "no store runs in a reduction's loop:\n{}",
+                arrjit::kernel::print_schedule(&state.graph, &schedule)
+            );
+            if let Err(e) = common::check_fusion(&mut state) {
+                panic!("program:\n{src}\n{e}");
+            }
+        }
+    }
+}

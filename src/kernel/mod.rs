@@ -153,6 +153,50 @@ impl Kernel {
             .collect()
     }
 
+    /// For each phase, the reduce phase whose loop runs it, if any.
+    ///
+    /// A store over every point of the inner axes is computed in the loop of the first reduction
+    /// it does not depend on (through `Expr::Phase`), rather than in a loop of its own: the value
+    /// and the gradient of `sum((w*x)**2)` then take one pass over `w` and `x`. Phases write
+    /// different buffers and read none that the kernel writes, so running a store earlier only
+    /// needs the reduce results it reads to be ready.
+    pub fn carried_by(&self) -> Vec<Option<usize>> {
+        let k = self;
+        // For each expression, the highest phase it reads, if any.
+        let mut reads: Vec<Option<usize>> = Vec::with_capacity(k.exprs.len());
+        for e in &k.exprs {
+            let of = |id: &ExprId| reads[id.0 as usize];
+            let r = match e {
+                Expr::Phase(p) => Some(*p as usize),
+                Expr::Load { .. } | Expr::Param(_) | Expr::Index(_) | Expr::Rand { .. } => None,
+                Expr::Unary(_, x) | Expr::Cast(x) => of(x),
+                Expr::Binary(_, x, y) => of(x).max(of(y)),
+                Expr::Where(c, x, y) => of(c).max(of(x)).max(of(y)),
+            };
+            reads.push(r);
+        }
+        let mut host = vec![None; k.phases.len()];
+        if k.inner.is_empty() {
+            return host;
+        }
+        for (s, phase) in k.phases.iter().enumerate() {
+            let Phase::Store {
+                value,
+                over: Over::All,
+                ..
+            } = phase
+            else {
+                continue;
+            };
+            let needs = reads[value.0 as usize];
+            host[s] = k.phases[..s].iter().enumerate().find_map(|(r, p)| {
+                let after = needs.is_none_or(|n| n < r);
+                (matches!(p, Phase::Reduce { .. }) && after).then_some(r)
+            });
+        }
+        host
+    }
+
     /// The buffers the kernel reads.
     pub fn reads(&self) -> Vec<BufId> {
         let mut bufs: Vec<BufId> = self

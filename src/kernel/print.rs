@@ -68,6 +68,7 @@ fn kernel_text(out: &mut String, index: usize, k: &Kernel) {
         };
         let _ = writeln!(out, "  v{i} = {text} : {dtype}");
     }
+    let host = k.carried_by();
     for (i, p) in k.phases.iter().enumerate() {
         let _ = match p {
             Phase::Reduce { op, value } => {
@@ -79,9 +80,10 @@ fn kernel_text(out: &mut String, index: usize, k: &Kernel) {
                 )
             }
             Phase::Store { buf, value, over } => {
-                let per = match over {
-                    Over::All => "",
-                    Over::Outer => " (once per outer index)",
+                let per = match (over, host[i]) {
+                    (Over::All, None) => String::new(),
+                    (Over::All, Some(r)) => format!(" (in the loop of phase {r})"),
+                    (Over::Outer, _) => " (once per outer index)".to_string(),
                 };
                 writeln!(out, "  phase {i}: store b{} = v{}{per}", buf.0, value.0)
             }

@@ -55,11 +55,13 @@ impl Lowerer<'_> {
                 Value::Arr(result.map_err(at)?)
             }
             ExprKind::Call { callee, args } => self.call(callee, args, span)?,
-            ExprKind::Index { base, items } => {
-                let v = operand!(self, base);
-                let a = self.expect_arr(v, base.span)?;
-                self.index(a, items, span)?
-            }
+            ExprKind::Index { base, items } => match operand!(self, base) {
+                Value::Tuple(values) => self.index_tuple(values, items, span)?,
+                v => {
+                    let a = self.expect_arr(v, base.span)?;
+                    self.index(a, items, span)?
+                }
+            },
             ExprKind::Array(items) => self.array_literal(items, span)?,
             ExprKind::Tuple(items) => {
                 let mut values = Vec::with_capacity(items.len());
@@ -291,6 +293,31 @@ impl Lowerer<'_> {
     }
 
     /// `base[items]`: integers select (and drop the axis), slices keep it.
+    /// `t[i]` of a tuple (`value_and_grad(f)(x)[1]`): one constant index, negative from the end.
+    fn index_tuple(
+        &mut self,
+        mut values: Vec<Value>,
+        items: &[IndexItem],
+        span: Span,
+    ) -> Result<Value, Diagnostic> {
+        let [IndexItem::Single(e)] = items else {
+            return Err(Diagnostic::error(
+                span,
+                "a tuple takes one index, a number: `t[0]`, `t[-1]`",
+            ));
+        };
+        let i = self.static_int_expr(e, "a tuple index")?;
+        let n = values.len() as i64;
+        let j = if i < 0 { i + n } else { i };
+        if !(0..n).contains(&j) {
+            return Err(Diagnostic::error(
+                e.span,
+                format!("index {i} is out of bounds for a tuple of {n}"),
+            ));
+        }
+        Ok(values.swap_remove(j as usize))
+    }
+
     fn index(&mut self, a: Arr, items: &[IndexItem], span: Span) -> Result<Value, Diagnostic> {
         let ty = self.ty(a).clone();
         if items.len() > ty.rank() {

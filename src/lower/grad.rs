@@ -334,19 +334,236 @@ impl Lowerer<'_> {
     }
 
     /// The cotangent of each input of node `n`, given the cotangent `g` of its output.
+    ///
+    /// Complex values are pairs of reals: the cotangent of `z` is `∂y/∂re(z) + i·∂y/∂im(z)`
+    /// (PyTorch's convention), so the gradient with respect to a real parameter is the same
+    /// whatever complex values lie between. For a holomorphic `w = f(z)` it is `g · conj(f'(z))`:
+    /// the real rule applied to `conj(g)`, conjugated back. Linear maps with real coefficients
+    /// (sums, views, `where`) use the real rule as it is; the functions that are not
+    /// holomorphic (`abs`, `real`, `imag`, `conj`, `angle`, `complex`, casts) and the FFT family
+    /// have rules of their own.
     fn rule(&mut self, n: NodeId, g: Arr, depends: &HashSet<NodeId>) -> Rule<Vec<Option<Arr>>> {
         let node = self.graph.node(n).clone();
-        // Complex values on the path from the parameters have no rules yet: refuse rather
-        // than give a zero gradient.
         let complex = std::iter::once(n)
             .chain(node.inputs.iter().copied())
             .any(|i| self.graph.ty(i).dtype.is_complex() && depends.contains(&i));
-        if complex {
-            return Err(format!(
-                "differentiating through complex numbers (`{}`) is not supported yet",
-                crate::ir::print::op_text(&self.graph, &node.op)
-            ));
+        if !complex {
+            return self.real_rule(n, g, depends);
         }
+        if let Some(r) = self.complex_rule(n, g)? {
+            return Ok(r);
+        }
+        use BinaryOp as B;
+        use UnaryOp as U;
+        let linear = match &node.op {
+            Op::Unary(U::Neg)
+            | Op::Binary(B::Add | B::Sub)
+            | Op::Where
+            | Op::Reduce {
+                op: ReduceOp::Sum, ..
+            }
+            | Op::Reshape
+            | Op::Broadcast
+            | Op::Permute(_)
+            | Op::Slice { .. }
+            | Op::Concat { .. }
+            | Op::Cumsum { .. } => true,
+            Op::Unary(
+                U::Sqrt
+                | U::Exp
+                | U::Exp2
+                | U::Expm1
+                | U::Log
+                | U::Log2
+                | U::Log10
+                | U::Log1p
+                | U::Sin
+                | U::Cos
+                | U::Tan
+                | U::Asin
+                | U::Acos
+                | U::Atan
+                | U::Sinh
+                | U::Cosh
+                | U::Tanh,
+            )
+            | Op::Binary(B::Mul | B::Div | B::Pow)
+            | Op::Reduce {
+                op: ReduceOp::Prod, ..
+            }
+            | Op::MatMul
+            | Op::Cumprod { .. } => false,
+            _ => {
+                return Err(format!(
+                    "`{}` of complex numbers has no derivative rule",
+                    crate::ir::print::op_text(&self.graph, &node.op)
+                ));
+            }
+        };
+        if linear {
+            return self.real_rule(n, g, depends);
+        }
+        // Holomorphic: g · conj(f'(z)) = conj(conj(g) · f'(z)).
+        let cg = self.unary_node(U::Conj, g)?;
+        let cts = self.real_rule(n, cg, depends)?;
+        cts.into_iter()
+            .map(|ct| match ct {
+                Some(c) if self.ty(c).dtype.is_complex() => Ok(Some(self.unary_node(U::Conj, c)?)),
+                other => Ok(other),
+            })
+            .collect()
+    }
+
+    /// The rules of the functions that are not holomorphic, and of the FFT family, where a
+    /// complex value is on the path; `None` for the other primitives.
+    fn complex_rule(&mut self, n: NodeId, g: Arr) -> Rule<Option<Vec<Option<Arr>>>> {
+        let node = self.graph.node(n).clone();
+        let out = Arr::strong(n);
+        let x = Arr::strong(node.inputs[0]);
+        let xt = self.ty(x).clone();
+        let real = |l: &mut Self, v: f64| l.scalar(v, xt.dtype.real());
+        use BinaryOp as B;
+        use UnaryOp as U;
+        let ct = match &node.op {
+            // re(z): g + 0i
+            Op::Unary(U::Real) => self.cast(g, xt.dtype)?,
+            // im(z): 0 + g·i
+            Op::Unary(U::Imag) => {
+                let zero = self.filled(Lit::Float(0f64.to_bits()), node.ty.dtype, &xt.shape)?;
+                self.binary(B::Complex, zero, g)?
+            }
+            // conj(z): conj(g)
+            Op::Unary(U::Conj) => self.unary_node(U::Conj, g)?,
+            // |z|: g · z / |z|, and 0 where z = 0 (the subgradient JAX and PyTorch pick)
+            Op::Unary(U::Abs) => {
+                let zero = real(self, 0.0);
+                let at_zero = self.binary(B::Eq, out, zero)?;
+                let one = real(self, 1.0);
+                let den = self.select(at_zero, one, out)?;
+                let unit = self.binary(B::Div, x, den)?;
+                self.binary(B::Mul, g, unit)?
+            }
+            // angle(z) = atan2(im z, re z): g · i·z / |z|²
+            Op::Unary(U::Angle) => {
+                let re = self.unary_node(U::Real, x)?;
+                let im = self.unary_node(U::Imag, x)?;
+                let rr = self.binary(B::Mul, re, re)?;
+                let ii = self.binary(B::Mul, im, im)?;
+                let den = self.binary(B::Add, rr, ii)?;
+                let gd = self.binary(B::Div, g, den)?;
+                let neg_im = self.unary_node(U::Neg, im)?;
+                let iz = self.binary(B::Complex, neg_im, re)?;
+                self.binary(B::Mul, gd, iz)?
+            }
+            // complex(a, b): (re g, im g)
+            Op::Binary(B::Complex) => {
+                let re = self.unary_node(U::Real, g)?;
+                let im = self.unary_node(U::Imag, g)?;
+                return Ok(Some(vec![Some(re), Some(im)]));
+            }
+            // A real input gets the real part; otherwise back to the input's dtype.
+            Op::Cast => {
+                let g = if xt.dtype.is_complex() || !self.ty(g).dtype.is_complex() {
+                    g
+                } else {
+                    self.unary_node(U::Real, g)?
+                };
+                self.cast(g, xt.dtype)?
+            }
+            // fft is x ↦ F·x with F symmetric: its adjoint is conj(F) = n · ifft; ifft's is
+            // fft / n.
+            Op::Fft { inverse } => {
+                let len = *xt.shape.last().expect("an FFT has an axis") as f64;
+                let t = self.op1(Op::Fft { inverse: !inverse }, g, xt.clone())?;
+                let k = real(self, if *inverse { 1.0 / len } else { len });
+                self.binary(B::Mul, t, k)?
+            }
+            // rfft keeps the first m = n/2 + 1 terms of fft: the adjoint pads g with zeros to
+            // n and takes the real part of n · ifft.
+            Op::Rfft => {
+                let len = *xt.shape.last().expect("an FFT has an axis");
+                let gt = self.ty(g).clone();
+                let m = *gt.shape.last().expect("an FFT has an axis");
+                let last = gt.rank() - 1;
+                let mut padded = g;
+                if len > m {
+                    let mut s = gt.shape.clone();
+                    s[last] = len - m;
+                    let zeros = self.filled(Lit::Float(0f64.to_bits()), gt.dtype, &s)?;
+                    padded = self.concat(&[g, zeros], last)?;
+                }
+                let mut full = gt.clone();
+                full.shape[last] = len;
+                let t = self.op1(Op::Fft { inverse: true }, padded, full)?;
+                let t = self.unary_node(U::Real, t)?;
+                let k = real(self, len as f64);
+                self.binary(B::Mul, t, k)?
+            }
+            // irfft to n points reads terms 0 ..= n/2 of its input (the others, and the
+            // imaginary parts of terms 0 and n/2, are ignored): the adjoint is rfft(g) / n,
+            // doubled for the terms that stand for a conjugate pair, then padded with zeros or
+            // cut to the input's length.
+            Op::Irfft { n: len } => {
+                let len = *len;
+                let m = *xt.shape.last().expect("an FFT has an axis");
+                let last = xt.rank() - 1;
+                let mut spectrum = xt.clone();
+                spectrum.shape[last] = len / 2 + 1;
+                let r = self.op1(Op::Rfft, g, spectrum.clone())?;
+                let half = len / 2 + 1;
+                // Weights 1/n for term 0 (and n/2 when n is even), 2/n for the others.
+                let mut weights = Vec::new();
+                for k in 0..half {
+                    let paired = k > 0 && 2 * k != len;
+                    weights.push(if paired { 2.0 } else { 1.0 } / len as f64);
+                }
+                let w = self.real_vector(&weights, xt.dtype.real())?;
+                let mut ct = self.binary(B::Mul, r, w)?;
+                if m < half {
+                    let mut s = spectrum.clone();
+                    s.shape[last] = m;
+                    let start = vec![0i64; s.rank()];
+                    let step = vec![1i64; s.rank()];
+                    ct = self.op1(Op::Slice { start, step }, ct, s)?;
+                } else if m > half {
+                    let mut s = spectrum.shape.clone();
+                    s[last] = m - half;
+                    let zeros = self.filled(Lit::Float(0f64.to_bits()), xt.dtype, &s)?;
+                    ct = self.concat(&[ct, zeros], last)?;
+                }
+                ct
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(vec![Some(ct)]))
+    }
+
+    /// A 1-d array of the given values: a concatenation of runs of equal values.
+    fn real_vector(&mut self, values: &[f64], dtype: DType) -> Rule<Arr> {
+        let mut parts = Vec::new();
+        let mut i = 0;
+        while i < values.len() {
+            let mut j = i;
+            while j < values.len() && values[j].to_bits() == values[i].to_bits() {
+                j += 1;
+            }
+            parts.push(self.filled(Lit::Float(values[i].to_bits()), dtype, &[j - i])?);
+            i = j;
+        }
+        if parts.len() == 1 {
+            return Ok(parts[0]);
+        }
+        Ok(self.concat(&parts, 0)?)
+    }
+
+    /// The rules of real-valued primitives (and of the linear maps, for any dtype).
+    fn real_rule(
+        &mut self,
+        n: NodeId,
+        g: Arr,
+        depends: &HashSet<NodeId>,
+    ) -> Rule<Vec<Option<Arr>>> {
+        let node = self.graph.node(n).clone();
         let out = Arr::strong(n);
         let d = node.ty.dtype;
         let x = node.inputs.first().map(|&i| Arr::strong(i));
@@ -465,10 +682,7 @@ impl Lowerer<'_> {
                     // Bool results carry no gradient.
                     U::Not | U::IsNan | U::IsInf => None,
                     U::Real | U::Imag | U::Conj | U::Angle => {
-                        return Err(format!(
-                            "`{}` (complex numbers) has no derivative rule yet",
-                            op.name()
-                        ));
+                        unreachable!("complex input: `complex_rule`")
                     }
                 };
                 vec![r]
@@ -544,9 +758,7 @@ impl Lowerer<'_> {
                         )
                     }
                     B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge | B::And | B::Or => (None, None),
-                    B::Complex => {
-                        return Err("`complex` has no derivative rule yet".into());
-                    }
+                    B::Complex => unreachable!("complex output: `complex_rule`"),
                 };
                 vec![ga, gb]
             }
@@ -673,11 +885,22 @@ impl Lowerer<'_> {
                 let s = self.reverse(s, *axis)?;
                 vec![Some(self.binary(BinaryOp::Div, s, x)?)]
             }
-            Op::TakeAlong { .. } => {
-                return Err("a gather (the gradient of `sort`) has no derivative rule yet".into());
+            // Differentiation builds this gather only with a permutation along the axis (the
+            // gradient of `sort`), so its adjoint is the gather through the inverse
+            // permutation, the argsort of the indices. Indices carry no gradient.
+            Op::TakeAlong { axis } => {
+                let indices = input(1);
+                let ty = self.ty(indices).clone();
+                let inverse = self.op1(Op::ArgSort { axis: *axis }, indices, ty)?;
+                let gx = self.node(
+                    Op::TakeAlong { axis: *axis },
+                    vec![g.node, inverse.node],
+                    self.ty(x.expect("two inputs")).clone().with_dtype(d),
+                )?;
+                vec![Some(Arr::strong(gx)), None]
             }
             Op::Fft { .. } | Op::Rfft | Op::Irfft { .. } => {
-                return Err("the FFT family has no derivative rule yet".into());
+                unreachable!("complex values: `complex_rule`")
             }
         })
     }

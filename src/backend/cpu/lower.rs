@@ -145,11 +145,19 @@ pub(super) fn flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-/// What the innermost loop of a loop nest does at each point.
-pub(super) enum Body<'s> {
-    /// The store phases of a kernel without inner axes, or one store phase over the inner axes.
-    Stores(Vec<usize>),
-    Reduce(&'s mut Acc),
+/// What the innermost loop of a loop nest does at each point: one pass over the points that
+/// runs store phases and folds at most one reduction, computing the expressions they share
+/// once (`Kernel::carried_by` says which stores run in a reduction's loop).
+pub(super) struct Body<'s> {
+    /// Store phases, in order.
+    pub(super) stores: Vec<usize>,
+    pub(super) acc: Option<&'s mut Acc>,
+}
+
+impl Body<'_> {
+    pub(super) fn stores(stores: Vec<usize>) -> Self {
+        Body { stores, acc: None }
+    }
 }
 
 /// The state of a reduction over a loop nest.
@@ -292,23 +300,29 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         match self.entry {
             Entry::Outer if self.k.inner.is_empty() => {
                 let stores = (0..self.k.phases.len()).collect();
-                self.nest(&outer, Body::Stores(stores));
+                self.nest(&outer, Body::stores(stores));
             }
-            Entry::Outer => self.for_each(&outer, &mut |e| {
-                for p in 0..e.k.phases.len() {
-                    e.phase(p);
-                }
-            }),
+            Entry::Outer => {
+                let host = self.k.carried_by();
+                self.for_each(&outer, &mut |e| {
+                    for p in 0..e.k.phases.len() {
+                        if host[p].is_none() {
+                            e.phase(p, &host);
+                        }
+                    }
+                })
+            }
             Entry::Phases => {
+                let host = self.k.carried_by();
                 let exit = self.b.create_block();
-                for p in 0..self.k.phases.len() {
+                for p in (0..self.k.phases.len()).filter(|&p| host[p].is_none()) {
                     let this = self.b.create_block();
                     let next = self.b.create_block();
                     let is = self.b.ins().icmp_imm_s(IntCC::Equal, self.phase, p as i64);
                     self.b.ins().brif(is, this, &[], next, &[]);
                     self.b.switch_to_block(this);
                     self.b.seal_block(this);
-                    self.phase(p);
+                    self.phase(p, &host);
                     self.b.ins().jump(exit, &[]);
                     self.b.switch_to_block(next);
                     self.b.seal_block(next);
@@ -389,12 +403,14 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         }
     }
 
-    pub(super) fn phase(&mut self, p: usize) {
+    /// Phase `p`, with the store phases `host` says its loop carries.
+    pub(super) fn phase(&mut self, p: usize, host: &[Option<usize>]) {
         let inner = self.k.inner.clone();
         match self.k.phases[p].clone() {
             Phase::Reduce { op, value } => {
                 let d = self.k.dtypes[value.0 as usize];
-                let result = self.reduce(op, value, &inner);
+                let carried = (0..host.len()).filter(|&s| host[s] == Some(p)).collect();
+                let result = self.reduce(op, value, &inner, carried);
                 match self.entry {
                     Entry::Phases => {
                         self.b.ins().store(flags(), result, self.out, 0);
@@ -409,15 +425,22 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             }
             Phase::Store {
                 over: Over::All, ..
-            } => self.nest(&inner, Body::Stores(vec![p])),
+            } => self.nest(&inner, Body::stores(vec![p])),
             Phase::Store {
                 over: Over::Outer, ..
-            } => self.scalar_body(&mut Body::Stores(vec![p]), &mut HashMap::new()),
+            } => self.scalar_body(&mut Body::stores(vec![p]), &mut HashMap::new()),
         }
     }
 
-    /// Folds `value` over `axes`; the result has the accumulator's dtype.
-    pub(super) fn reduce(&mut self, op: ReduceOp, value: ExprId, axes: &[usize]) -> Value {
+    /// Folds `value` over `axes`, running the store phases `stores` in the same loop; the
+    /// result has the accumulator's dtype.
+    pub(super) fn reduce(
+        &mut self,
+        op: ReduceOp,
+        value: ExprId,
+        axes: &[usize],
+        stores: Vec<usize>,
+    ) -> Value {
         let d = self.k.dtypes[value.0 as usize];
         let acc_d = acc_dtype(op, d);
         let scalar = self.b.declare_var(clif_type(acc_d).expect("checked"));
@@ -449,7 +472,13 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             }
             acc.vector_type = Some(vt);
         }
-        self.nest(axes, Body::Reduce(&mut acc));
+        self.nest(
+            axes,
+            Body {
+                stores,
+                acc: Some(&mut acc),
+            },
+        );
         let mut result = self.b.use_var(acc.scalar);
         if let Some(vt) = acc.vector_type {
             // A fixed order: a tree over the accumulators, then the lanes in order, then the
@@ -488,30 +517,26 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
 
     /// One point of `body`, in scalar code, at the current indices.
     pub(super) fn scalar_body(&mut self, body: &mut Body, cache: &mut HashMap<ExprId, Value>) {
-        match body {
-            Body::Stores(phases) => {
-                for &p in phases.iter() {
-                    let Phase::Store { buf, value, over } = self.k.phases[p] else {
-                        unreachable!("store phases")
-                    };
-                    let v = self.value(value, cache);
-                    let d = self.k.dtypes[value.0 as usize];
-                    let at = self.store_offset(over, None);
-                    let addr = self.element_address(buf, at, d);
-                    if d.is_complex() {
-                        self.complex_store(v, addr, d);
-                    } else {
-                        self.b.ins().store(flags(), v, addr, 0);
-                    }
-                }
+        for &p in &body.stores {
+            let Phase::Store { buf, value, over } = self.k.phases[p] else {
+                unreachable!("store phases")
+            };
+            let v = self.value(value, cache);
+            let d = self.k.dtypes[value.0 as usize];
+            let at = self.store_offset(over, None);
+            let addr = self.element_address(buf, at, d);
+            if d.is_complex() {
+                self.complex_store(v, addr, d);
+            } else {
+                self.b.ins().store(flags(), v, addr, 0);
             }
-            Body::Reduce(acc) => {
-                let v = self.value(acc.value, cache);
-                let v = self.scalar_cast(v, acc.d, acc.acc_d);
-                let a = self.b.use_var(acc.scalar);
-                let r = self.combine(acc.op, acc.acc_d, a, v);
-                self.b.def_var(acc.scalar, r);
-            }
+        }
+        if let Some(acc) = &mut body.acc {
+            let v = self.value(acc.value, cache);
+            let v = self.scalar_cast(v, acc.d, acc.acc_d);
+            let a = self.b.use_var(acc.scalar);
+            let r = self.combine(acc.op, acc.acc_d, a, v);
+            self.b.def_var(acc.scalar, r);
         }
     }
 

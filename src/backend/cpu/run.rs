@@ -53,6 +53,8 @@ pub struct Call {
     sizes: Vec<i64>,
     params: Vec<[u8; 16]>,
     writes: Vec<BufId>,
+    /// For each phase, the reduce phase whose calls run it (`Kernel::carried_by`).
+    carried: Vec<Option<usize>>,
     /// The ranges of the split axis the calls cover (one call per range, in parallel when
     /// there are several).
     ranges: Vec<(usize, usize)>,
@@ -93,6 +95,7 @@ impl Call {
             sizes: run_time_sizes(k),
             params,
             writes: k.writes(),
+            carried: k.carried_by(),
             ranges,
         }
     }
@@ -134,6 +137,10 @@ impl Call {
             Entry::Phases => {
                 let mut phase_vals: Vec<[u8; 16]> = vec![[0; 16]; k.phases.len()];
                 for (p, phase) in k.phases.iter().enumerate() {
+                    if self.carried[p].is_some() {
+                        // Run by the loop of an earlier reduce phase.
+                        continue;
+                    }
                     match *phase {
                         Phase::Reduce { op, value } => {
                             let d = k.dtypes[value.0 as usize];

@@ -44,16 +44,15 @@ impl<M: Module> Emitter<'_, '_, M> {
     /// The vector loop over `axis`, then the scalar loop over the points left.
     pub(super) fn vector_loop(&mut self, axis: usize, body: &mut Body) {
         let (lo, hi) = self.bounds(axis);
-        let roots: Vec<ExprId> = match body {
-            Body::Stores(phases) => phases
-                .iter()
-                .map(|&p| match self.k.phases[p] {
-                    Phase::Store { value, .. } => value,
-                    Phase::Reduce { .. } => unreachable!("store phases"),
-                })
-                .collect(),
-            Body::Reduce(acc) => vec![acc.value],
-        };
+        let mut roots: Vec<ExprId> = body
+            .stores
+            .iter()
+            .map(|&p| match self.k.phases[p] {
+                Phase::Store { value, .. } => value,
+                Phase::Reduce { .. } => unreachable!("store phases"),
+            })
+            .collect();
+        roots.extend(body.acc.as_ref().map(|acc| acc.value));
         let mut h = Hoisted {
             axis,
             varying: self.varying_along(axis),
@@ -65,11 +64,9 @@ impl<M: Module> Emitter<'_, '_, M> {
         for &r in &roots {
             self.hoist(r, &mut h);
         }
-        if let Body::Stores(phases) = body {
-            for &p in phases.iter() {
-                let row = self.store_row(p, axis);
-                h.store_rows.insert(p, row);
-            }
+        for &p in &body.stores {
+            let row = self.store_row(p, axis);
+            h.store_rows.insert(p, row);
         }
         let step = (self.unroll * self.lanes) as i64;
         let n = self.b.ins().isub(hi, lo);
@@ -158,43 +155,39 @@ impl<M: Module> Emitter<'_, '_, M> {
     /// One unrolled copy of the vector body: the `lanes` points from `i + copy * lanes`.
     fn vector_body(&mut self, body: &mut Body, h: &Hoisted, i: Value, copy: usize) {
         let mut cache = HashMap::new();
-        match body {
-            Body::Stores(phases) => {
-                for &p in phases.iter() {
-                    let Phase::Store { value, .. } = self.k.phases[p] else {
-                        unreachable!("store phases")
-                    };
-                    let d = self.k.dtypes[value.0 as usize];
-                    let v = self.vector_value(value, h, i, copy, &mut cache);
-                    let row = h.store_rows[&p];
-                    self.store_lanes(v, d, row, i, copy);
-                }
-            }
-            Body::Reduce(acc) => {
-                let v = self.vector_value(acc.value, h, i, copy, &mut cache);
-                if acc.acc_d != acc.d {
-                    // f32x4 → two f64x2 accumulators.
-                    let lo = self.b.ins().fvpromote_low(v);
-                    let l2 = self.b.ins().extractlane(v, 2);
-                    let l3 = self.b.ins().extractlane(v, 3);
-                    let (w2, w3) = (
-                        self.b.ins().fpromote(types::F64, l2),
-                        self.b.ins().fpromote(types::F64, l3),
-                    );
-                    let hi = self.b.ins().splat(types::F64X2, w2);
-                    let hi = self.b.ins().insertlane(hi, w3, 1);
-                    for (k, part) in [lo, hi].into_iter().enumerate() {
-                        let var = acc.vectors[2 * copy + k];
-                        let a = self.b.use_var(var);
-                        let r = self.combine(acc.op, acc.acc_d, a, part);
-                        self.b.def_var(var, r);
-                    }
-                } else {
-                    let var = acc.vectors[copy];
+        for &p in &body.stores {
+            let Phase::Store { value, .. } = self.k.phases[p] else {
+                unreachable!("store phases")
+            };
+            let d = self.k.dtypes[value.0 as usize];
+            let v = self.vector_value(value, h, i, copy, &mut cache);
+            let row = h.store_rows[&p];
+            self.store_lanes(v, d, row, i, copy);
+        }
+        if let Some(acc) = &mut body.acc {
+            let v = self.vector_value(acc.value, h, i, copy, &mut cache);
+            if acc.acc_d != acc.d {
+                // f32x4 → two f64x2 accumulators.
+                let lo = self.b.ins().fvpromote_low(v);
+                let l2 = self.b.ins().extractlane(v, 2);
+                let l3 = self.b.ins().extractlane(v, 3);
+                let (w2, w3) = (
+                    self.b.ins().fpromote(types::F64, l2),
+                    self.b.ins().fpromote(types::F64, l3),
+                );
+                let hi = self.b.ins().splat(types::F64X2, w2);
+                let hi = self.b.ins().insertlane(hi, w3, 1);
+                for (k, part) in [lo, hi].into_iter().enumerate() {
+                    let var = acc.vectors[2 * copy + k];
                     let a = self.b.use_var(var);
-                    let r = self.combine(acc.op, acc.acc_d, a, v);
+                    let r = self.combine(acc.op, acc.acc_d, a, part);
                     self.b.def_var(var, r);
                 }
+            } else {
+                let var = acc.vectors[copy];
+                let a = self.b.use_var(var);
+                let r = self.combine(acc.op, acc.acc_d, a, v);
+                self.b.def_var(var, r);
             }
         }
     }
