@@ -366,6 +366,42 @@ fn fused_gradient_of_the_sum_of_squares_is_one_kernel() {
     assert_eq!(schedule.kernel_count(), 1);
 }
 
+/// `value_and_grad` of `sum((w*x)**2)` is one kernel and one pass: the gradient's store runs
+/// in the loop of the sum.
+#[test]
+fn value_and_grad_is_one_pass() {
+    use arrjit::kernel::{Over, Phase, Step};
+    use arrjit::lower::{self, Mode};
+    use arrjit::passes::fuse::{Fusion, fuse};
+    let src = "fn loss(w, x) = sum((w * x) ** 2)\n\
+               fn both(w, x) = value_and_grad(loss)(w, x)\n\
+               r = both(rand(1000, seed=1), rand(1000, seed=2))\nv = r[0]\ng = r[1]";
+    let (program, _) = arrjit::syntax::parse(src);
+    let mut sink = Vec::new();
+    let state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
+    let globals = state.array_globals();
+    let root = |name: &str| globals.iter().find(|(n, _)| n == name).unwrap().1;
+    let schedule = fuse(&state.graph, &[root("v"), root("g")], Fusion::Fused);
+    assert_eq!(schedule.kernel_count(), 1);
+    let Step::Kernel(k) = &schedule.steps[0] else {
+        panic!("a kernel")
+    };
+    let host = k.carried_by();
+    for (p, phase) in k.phases.iter().enumerate() {
+        if let Phase::Store {
+            over: Over::All, ..
+        } = phase
+        {
+            assert!(host[p].is_some(), "phase {p} has a loop of its own");
+        }
+    }
+    let reduces = k
+        .phases
+        .iter()
+        .filter(|p| matches!(p, Phase::Reduce { .. }));
+    assert_eq!(reduces.count(), 1);
+}
+
 #[test]
 fn what_cannot_be_differentiated_is_a_located_error() {
     let cases = [

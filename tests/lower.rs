@@ -215,3 +215,28 @@ fn verifier_rejects_broken_graphs() {
     );
     assert!(verify(&g).unwrap_err().contains("out of bounds"));
 }
+
+/// A tuple is indexed by a constant, negative from the end; anything else is a located error.
+#[test]
+fn tuples_are_indexed_by_constants() {
+    let src = "fn two(x) = (x + 1, x * 2)\nt = two([1.0, 2.0])\na = t[0]\nb = t[-1]\nc = t[1][0]";
+    assert_eq!(global(src, "a").as_slice::<f64>().unwrap(), &[2.0, 3.0]);
+    assert_eq!(global(src, "b").as_slice::<f64>().unwrap(), &[2.0, 4.0]);
+    assert_eq!(global(src, "c").as_slice::<f64>().unwrap(), &[2.0]);
+    for (bad, want) in [
+        ("t = (1, 2)\nx = t[2]", "out of bounds for a tuple of 2"),
+        ("t = (1, 2)\nx = t[0:1]", "a tuple takes one index"),
+        ("t = (1, 2)\nx = t[0, 1]", "a tuple takes one index"),
+    ] {
+        let (program, _) = syntax::parse(bad);
+        let mut sink = Vec::new();
+        let err = match lower::run(&program, bad, Mode::Run, &mut sink) {
+            Ok(_) => panic!("{bad} ran"),
+            Err(d) => arrjit::diag::render("t.arr", bad, &d),
+        };
+        assert!(
+            err.contains(want) && err.contains("t.arr:2:"),
+            "{bad}:\n{err}"
+        );
+    }
+}

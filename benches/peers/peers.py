@@ -50,6 +50,7 @@ WORKLOADS = {
     "grad_100": ("gradsq", 100),
     "grad_10K": ("gradsq", 10_000),
     "grad_1M": ("gradsq", 1_000_000),
+    "logreg_10Kx100": ("logreg", 10_000),
 }
 COLD = "compile_chain_cold"
 COLD_N = 1_000  # elements in the cold-compile call: small, so that compiling dominates
@@ -63,6 +64,8 @@ DESCRIPTIONS = {
     "mul": "a * b",
     "stencil": "x[2:] - 2*x[1:-1] + x[:-2]",
     "gradsq": "gradient of sum((w*x)**2) with respect to w (hand-written: 2*w*x*x)",
+    "logreg": "gradient of sum(log(1 + exp(-y * (X @ w)))) with respect to w, X n×100 "
+    "(hand-written: X.T @ (-y / (1 + exp(y * (X @ w)))))",
 }
 
 SYSTEMS = [
@@ -114,6 +117,11 @@ def inputs(kind, n):
         return {"w": b, "x": a}
     if kind == "sin":
         return {"a": a}
+    if kind == "logreg":
+        X = rng.standard_normal((n, 100))
+        y = np.where(rng.random(n) > 0.5, 1.0, -1.0)
+        w = rng.standard_normal(100) * 0.1
+        return {"w": w, "X": X, "y": y}
     return {"a": a, "b": b}
 
 
@@ -151,6 +159,9 @@ def make_numpy(kind, x, threads):
     if kind == "stencil":
         v = x["x"]
         return lambda: v[2:] - 2 * v[1:-1] + v[:-2]
+    if kind == "logreg":
+        w, X, y = x["w"], x["X"], x["y"]
+        return lambda: X.T @ (-y / (1 + np.exp(y * (X @ w))))
     return None
 
 
@@ -250,6 +261,7 @@ def jax_fn(kind):
 
     return {
         "gradsq": jax.grad(lambda w, x: jnp.sum((w * x) ** 2)),
+        "logreg": jax.grad(lambda w, X, y: jnp.sum(jnp.log(1 + jnp.exp(-y * (X @ w))))),
         "chain": lambda a, b: jnp.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: jnp.sum((w * x) ** 2),
@@ -279,8 +291,13 @@ def torch_fn(kind):
         (g,) = torch.autograd.grad(torch.sum((w * x) ** 2), w)
         return g
 
+    def logreg(w, X, y):
+        (g,) = torch.autograd.grad(torch.sum(torch.log(1 + torch.exp(-y * (X @ w)))), w)
+        return g
+
     return {
         "gradsq": gradsq,
+        "logreg": logreg,
         "chain": lambda a, b: torch.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: torch.sum((w * x) ** 2),
@@ -299,11 +316,11 @@ def make_torch(kind, x, threads, compiled=False):
     if fn is None:
         return None
     if compiled:
-        if kind == "gradsq":
+        if kind in ("gradsq", "logreg"):
             return None  # autograd through torch.compile is another measurement
         fn = torch.compile(fn, dynamic=False, fullgraph=True)
     args = [torch.from_numpy(v) for v in x.values()]
-    if kind == "gradsq":
+    if kind in ("gradsq", "logreg"):
         args[0].requires_grad_(True)
     return lambda: fn(*args)
 
@@ -366,6 +383,10 @@ def numba_kernels(parallel):
             out[i] = a[i] * b[i]
         return out
 
+    def logreg(w, X, y):
+        # By hand; the products go to BLAS as NumPy's do.
+        return X.T @ (-y / (1 + np.exp(y * (X @ w))))
+
     def stencil(x):
         out = np.empty(x.size - 2)
         for i in prange(x.size - 2):
@@ -374,7 +395,7 @@ def numba_kernels(parallel):
 
     jit = njit(parallel=parallel, fastmath=False)
     _NUMBA[parallel] = {
-        f.__name__: jit(f) for f in (chain, poly, sumsq, gradsq, sin, add, mul, stencil)
+        f.__name__: jit(f) for f in (chain, poly, sumsq, gradsq, sin, add, mul, stencil, logreg)
     }
     return _NUMBA[parallel]
 

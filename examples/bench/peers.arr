@@ -46,3 +46,10 @@ x10k = rand(10_000, seed=1)
 bench "grad_100" { g = grad(loss)(w100, x100) }
 bench "grad_10K" { g = grad(loss)(w10k, x10k) }
 bench "grad_1M" { g = grad(loss)(b1m, a1m) }
+
+# The gradient of the logistic loss: two matrix-vector products around a fused elementwise part.
+X10k = randn((10_000, 100), seed=1)
+y10k = where(rand(10_000, seed=2) > 0.5, 1.0, -1.0)
+w_lr = randn(100, seed=3) * 0.1
+fn logistic(w) = sum(log(1 + exp(-y10k * (X10k @ w))))
+bench "logreg_10Kx100" { g = grad(logistic)(w_lr) }

@@ -553,7 +553,7 @@ impl Lowerer<'_> {
         if parts.len() == 1 {
             return Ok(parts[0]);
         }
-        Ok(self.concat(&parts, 0)?)
+        self.concat(&parts, 0)
     }
 
     /// The rules of real-valued primitives (and of the linear maps, for any dtype).
