@@ -51,6 +51,8 @@ WORKLOADS = {
     "grad_10K": ("gradsq", 10_000),
     "grad_1M": ("gradsq", 1_000_000),
     "logreg_10Kx100": ("logreg", 10_000),
+    "matmul_100": ("matmul", 100),
+    "matmul_2000": ("matmul", 2000),
 }
 COLD = "compile_chain_cold"
 COLD_N = 1_000  # elements in the cold-compile call: small, so that compiling dominates
@@ -64,6 +66,7 @@ DESCRIPTIONS = {
     "mul": "a * b",
     "stencil": "x[2:] - 2*x[1:-1] + x[:-2]",
     "gradsq": "gradient of sum((w*x)**2) with respect to w (hand-written: 2*w*x*x)",
+    "matmul": "A @ B, both n×n",
     "logreg": "gradient of sum(log(1 + exp(-y * (X @ w)))) with respect to w, X n×100 "
     "(hand-written: X.T @ (-y / (1 + exp(y * (X @ w)))))",
 }
@@ -117,6 +120,8 @@ def inputs(kind, n):
         return {"w": b, "x": a}
     if kind == "sin":
         return {"a": a}
+    if kind == "matmul":
+        return {"a": rng.random((n, n)), "b": rng.random((n, n))}
     if kind == "logreg":
         X = rng.standard_normal((n, 100))
         y = np.where(rng.random(n) > 0.5, 1.0, -1.0)
@@ -162,6 +167,9 @@ def make_numpy(kind, x, threads):
     if kind == "logreg":
         w, X, y = x["w"], x["X"], x["y"]
         return lambda: X.T @ (-y / (1 + np.exp(y * (X @ w))))
+    if kind == "matmul":
+        a, b = x["a"], x["b"]
+        return lambda: a @ b
     return None
 
 
@@ -262,6 +270,7 @@ def jax_fn(kind):
     return {
         "gradsq": jax.grad(lambda w, x: jnp.sum((w * x) ** 2)),
         "logreg": jax.grad(lambda w, X, y: jnp.sum(jnp.log(1 + jnp.exp(-y * (X @ w))))),
+        "matmul": lambda a, b: a @ b,
         "chain": lambda a, b: jnp.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: jnp.sum((w * x) ** 2),
@@ -298,6 +307,7 @@ def torch_fn(kind):
     return {
         "gradsq": gradsq,
         "logreg": logreg,
+        "matmul": lambda a, b: a @ b,
         "chain": lambda a, b: torch.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: torch.sum((w * x) ** 2),
@@ -387,6 +397,9 @@ def numba_kernels(parallel):
         # By hand; the products go to BLAS as NumPy's do.
         return X.T @ (-y / (1 + np.exp(y * (X @ w))))
 
+    def matmul(a, b):
+        return a @ b
+
     def stencil(x):
         out = np.empty(x.size - 2)
         for i in prange(x.size - 2):
@@ -395,7 +408,7 @@ def numba_kernels(parallel):
 
     jit = njit(parallel=parallel, fastmath=False)
     _NUMBA[parallel] = {
-        f.__name__: jit(f) for f in (chain, poly, sumsq, gradsq, sin, add, mul, stencil, logreg)
+        f.__name__: jit(f) for f in (chain, poly, sumsq, gradsq, sin, add, mul, stencil, logreg, matmul)
     }
     return _NUMBA[parallel]
 

@@ -53,3 +53,11 @@ y10k = where(rand(10_000, seed=2) > 0.5, 1.0, -1.0)
 w_lr = randn(100, seed=3) * 0.1
 fn logistic(w) = sum(log(1 + exp(-y10k * (X10k @ w))))
 bench "logreg_10Kx100" { g = grad(logistic)(w_lr) }
+
+# Matrix products (a GEMM library call).
+m100a = rand((100, 100), seed=1)
+m100b = rand((100, 100), seed=2)
+m2000a = rand((2000, 2000), seed=1)
+m2000b = rand((2000, 2000), seed=2)
+bench "matmul_100" { c = m100a @ m100b }
+bench "matmul_2000" { c = m2000a @ m2000b }

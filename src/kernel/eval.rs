@@ -61,6 +61,22 @@ pub fn run_library(
     params: &[Array],
 ) -> Array {
     let out = &schedule.buffers[call.output.0 as usize];
+    if call.op == Op::MatMul {
+        let operand = |i: usize| arrjit_runtime::Operand {
+            array: inputs[i],
+            shape: &call.views[i].shape,
+            transposed: call.views[i].transposed,
+        };
+        return arrjit_runtime::matmul_operands(operand(0), operand(1))
+            .expect("matmul operands are checked by the verifier");
+    }
+    debug_assert!(
+        call.views
+            .iter()
+            .zip(inputs)
+            .all(|(v, a)| v.is_plain(a.shape())),
+        "only matmul reads its inputs through views"
+    );
     let node = Node {
         op: call.op.clone(),
         inputs: Vec::new(),

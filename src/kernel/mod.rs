@@ -230,7 +230,34 @@ pub struct LibraryCall {
     /// The graph op (a library op, or one that fusion does not put in loops yet).
     pub op: Op,
     pub inputs: Vec<BufId>,
+    /// How each input is read: as stored, or (matmul operands) reshaped and transposed in
+    /// place.
+    pub views: Vec<View>,
     pub output: BufId,
+}
+
+/// How a library call reads an input buffer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    /// The shape the buffer's row-major elements are read as: its own, or a reshape of it.
+    pub shape: Vec<usize>,
+    /// Read with the last two axes swapped (a transposed matmul operand), through strides.
+    pub transposed: bool,
+}
+
+impl View {
+    /// The buffer read as it is.
+    pub fn plain(shape: &[usize]) -> View {
+        View {
+            shape: shape.to_vec(),
+            transposed: false,
+        }
+    }
+
+    /// Whether the buffer, of shape `stored`, is read as it is.
+    pub fn is_plain(&self, stored: &[usize]) -> bool {
+        !self.transposed && self.shape == stored
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -110,7 +110,22 @@ pub fn print_schedule(graph: &Graph, s: &Schedule) -> String {
                 kernels += 1;
             }
             Step::Library(call) => {
-                let ins: Vec<String> = call.inputs.iter().map(|b| format!("b{}", b.0)).collect();
+                let ins: Vec<String> = call
+                    .inputs
+                    .iter()
+                    .zip(&call.views)
+                    .map(|(b, v)| {
+                        let stored = &s.buffers[b.0 as usize].shape;
+                        let mut t = format!("b{}", b.0);
+                        if v.shape != *stored {
+                            t += &format!(" as {}", crate::lower::shape_text(&v.shape));
+                        }
+                        if v.transposed {
+                            t += " transposed";
+                        }
+                        t
+                    })
+                    .collect();
                 let _ = writeln!(
                     out,
                     "library: b{} = {} {}",

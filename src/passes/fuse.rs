@@ -14,7 +14,9 @@
 //! traffic. What cannot be inlined becomes a buffer of its own, computed
 //! earlier: library ops (matmul, FFT, sort, scans, arg-reductions, concat) and their inputs,
 //! reductions that do not line up with the consumer's loops, and views that an affine map
-//! cannot express (a transpose of a reshape). Finally a kernel joins an earlier kernel over the
+//! cannot express (a transpose of a reshape). A matmul reads its operands in place where it
+//! can (`LibraryCall::views`): a transpose of the last two axes becomes strides and a reshape
+//! reads the buffer under it, so `transpose(X) @ v` does not copy `X`. Finally a kernel joins an earlier kernel over the
 //! same index space when it reads nothing that kernel or a later step writes, so outputs with
 //! the same iteration space share one loop nest and read their inputs once.
 //!
@@ -24,6 +26,7 @@
 use crate::ir::{Graph, Lit, NodeId, Op, Type};
 use crate::kernel::{
     Affine, BufId, BufKind, Buffer, Expr, ExprId, Kernel, LibraryCall, Over, Phase, Schedule, Step,
+    View,
 };
 use arrjit_runtime::{DType, strides_of};
 use std::collections::HashMap;
@@ -206,6 +209,30 @@ fn is_library(op: &Op) -> bool {
 }
 
 impl Fuser<'_> {
+    /// A matmul operand as the runtime can read it in place: a transpose of the last two axes
+    /// becomes strides, and a reshape reads the row-major buffer under it; anything else is
+    /// the node itself. Returns the node to materialise and how to read it.
+    fn matmul_operand(&self, node: NodeId) -> (NodeId, View) {
+        let mut base = node;
+        let mut transposed = false;
+        if let Op::Permute(perm) = &self.graph.node(base).op {
+            let r = perm.len();
+            let swaps_last = r >= 2
+                && perm[r - 2] == r - 1
+                && perm[r - 1] == r - 2
+                && perm[..r - 2].iter().enumerate().all(|(i, &p)| i == p);
+            if swaps_last {
+                transposed = true;
+                base = self.graph.node(base).inputs[0];
+            }
+        }
+        let shape = self.graph.ty(base).shape.clone();
+        if let Op::Reshape = self.graph.node(base).op {
+            base = self.graph.node(base).inputs[0];
+        }
+        (base, View { shape, transposed })
+    }
+
     fn new_buffer(&mut self, node: NodeId, kind: BufKind) -> BufId {
         let ty = self.graph.ty(node);
         let id = BufId(self.buffers.len() as u32);
@@ -228,12 +255,21 @@ impl Fuser<'_> {
         match &n.op {
             Op::Source(_) | Op::Param(_) => self.new_buffer(node, BufKind::Input(node)),
             op if is_library(op) => {
-                let inputs = n.inputs.iter().map(|&i| self.materialize(i)).collect();
+                let (mut inputs, mut views) = (Vec::new(), Vec::new());
+                for &i in &n.inputs {
+                    let (base, view) = match op {
+                        Op::MatMul if self.mode == Fusion::Fused => self.matmul_operand(i),
+                        _ => (i, View::plain(&self.graph.ty(i).shape)),
+                    };
+                    inputs.push(self.materialize(base));
+                    views.push(view);
+                }
                 let output = self.new_buffer(node, BufKind::Computed);
                 self.push_step(
                     Step::Library(LibraryCall {
                         op: op.clone(),
                         inputs,
+                        views,
                         output,
                     }),
                     &[output],

@@ -185,6 +185,17 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
             kernels = schedule.kernel_count();
         }
         let values = eval_schedule(&schedule, &state.graph, &[]);
+        // A matmul that reads an operand transposed in place sums in another order than the
+        // interpreter's product of the copied transpose (GEMM blocks by layout): its results
+        // agree within rounding rather than bit for bit.
+        let strided_matmul = schedule.steps.iter().any(|s| match s {
+            arrjit::kernel::Step::Library(c) => c
+                .inputs
+                .iter()
+                .zip(&c.views)
+                .any(|(b, v)| !v.is_plain(&schedule.buffers[b.0 as usize].shape)),
+            _ => false,
+        });
         let mut cpu = arrjit::backend::cpu::Cpu::new()?;
         // Every kernel compiles: none may fall back to the evaluator.
         for step in &schedule.steps {
@@ -201,7 +212,9 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
         for (((name, _), got), jit) in globals.iter().zip(values).zip(compiled) {
             let want = state.global_array(name).expect("a global array");
             let text = || arrjit::kernel::print_schedule(&state.graph, &schedule);
-            if !same_bits(&want, &got) {
+            let agrees = same_bits(&want, &got)
+                || (strided_matmul && first_mismatch(&want, &got).is_none());
+            if !agrees {
                 return Err(format!(
                     "{mode:?} schedule gives a different `{name}`:\n  interpreter: {want:?}\n  schedule: {got:?}\n{}",
                     text()
