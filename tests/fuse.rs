@@ -29,7 +29,10 @@ fn schedule_of(source: &str, root: &str, mode: Fusion) -> (Schedule, String) {
     let want = state.global_array(root).unwrap();
     // A matmul operand read transposed in place sums in GEMM's order for that layout.
     let close = common::first_mismatch(&want, &got).is_none() && text.contains(" transposed");
-    assert!(common::same_bits(&want, &got) || close, "wrong value:\n{text}");
+    assert!(
+        common::same_bits(&want, &got) || close,
+        "wrong value:\n{text}"
+    );
     (schedule, text)
 }
 
@@ -278,7 +281,10 @@ t = transpose(x) * 3";
 fn matmul_reads_transposed_and_reshaped_operands_in_place() {
     let src = "X = randn((300, 20), seed=1)\nv = randn(300, seed=2)\ng = transpose(X) @ v";
     let (s, text) = schedule_of(src, "g", Fusion::Fused);
-    assert!(text.contains("matmul b0 transposed, b1 as (300, 1)"), "{text}");
+    assert!(
+        text.contains("matmul b0 transposed, b1 as (300, 1)"),
+        "{text}"
+    );
     assert_eq!(library_count(&s), 1, "{text}");
     let src = "X = randn((300, 20), seed=1)\ny = where(rand(300, seed=2) > 0.5, 1.0, -1.0)\n\
                w = randn(20, seed=3)\nfn loss(w) = sum(log(1 + exp(-y * (X @ w))))\n\

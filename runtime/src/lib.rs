@@ -15,7 +15,9 @@ pub use array::{Array, Data, Element, Scalar, strides_of};
 pub use dtype::{DType, Kind};
 pub use format::{format_array, format_scalar};
 pub use kernels::fft::{fft, ifft, irfft, rfft};
-pub use kernels::matmul::{Method as MatmulMethod, Operand, matmul, matmul_operands, matmul_operands_with};
+pub use kernels::matmul::{
+    Method as MatmulMethod, Operand, matmul, matmul_operands, matmul_operands_with,
+};
 pub use kernels::scan::{cumprod, cumsum};
 pub use kernels::sort::{argsort, sort};
 pub use npy::{NpyError, NpyErrorKind, read_npy, read_npy_bytes, write_npy, write_npy_bytes};

@@ -212,8 +212,8 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
         for (((name, _), got), jit) in globals.iter().zip(values).zip(compiled) {
             let want = state.global_array(name).expect("a global array");
             let text = || arrjit::kernel::print_schedule(&state.graph, &schedule);
-            let agrees = same_bits(&want, &got)
-                || (strided_matmul && first_mismatch(&want, &got).is_none());
+            let agrees =
+                same_bits(&want, &got) || (strided_matmul && first_mismatch(&want, &got).is_none());
             if !agrees {
                 return Err(format!(
                     "{mode:?} schedule gives a different `{name}`:\n  interpreter: {want:?}\n  schedule: {got:?}\n{}",

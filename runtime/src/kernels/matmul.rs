@@ -4,11 +4,14 @@
 //! vector and a 1-D right operand a column vector, and the added axis is removed from the
 //! result; leading (batch) axes broadcast.
 //!
-//! f32, f64, c64 and c128 products run on the `gemm` crate (blocked, SIMD micro-kernels,
-//! threads on the rayon pool for large products), chosen over `matrixmultiply` after measuring
-//! both here: equal at 100² and 2000², four times faster for matrix-vector products. Operands
-//! are read in place through strides, so a transposed operand (`Operand::transposed`) costs no
-//! copy. Sums accumulate in the element type, in an order that depends on the blocking.
+//! f32, f64, c64 and c128 products run on GEMM crates, picked by shape after measuring both
+//! here (2 threads, f64): the `gemm` crate is as fast as `matrixmultiply` at 100² (40 µs), 1.5×
+//! faster from 128² to 192², and four times faster for matrix-vector products (10,000×100 by
+//! 100: 0.10 ms against 0.43 ms); `matrixmultiply`, with its own threads, is 10–30% faster for
+//! large real products (320²: 0.83 ms against 1.25 ms; 2000²: 190–220 ms against 200–280 ms).
+//! So real products with both sides at least `LARGE_SIDE` and enough work go to
+//! `matrixmultiply`, the rest to `gemm`. Operands are read in place through strides, so a
+//! transposed operand (`Operand::transposed`) costs no copy. Sums accumulate in the element type, in an order that depends on the blocking.
 //! Integers (wrapping on overflow) and bools ("or of ands", NumPy's bool `@`) use plain loops
 //! that sum in index order; those loops, for every dtype, are also the reference the tests
 //! check the GEMM path against.
@@ -20,6 +23,11 @@ use crate::array::{Array, Data, shape_repr, strides_of};
 /// Products with at least this many multiply-adds use every thread of the rayon pool: below
 /// about 512³, splitting costs more than it gains (measured at 128³–2000³).
 const PARALLEL_MIN_MACS: usize = 1 << 27;
+
+/// Real products whose result has both sides at least this long, with at least
+/// `LARGE_MACS` multiply-adds, run on `matrixmultiply` (see the module comment).
+const LARGE_SIDE: usize = 64;
+const LARGE_MACS: usize = 1 << 24;
 
 /// An operand read in place: the row-major data of `array` seen with `shape` (same element
 /// count; batch axes, then rows and columns), and, when `transposed`, with its last two axes
@@ -187,7 +195,14 @@ pub fn matmul_operands_with(a: Operand, b: Operand, method: Method) -> Result<Ar
     };
     let al = layout(&a, n, k, &sa[..ra - 2]);
     let bl = layout(&b, k, m, &sb[..rb - 2]);
-    let data = multiply(a.array.data(), &al, b.array.data(), &bl, Dims { n, k, m }, method);
+    let data = multiply(
+        a.array.data(),
+        &al,
+        b.array.data(),
+        &bl,
+        Dims { n, k, m },
+        method,
+    );
     let mut shape = batch;
     shape.extend([n, m]);
     Ok(Array::new(shape, data))
@@ -212,15 +227,69 @@ fn multiply(a: &Data, al: &Layout, b: &Data, bl: &Layout, d: Dims, method: Metho
     }
 }
 
-/// The element types `gemm` multiplies.
+/// The element types the GEMM crates multiply.
 trait Gemm: Dot + 'static {
     const ONE: Self;
+
+    /// `c = a @ b` on `matrixmultiply` (distances in elements); false, doing nothing, for
+    /// types it does not take.
+    ///
+    /// # Safety
+    /// As `matrixmultiply::dgemm`: the n × k, k × m and n × m matrices at `a`, `b` and `c`,
+    /// read and written with the given distances, lie inside their allocations, and `c` does
+    /// not overlap `a` or `b`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn large(
+        _d: Dims,
+        _a: *const Self,
+        _al: (isize, isize),
+        _b: *const Self,
+        _bl: (isize, isize),
+        _c: *mut Self,
+        _cl: (isize, isize),
+    ) -> bool {
+        false
+    }
 }
 impl Gemm for f32 {
     const ONE: Self = 1.0;
+    unsafe fn large(
+        d: Dims,
+        a: *const f32,
+        al: (isize, isize),
+        b: *const f32,
+        bl: (isize, isize),
+        c: *mut f32,
+        cl: (isize, isize),
+    ) -> bool {
+        // SAFETY: the caller's contract; beta = 0, so `c` is only written.
+        unsafe {
+            matrixmultiply::sgemm(
+                d.n, d.k, d.m, 1.0, a, al.0, al.1, b, bl.0, bl.1, 0.0, c, cl.0, cl.1,
+            )
+        };
+        true
+    }
 }
 impl Gemm for f64 {
     const ONE: Self = 1.0;
+    unsafe fn large(
+        d: Dims,
+        a: *const f64,
+        al: (isize, isize),
+        b: *const f64,
+        bl: (isize, isize),
+        c: *mut f64,
+        cl: (isize, isize),
+    ) -> bool {
+        // SAFETY: the caller's contract; beta = 0, so `c` is only written.
+        unsafe {
+            matrixmultiply::dgemm(
+                d.n, d.k, d.m, 1.0, a, al.0, al.1, b, bl.0, bl.1, 0.0, c, cl.0, cl.1,
+            )
+        };
+        true
+    }
 }
 impl Gemm for Complex32 {
     const ONE: Self = Complex32::new(1.0, 0.0);
@@ -235,7 +304,9 @@ fn gemm_product<T: Gemm>(a: &[T], al: &Layout, b: &[T], bl: &Layout, d: Dims) ->
     if k == 0 || n == 0 || m == 0 {
         return out;
     }
-    let parallelism = if n.saturating_mul(k).saturating_mul(m) >= PARALLEL_MIN_MACS {
+    let macs = n.saturating_mul(k).saturating_mul(m);
+    let large = n.min(m) >= LARGE_SIDE && macs >= LARGE_MACS;
+    let parallelism = if macs >= PARALLEL_MIN_MACS {
         gemm::Parallelism::Rayon(rayon::current_num_threads())
     } else {
         gemm::Parallelism::None
@@ -245,7 +316,19 @@ fn gemm_product<T: Gemm>(a: &[T], al: &Layout, b: &[T], bl: &Layout, d: Dims) ->
         // The last elements each operand's matrix reaches, which must lie inside it.
         let a_last = ao + (n - 1) * al.rs + (k - 1) * al.cs;
         let b_last = bo + (k - 1) * bl.rs + (m - 1) * bl.cs;
-        assert!(a_last < a.len() && b_last < b.len(), "matmul layout out of bounds");
+        assert!(
+            a_last < a.len() && b_last < b.len(),
+            "matmul layout out of bounds"
+        );
+        let (ap, bp) = (a[ao..].as_ptr(), b[bo..].as_ptr());
+        let (ad, bd) = (
+            (al.rs as isize, al.cs as isize),
+            (bl.rs as isize, bl.cs as isize),
+        );
+        // SAFETY: as for `gemm::gemm` below.
+        if large && unsafe { T::large(d, ap, ad, bp, bd, c.as_mut_ptr(), (m as isize, 1)) } {
+            continue;
+        }
         // SAFETY: `c` holds n × m elements, written row-major (row distance m, column distance
         // 1); the a and b matrices, read with the given distances from their offsets, end at
         // `a_last` and `b_last`, checked above to lie inside their slices. `read_dst` is false,
@@ -329,7 +412,7 @@ fn batch_offsets(batch: &[usize], own: &[usize], matrix_size: usize) -> Vec<usiz
     out
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct Dims {
     n: usize,
     k: usize,
@@ -508,8 +591,9 @@ mod tests {
     }
 }
 
-/// The GEMM path against the plain loops: every float and complex dtype, transposed and
-/// reshaped operands, broadcast batches, empty axes, and a product big enough to use threads.
+/// The GEMM paths against the plain loops: every float and complex dtype, transposed and
+/// reshaped operands, broadcast batches, empty axes, products large enough for
+/// `matrixmultiply`, and one big enough to use threads.
 #[cfg(test)]
 mod gemm_tests {
     use super::*;
@@ -529,9 +613,7 @@ mod gemm_tests {
                     .map(|i| Complex32::new(f(i) as f32, f(i + len) as f32))
                     .collect(),
             ),
-            DType::C128 => {
-                Data::C128((0..len).map(|i| Complex64::new(f(i), f(i + len))).collect())
-            }
+            DType::C128 => Data::C128((0..len).map(|i| Complex64::new(f(i), f(i + len))).collect()),
             _ => unreachable!(),
         };
         Array::new(vec![len], data)
@@ -541,15 +623,20 @@ mod gemm_tests {
         assert_eq!(fast.shape(), reference.shape());
         let tol = |single: bool| (k.max(1) as f64) * if single { 1e-6 } else { 1e-14 };
         let pairs: Vec<(f64, f64, bool)> = match (fast.data(), reference.data()) {
-            (Data::F32(x), Data::F32(y)) => {
-                x.iter().zip(y).map(|(a, b)| (*a as f64, *b as f64, true)).collect()
-            }
+            (Data::F32(x), Data::F32(y)) => x
+                .iter()
+                .zip(y)
+                .map(|(a, b)| (*a as f64, *b as f64, true))
+                .collect(),
             (Data::F64(x), Data::F64(y)) => x.iter().zip(y).map(|(a, b)| (*a, *b, false)).collect(),
             (Data::C64(x), Data::C64(y)) => x
                 .iter()
                 .zip(y)
                 .flat_map(|(a, b)| {
-                    [(a.re as f64, b.re as f64, true), (a.im as f64, b.im as f64, true)]
+                    [
+                        (a.re as f64, b.re as f64, true),
+                        (a.im as f64, b.im as f64, true),
+                    ]
                 })
                 .collect(),
             (Data::C128(x), Data::C128(y)) => x
@@ -576,11 +663,13 @@ mod gemm_tests {
             (&[2, 1], &[3], 5, 4, 6),
             (&[], &[], 4, 0, 3),
             (&[], &[], 0, 3, 2),
+            (&[], &[], 130, 1000, 130),
+            (&[2], &[], 70, 500, 480),
             (&[], &[], 600, 600, 600),
         ];
         for dtype in [DType::F32, DType::F64, DType::C64, DType::C128] {
             for &(ba, bb, n, k, m) in cases {
-                if n * k * m > 1 << 24 && dtype != DType::F64 {
+                if n * k * m > 1 << 25 && dtype != DType::F64 {
                     continue;
                 }
                 for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -599,12 +688,9 @@ mod gemm_tests {
                         transposed,
                     };
                     let fast = matmul_operands(op(&a, &sa, ta), op(&b, &sb, tb)).unwrap();
-                    let reference = matmul_operands_with(
-                        op(&a, &sa, ta),
-                        op(&b, &sb, tb),
-                        Method::Reference,
-                    )
-                    .unwrap();
+                    let reference =
+                        matmul_operands_with(op(&a, &sa, ta), op(&b, &sb, tb), Method::Reference)
+                            .unwrap();
                     close(&fast, &reference, k);
                 }
             }
