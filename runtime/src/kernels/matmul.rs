@@ -654,7 +654,8 @@ mod gemm_tests {
     #[test]
     fn gemm_agrees_with_the_plain_loops() {
         // (batch of a, batch of b, n, k, m)
-        let cases: &[(&[usize], &[usize], usize, usize, usize)] = &[
+        type Case = (&'static [usize], &'static [usize], usize, usize, usize);
+        let cases: &[Case] = &[
             (&[], &[], 1, 1, 1),
             (&[], &[], 3, 5, 7),
             (&[], &[], 64, 33, 17),
