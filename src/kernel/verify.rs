@@ -159,6 +159,48 @@ fn check_kernel(
     Ok(())
 }
 
+/// A library call reads each input as stored, except matmul, which may read a reshape of it,
+/// transposed; the product of the views has the output's shape.
+fn check_views(s: &Schedule, call: &crate::kernel::LibraryCall) -> Result<(), String> {
+    if call.views.len() != call.inputs.len() {
+        return Err("a library call needs one view per input".into());
+    }
+    let mut logical = Vec::new();
+    for (b, v) in call.inputs.iter().zip(&call.views) {
+        let stored = &s.buffers[b.0 as usize].shape;
+        let plain = v.is_plain(stored);
+        if !plain && call.op != crate::ir::Op::MatMul {
+            return Err(format!("only matmul reads b{} through a view", b.0));
+        }
+        if v.shape.iter().product::<usize>() != stored.iter().product::<usize>() {
+            return Err(format!("the view of b{} has another element count", b.0));
+        }
+        let mut shape = v.shape.clone();
+        let r = shape.len();
+        if v.transposed {
+            if r < 2 {
+                return Err(format!("b{} is transposed with fewer than two axes", b.0));
+            }
+            shape.swap(r - 2, r - 1);
+        }
+        logical.push(shape);
+    }
+    if call.op == crate::ir::Op::MatMul {
+        let out = &s.buffers[call.output.0 as usize].shape;
+        let (a, b) = (&logical[0], &logical[1]);
+        let r = a.len();
+        let fits = r >= 2
+            && b.len() == r
+            && a[..r - 2] == b[..r - 2]
+            && a[r - 1] == b[r - 2]
+            && out[..] == [&a[..r - 1], &b[r - 1..]].concat()[..];
+        if !fits {
+            return Err("matmul operand views do not give the output's shape".into());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,46 +317,4 @@ mod tests {
         s.steps = vec![Step::Kernel(bad)];
         assert!(verify_schedule(&s).unwrap_err().contains("varies"));
     }
-}
-
-/// A library call reads each input as stored, except matmul, which may read a reshape of it,
-/// transposed; the product of the views has the output's shape.
-fn check_views(s: &Schedule, call: &crate::kernel::LibraryCall) -> Result<(), String> {
-    if call.views.len() != call.inputs.len() {
-        return Err("a library call needs one view per input".into());
-    }
-    let mut logical = Vec::new();
-    for (b, v) in call.inputs.iter().zip(&call.views) {
-        let stored = &s.buffers[b.0 as usize].shape;
-        let plain = v.is_plain(stored);
-        if !plain && call.op != crate::ir::Op::MatMul {
-            return Err(format!("only matmul reads b{} through a view", b.0));
-        }
-        if v.shape.iter().product::<usize>() != stored.iter().product::<usize>() {
-            return Err(format!("the view of b{} has another element count", b.0));
-        }
-        let mut shape = v.shape.clone();
-        let r = shape.len();
-        if v.transposed {
-            if r < 2 {
-                return Err(format!("b{} is transposed with fewer than two axes", b.0));
-            }
-            shape.swap(r - 2, r - 1);
-        }
-        logical.push(shape);
-    }
-    if call.op == crate::ir::Op::MatMul {
-        let out = &s.buffers[call.output.0 as usize].shape;
-        let (a, b) = (&logical[0], &logical[1]);
-        let r = a.len();
-        let fits = r >= 2
-            && b.len() == r
-            && a[..r - 2] == b[..r - 2]
-            && a[r - 1] == b[r - 2]
-            && out[..] == [&a[..r - 1], &b[r - 1..]].concat()[..];
-        if !fits {
-            return Err("matmul operand views do not give the output's shape".into());
-        }
-    }
-    Ok(())
 }
