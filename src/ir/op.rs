@@ -218,7 +218,8 @@ pub enum Op {
     /// Batched matrix product: `[..., m, k] @ [..., k, n]` with equal batch dimensions
     /// and one dtype.
     MatMul,
-    /// FFT along the last axis of a complex input; `inverse` scales by 1/n.
+    /// FFT along the last axis of a float or complex input (complex output of the same
+    /// precision); `inverse` scales by 1/n.
     Fft {
         inverse: bool,
     },

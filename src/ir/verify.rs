@@ -184,6 +184,11 @@ fn check_node(graph: &Graph, id: NodeId) -> Result<(), String> {
             if ins[0].rank() == 0 {
                 return Err("fft of a 0-d array".into());
             }
+            if matches!(node.op, Op::Fft { .. })
+                && !(ins[0].dtype.is_float() || ins[0].dtype.is_complex())
+            {
+                return Err("fft input must be float or complex".into());
+            }
         }
         Op::Sort { axis } | Op::ArgSort { axis } | Op::Cumsum { axis } | Op::Cumprod { axis } => {
             arity(1)?;

@@ -471,12 +471,18 @@ impl Lowerer<'_> {
                 self.cast(g, xt.dtype)?
             }
             // fft is x ↦ F·x with F symmetric: its adjoint is conj(F) = n · ifft; ifft's is
-            // fft / n.
+            // fft / n. A real input gets the real part.
             Op::Fft { inverse } => {
                 let len = *xt.shape.last().expect("an FFT has an axis") as f64;
-                let t = self.op1(Op::Fft { inverse: !inverse }, g, xt.clone())?;
+                let gt = self.ty(g).clone();
+                let t = self.op1(Op::Fft { inverse: !inverse }, g, gt)?;
                 let k = real(self, if *inverse { 1.0 / len } else { len });
-                self.binary(B::Mul, t, k)?
+                let t = self.binary(B::Mul, t, k)?;
+                if xt.dtype.is_complex() {
+                    t
+                } else {
+                    self.unary_node(U::Real, t)?
+                }
             }
             // rfft keeps the first m = n/2 + 1 terms of fft: the adjoint pads g with zeros to
             // n and takes the real part of n · ifft.

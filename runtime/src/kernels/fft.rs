@@ -6,22 +6,40 @@
 //! Errors: a 0-d input, and a transform length of 0 (NumPy raises "Invalid number of FFT data
 //! points (0)"); an input with no lanes but a non-empty last axis, e.g. shape (0, 4), gives an
 //! empty result like NumPy.
+//!
+//! How: rustfft for complex input and `realfft` (a real-to-complex transform of half the size)
+//! for real input, including `fft` of a real array, whose second half is the conjugate mirror
+//! of the first. Plans are made once per length, direction and precision and kept (`PLANS`).
+//! The lanes of a batch are transformed in parallel on rayon when there is enough work.
 
 use num_complex::Complex;
-use rustfft::{FftNum, FftPlanner};
+use rayon::prelude::*;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::{Fft, FftNum, FftPlanner};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::alloc::output_array;
 use crate::array::{Array, Data};
 use crate::dtype::DType;
+
+/// Batches with at least this many points transform their lanes in parallel.
+const PARALLEL_MIN_POINTS: usize = 1 << 15;
 
 /// `np.fft.fft(a)`: the forward transform of each lane along the last axis.
 pub fn fft(a: &Array) -> Result<Array, String> {
     let n = last_axis_len(a, "fft")?;
+    if !a.dtype().is_complex() {
+        return Ok(real_input(a, n, false));
+    }
     Ok(transform_complex(a, n, Direction::Forward))
 }
 
 /// `np.fft.ifft(a)`: the inverse transform, scaled by `1/n`.
 pub fn ifft(a: &Array) -> Result<Array, String> {
     let n = last_axis_len(a, "ifft")?;
+    if !a.dtype().is_complex() {
+        return Ok(real_input(a, n, true));
+    }
     Ok(transform_complex(a, n, Direction::Inverse))
 }
 
@@ -35,16 +53,14 @@ pub fn rfft(a: &Array) -> Result<Array, String> {
             a.dtype()
         ));
     }
-    let full = transform_complex(a, n, Direction::Forward);
     let keep = n / 2 + 1;
     let mut shape = a.shape().to_vec();
     *shape.last_mut().expect("checked non-0-d") = keep;
-    let take = |len: usize| -> Vec<usize> {
-        (0..len / n)
-            .flat_map(|row| row * n..row * n + keep)
-            .collect()
+    let data = match real_data(a) {
+        Data::F32(v) => Data::C64(half_spectra(&v, n, keep)),
+        Data::F64(v) => Data::C128(half_spectra(&v, n, keep)),
+        _ => unreachable!("real_data gives f32 or f64"),
     };
-    let data = full.data().gather(&take(full.len()));
     Ok(Array::new(shape, data))
 }
 
@@ -71,16 +87,17 @@ pub fn irfft(a: &Array, n: Option<usize>) -> Result<Array, String> {
     }
     let mut shape = a.shape().to_vec();
     *shape.last_mut().expect("checked non-0-d") = n;
+    let lanes = a.shape()[..a.ndim() - 1].iter().product();
     let complex = a.cast(a.dtype().complex());
     let data = match complex.into_data() {
-        Data::C64(v) => Data::F32(irfft_rows(&v, m, n)),
-        Data::C128(v) => Data::F64(irfft_rows(&v, m, n)),
+        Data::C64(v) => Data::F32(irfft_rows(&v, lanes, m, n)),
+        Data::C128(v) => Data::F64(irfft_rows(&v, lanes, m, n)),
         _ => unreachable!("cast to a complex dtype"),
     };
     Ok(Array::new(shape, data))
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Direction {
     Forward,
     Inverse,
@@ -93,6 +110,100 @@ fn last_axis_len(a: &Array, name: &str) -> Result<usize, String> {
             "{name}: invalid number of data points (0): the last axis is empty"
         )),
         Some(&n) => Ok(n),
+    }
+}
+
+/// The plans made so far, per precision (`FftPlanner` and `RealFftPlanner` keep every plan
+/// they make, keyed by length and direction).
+struct Planners<T: FftNum> {
+    complex: FftPlanner<T>,
+    real: RealFftPlanner<T>,
+}
+
+/// A precision the transforms run in, with its plan cache.
+trait Precision: FftNum {
+    fn planners() -> &'static Mutex<Planners<Self>>;
+    /// A buffer of `len` complex values from the pool of large outputs (`alloc`), so that a
+    /// large result reuses memory instead of faulting in fresh pages.
+    fn complex_buffer(len: usize) -> Vec<Complex<Self>>;
+    fn real_buffer(len: usize) -> Vec<Self>;
+}
+
+fn new_planners<T: FftNum>() -> Mutex<Planners<T>> {
+    Mutex::new(Planners {
+        complex: FftPlanner::new(),
+        real: RealFftPlanner::new(),
+    })
+}
+
+impl Precision for f32 {
+    fn planners() -> &'static Mutex<Planners<f32>> {
+        static PLANS: OnceLock<Mutex<Planners<f32>>> = OnceLock::new();
+        PLANS.get_or_init(new_planners)
+    }
+    fn complex_buffer(len: usize) -> Vec<Complex<f32>> {
+        match output_array(DType::C64, vec![len]).into_data() {
+            Data::C64(v) => v,
+            _ => unreachable!("a c64 buffer"),
+        }
+    }
+    fn real_buffer(len: usize) -> Vec<f32> {
+        match output_array(DType::F32, vec![len]).into_data() {
+            Data::F32(v) => v,
+            _ => unreachable!("an f32 buffer"),
+        }
+    }
+}
+
+impl Precision for f64 {
+    fn planners() -> &'static Mutex<Planners<f64>> {
+        static PLANS: OnceLock<Mutex<Planners<f64>>> = OnceLock::new();
+        PLANS.get_or_init(new_planners)
+    }
+    fn complex_buffer(len: usize) -> Vec<Complex<f64>> {
+        match output_array(DType::C128, vec![len]).into_data() {
+            Data::C128(v) => v,
+            _ => unreachable!("a c128 buffer"),
+        }
+    }
+    fn real_buffer(len: usize) -> Vec<f64> {
+        match output_array(DType::F64, vec![len]).into_data() {
+            Data::F64(v) => v,
+            _ => unreachable!("an f64 buffer"),
+        }
+    }
+}
+
+fn planners<T: Precision>() -> std::sync::MutexGuard<'static, Planners<T>> {
+    T::planners().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn complex_plan<T: Precision>(n: usize, dir: Direction) -> Arc<dyn Fft<T>> {
+    let mut p = planners::<T>();
+    match dir {
+        Direction::Forward => p.complex.plan_fft_forward(n),
+        Direction::Inverse => p.complex.plan_fft_inverse(n),
+    }
+}
+
+fn r2c_plan<T: Precision>(n: usize) -> Arc<dyn RealToComplex<T>> {
+    planners::<T>().real.plan_fft_forward(n)
+}
+
+fn c2r_plan<T: Precision>(n: usize) -> Arc<dyn ComplexToReal<T>> {
+    planners::<T>().real.plan_fft_inverse(n)
+}
+
+/// Whether a batch of `points` values in lanes of `n` is worth splitting over threads.
+fn parallel(points: usize, n: usize) -> bool {
+    points >= PARALLEL_MIN_POINTS && points > n
+}
+
+/// A real input in its transform precision: f32 stays f32, everything else becomes f64.
+fn real_data(a: &Array) -> Data {
+    match a.dtype() {
+        DType::F32 | DType::F64 => a.data().clone(),
+        _ => a.cast(DType::F64).into_data(),
     }
 }
 
@@ -114,47 +225,129 @@ fn transform_complex(a: &Array, n: usize, dir: Direction) -> Array {
     Array::new(shape, data)
 }
 
+/// `fft` or `ifft` of real input: the half spectrum from the real transform, the rest its
+/// conjugate mirror (X[n-k] = conj(X[k])). The inverse of real input is conj(fft)/n.
+fn real_input(a: &Array, n: usize, inverse: bool) -> Array {
+    let data = match real_data(a) {
+        Data::F32(v) => Data::C64(full_spectra(&v, n, inverse)),
+        Data::F64(v) => Data::C128(full_spectra(&v, n, inverse)),
+        _ => unreachable!("real_data gives f32 or f64"),
+    };
+    Array::new(a.shape().to_vec(), data)
+}
+
+fn full_spectra<T: Precision>(v: &[T], n: usize, inverse: bool) -> Vec<Complex<T>> {
+    let keep = n / 2 + 1;
+    let plan = r2c_plan::<T>(n);
+    let scale = T::from_f64(1.0 / n as f64).expect("1/n is representable");
+    let row = |(input, out): (&[T], &mut [Complex<T>]), buf: &mut (Vec<T>, Vec<Complex<T>>)| {
+        buf.0.copy_from_slice(input);
+        plan.process_with_scratch(&mut buf.0, &mut out[..keep], &mut buf.1)
+            .expect("buffer lengths match the plan");
+        for k in keep..n {
+            out[k] = out[n - k].conj();
+        }
+        if inverse {
+            out.iter_mut().for_each(|z| *z = z.conj() * scale);
+        }
+    };
+    // Every element is written below.
+    let mut out = T::complex_buffer(v.len());
+    let scratch = || (vec![T::zero(); n], plan.make_scratch_vec());
+    if parallel(v.len(), n) {
+        v.par_chunks(n)
+            .zip(out.par_chunks_mut(n))
+            .for_each_init(scratch, |buf, pair| row(pair, buf));
+    } else {
+        let mut buf = scratch();
+        v.chunks(n).zip(out.chunks_mut(n)).for_each(|pair| row(pair, &mut buf));
+    }
+    out
+}
+
+/// The first `keep` terms of the transform of each lane of `n` real values.
+fn half_spectra<T: Precision>(v: &[T], n: usize, keep: usize) -> Vec<Complex<T>> {
+    let plan = r2c_plan::<T>(n);
+    let row = |(input, out): (&[T], &mut [Complex<T>]), buf: &mut (Vec<T>, Vec<Complex<T>>)| {
+        buf.0.copy_from_slice(input);
+        plan.process_with_scratch(&mut buf.0, out, &mut buf.1)
+            .expect("buffer lengths match the plan");
+    };
+    let lanes = v.len() / n;
+    let mut out = T::complex_buffer(lanes * keep);
+    let scratch = || (vec![T::zero(); n], plan.make_scratch_vec());
+    if parallel(v.len(), n) {
+        v.par_chunks(n)
+            .zip(out.par_chunks_mut(keep))
+            .for_each_init(scratch, |buf, pair| row(pair, buf));
+    } else {
+        let mut buf = scratch();
+        v.chunks(n).zip(out.chunks_mut(keep)).for_each(|pair| row(pair, &mut buf));
+    }
+    out
+}
+
 /// Transforms each consecutive run of `n` values in place; the inverse is scaled by `1/n`.
-fn transform_rows<T: FftNum>(v: &mut [Complex<T>], n: usize, dir: Direction) {
+fn transform_rows<T: Precision>(v: &mut [Complex<T>], n: usize, dir: Direction) {
     if v.is_empty() {
         return;
     }
-    let mut planner = FftPlanner::new();
-    let plan = match dir {
-        Direction::Forward => planner.plan_fft_forward(n),
-        Direction::Inverse => planner.plan_fft_inverse(n),
+    let plan = complex_plan::<T>(n, dir);
+    let scale = T::from_f64(1.0 / n as f64).expect("1/n is representable");
+    let row = |lane: &mut [Complex<T>], scratch: &mut Vec<Complex<T>>| {
+        plan.process_with_scratch(lane, scratch);
+        if dir == Direction::Inverse {
+            // NumPy multiplies by the factor 1/n rather than dividing by n.
+            lane.iter_mut().for_each(|z| *z = *z * scale);
+        }
     };
-    // `process` transforms every length-n chunk of the buffer.
-    plan.process(v);
-    if dir == Direction::Inverse {
-        // NumPy multiplies by the factor 1/n rather than dividing by n.
-        let scale = T::from_f64(1.0 / n as f64).expect("1/n is representable");
-        v.iter_mut().for_each(|z| *z = *z * scale);
+    let scratch = || vec![Complex::new(T::zero(), T::zero()); plan.get_inplace_scratch_len()];
+    if parallel(v.len(), n) {
+        v.par_chunks_mut(n).for_each_init(scratch, |s, lane| row(lane, s));
+    } else {
+        let mut s = scratch();
+        v.chunks_mut(n).for_each(|lane| row(lane, &mut s));
     }
 }
 
-/// Inverse real transform of each lane of `m` half-spectrum values into `n` real values.
-fn irfft_rows<T: FftNum>(v: &[Complex<T>], m: usize, n: usize) -> Vec<T> {
-    let rows = v.len().checked_div(m).unwrap_or(0);
+/// Inverse real transform of each of `lanes` lanes of `m` half-spectrum values into `n` real
+/// values (`m` may be 0: the lanes are then all zeros).
+fn irfft_rows<T: Precision>(v: &[Complex<T>], lanes: usize, m: usize, n: usize) -> Vec<T> {
     let zero = Complex::new(T::zero(), T::zero());
-    let mut full = vec![zero; rows * n];
-    for row in 0..rows {
-        let input = &v[row * m..(row + 1) * m];
-        let out = &mut full[row * n..(row + 1) * n];
-        let half = |k: usize| input.get(k).copied().unwrap_or(zero);
-        // Rebuild the Hermitian spectrum: X[n-k] = conj(X[k]). The zero frequency and, for
+    let half = n / 2 + 1;
+    let plan = c2r_plan::<T>(n);
+    let scale = T::from_f64(1.0 / n as f64).expect("1/n is representable");
+    let row = |(input, out): (&[Complex<T>], &mut [T]), buf: &mut (Vec<Complex<T>>, Vec<Complex<T>>)| {
+        // The first n/2 + 1 terms, zeros past the input's end. The zero frequency and, for
         // even n, the Nyquist frequency must be real, so their imaginary parts are dropped.
-        out[0] = Complex::new(half(0).re, T::zero());
-        for k in 1..n.div_ceil(2) {
-            out[k] = half(k);
-            out[n - k] = half(k).conj();
+        let spectrum = &mut buf.0;
+        for (k, z) in spectrum.iter_mut().enumerate() {
+            *z = input.get(k).copied().unwrap_or(zero);
         }
+        spectrum[0].im = T::zero();
         if n.is_multiple_of(2) {
-            out[n / 2] = Complex::new(half(n / 2).re, T::zero());
+            spectrum[half - 1].im = T::zero();
         }
+        plan.process_with_scratch(spectrum, out, &mut buf.1)
+            .expect("buffer lengths match the plan and the edge terms are real");
+        out.iter_mut().for_each(|x| *x = *x * scale);
+    };
+    if m == 0 {
+        return vec![T::zero(); lanes * n];
     }
-    transform_rows(&mut full, n, Direction::Inverse);
-    full.into_iter().map(|z| z.re).collect()
+    let mut out = T::real_buffer(lanes * n);
+    let scratch = || (vec![zero; half], plan.make_scratch_vec());
+    if parallel(lanes * n, n) {
+        v.par_chunks(m)
+            .zip(out.par_chunks_mut(n))
+            .for_each_init(scratch, |buf, pair| row(pair, buf));
+    } else {
+        let mut buf = scratch();
+        v.chunks(m)
+            .zip(out.chunks_mut(n))
+            .for_each(|pair| row(pair, &mut buf));
+    }
+    out
 }
 
 /// The output dtype of `fft`/`ifft`/`rfft` for an input dtype.
