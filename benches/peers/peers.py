@@ -53,6 +53,9 @@ WORKLOADS = {
     "logreg_10Kx100": ("logreg", 10_000),
     "matmul_100": ("matmul", 100),
     "matmul_2000": ("matmul", 2000),
+    "fft_1K": ("fft", 1_000),
+    "fft_1M": ("fft", 1_000_000),
+    "fft_1048576": ("fft", 1_048_576),
 }
 COLD = "compile_chain_cold"
 COLD_N = 1_000  # elements in the cold-compile call: small, so that compiling dominates
@@ -67,6 +70,7 @@ DESCRIPTIONS = {
     "stencil": "x[2:] - 2*x[1:-1] + x[:-2]",
     "gradsq": "gradient of sum((w*x)**2) with respect to w (hand-written: 2*w*x*x)",
     "matmul": "A @ B, both n×n",
+    "fft": "fft(x) of a real vector (the full complex spectrum)",
     "logreg": "gradient of sum(log(1 + exp(-y * (X @ w)))) with respect to w, X n×100 "
     "(hand-written: X.T @ (-y / (1 + exp(y * (X @ w)))))",
 }
@@ -80,6 +84,8 @@ SYSTEMS = [
     "torch_compile",
     "numba",
     "numba_par",
+    "scipy",
+    "pyfftw",
 ]
 COLD_SYSTEMS = ["jax", "torch_compile", "numba", "numba_par"]
 
@@ -122,6 +128,8 @@ def inputs(kind, n):
         return {"a": a}
     if kind == "matmul":
         return {"a": rng.random((n, n)), "b": rng.random((n, n))}
+    if kind == "fft":
+        return {"x": a}
     if kind == "logreg":
         X = rng.standard_normal((n, 100))
         y = np.where(rng.random(n) > 0.5, 1.0, -1.0)
@@ -170,6 +178,9 @@ def make_numpy(kind, x, threads):
     if kind == "matmul":
         a, b = x["a"], x["b"]
         return lambda: a @ b
+    if kind == "fft":
+        v = x["x"]
+        return lambda: np.fft.fft(v)
     return None
 
 
@@ -271,6 +282,7 @@ def jax_fn(kind):
         "gradsq": jax.grad(lambda w, x: jnp.sum((w * x) ** 2)),
         "logreg": jax.grad(lambda w, X, y: jnp.sum(jnp.log(1 + jnp.exp(-y * (X @ w))))),
         "matmul": lambda a, b: a @ b,
+        "fft": lambda x: jnp.fft.fft(x),
         "chain": lambda a, b: jnp.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: jnp.sum((w * x) ** 2),
@@ -308,6 +320,7 @@ def torch_fn(kind):
         "gradsq": gradsq,
         "logreg": logreg,
         "matmul": lambda a, b: a @ b,
+        "fft": lambda x: torch.fft.fft(x),
         "chain": lambda a, b: torch.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: torch.sum((w * x) ** 2),
@@ -429,6 +442,28 @@ def make_numba_par(kind, x, threads):
     return make_numba(kind, x, threads, parallel=True)
 
 
+def make_scipy(kind, x, threads):
+    import scipy.fft
+
+    if kind != "fft":
+        return None
+    v = x["x"]
+    return lambda: scipy.fft.fft(v, workers=threads)
+
+
+def make_pyfftw(kind, x, threads):
+    """pyFFTW's planned transform (FFTW_MEASURE), reused on every call as FFTW users do."""
+    import pyfftw
+
+    if kind != "fft":
+        return None
+    v = x["x"]
+    src = pyfftw.empty_aligned(v.size, dtype="complex128")
+    src[:] = v
+    plan = pyfftw.builders.fft(src, threads=threads, planner_effort="FFTW_MEASURE")
+    return lambda: plan(v)
+
+
 MAKERS = {
     "numpy": make_numpy,
     "numpy_out": make_numpy_out,
@@ -438,6 +473,8 @@ MAKERS = {
     "torch_compile": make_torch_compile,
     "numba": make_numba,
     "numba_par": make_numba_par,
+    "scipy": make_scipy,
+    "pyfftw": make_pyfftw,
 }
 
 MODULE = {
@@ -449,6 +486,8 @@ MODULE = {
     "torch_compile": "torch",
     "numba": "numba",
     "numba_par": "numba",
+    "scipy": "scipy",
+    "pyfftw": "pyfftw",
 }
 
 
@@ -464,7 +503,7 @@ def probe(system):
 
 def versions():
     out = {"python": platform.python_version()}
-    for mod in ("numpy", "numexpr", "jax", "jaxlib", "torch", "numba"):
+    for mod in ("numpy", "numexpr", "jax", "jaxlib", "torch", "numba", "scipy", "pyfftw"):
         try:
             out[mod] = __import__(mod).__version__
         except Exception:

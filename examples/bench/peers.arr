@@ -61,3 +61,11 @@ m2000a = rand((2000, 2000), seed=1)
 m2000b = rand((2000, 2000), seed=2)
 bench "matmul_100" { c = m100a @ m100b }
 bench "matmul_2000" { c = m2000a @ m2000b }
+
+# The FFT of a real vector (the full complex spectrum, as np.fft.fft gives).
+f1k = rand(1_000, seed=1)
+f1m = rand(1_000_000, seed=1)
+f2m = rand(1_048_576, seed=1)
+bench "fft_1K" { y = fft(f1k) }
+bench "fft_1M" { y = fft(f1m) }
+bench "fft_1048576" { y = fft(f2m) }
