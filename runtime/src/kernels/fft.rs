@@ -260,7 +260,9 @@ fn full_spectra<T: Precision>(v: &[T], n: usize, inverse: bool) -> Vec<Complex<T
             .for_each_init(scratch, |buf, pair| row(pair, buf));
     } else {
         let mut buf = scratch();
-        v.chunks(n).zip(out.chunks_mut(n)).for_each(|pair| row(pair, &mut buf));
+        v.chunks(n)
+            .zip(out.chunks_mut(n))
+            .for_each(|pair| row(pair, &mut buf));
     }
     out
 }
@@ -282,7 +284,9 @@ fn half_spectra<T: Precision>(v: &[T], n: usize, keep: usize) -> Vec<Complex<T>>
             .for_each_init(scratch, |buf, pair| row(pair, buf));
     } else {
         let mut buf = scratch();
-        v.chunks(n).zip(out.chunks_mut(keep)).for_each(|pair| row(pair, &mut buf));
+        v.chunks(n)
+            .zip(out.chunks_mut(keep))
+            .for_each(|pair| row(pair, &mut buf));
     }
     out
 }
@@ -303,7 +307,8 @@ fn transform_rows<T: Precision>(v: &mut [Complex<T>], n: usize, dir: Direction) 
     };
     let scratch = || vec![Complex::new(T::zero(), T::zero()); plan.get_inplace_scratch_len()];
     if parallel(v.len(), n) {
-        v.par_chunks_mut(n).for_each_init(scratch, |s, lane| row(lane, s));
+        v.par_chunks_mut(n)
+            .for_each_init(scratch, |s, lane| row(lane, s));
     } else {
         let mut s = scratch();
         v.chunks_mut(n).for_each(|lane| row(lane, &mut s));
@@ -317,7 +322,8 @@ fn irfft_rows<T: Precision>(v: &[Complex<T>], lanes: usize, m: usize, n: usize) 
     let half = n / 2 + 1;
     let plan = c2r_plan::<T>(n);
     let scale = T::from_f64(1.0 / n as f64).expect("1/n is representable");
-    let row = |(input, out): (&[Complex<T>], &mut [T]), buf: &mut (Vec<Complex<T>>, Vec<Complex<T>>)| {
+    let row = |(input, out): (&[Complex<T>], &mut [T]),
+               buf: &mut (Vec<Complex<T>>, Vec<Complex<T>>)| {
         // The first n/2 + 1 terms, zeros past the input's end. The zero frequency and, for
         // even n, the Nyquist frequency must be real, so their imaginary parts are dropped.
         let spectrum = &mut buf.0;

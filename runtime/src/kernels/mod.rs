@@ -6,12 +6,13 @@
 
 pub mod fft;
 pub mod matmul;
+mod radix;
 pub mod scan;
 pub mod sort;
 
 /// Splits `shape` around `axis` into (elements before, axis length, elements after): the
 /// element at `(o, j, i)` lives at flat index `(o * len + j) * inner + i`.
-fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+pub(crate) fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     assert!(
         axis < shape.len(),
         "axis {axis} out of range for a {}-d array",

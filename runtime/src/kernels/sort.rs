@@ -1,6 +1,8 @@
 //! `sort` and `argsort` along an axis, with NumPy's ordering.
 //!
-//! Floats sort NaN last (NumPy's rule), and -0.0 ties with 0.0. Complex numbers sort
+//! Floats sort NaN last (NumPy's rule), and -0.0 ties with 0.0. Real lanes are radix sorted
+//! (`radix`: linear time, both threads for long lanes); bools and complex numbers use a
+//! comparison sort. Complex numbers sort
 //! lexicographically by (real, imaginary) with NumPy's NaN placement:
 //! `R + Rj < R + nanj < nan + Rj < nan + nanj`. Both functions are stable, so `argsort` gives
 //! the indices `np.argsort(a, axis, kind='stable')` gives (NumPy's default quicksort may order
@@ -10,7 +12,8 @@ use std::cmp::Ordering;
 
 use num_complex::Complex;
 
-use super::map_lanes;
+use super::radix::{self, RadixKey};
+use super::{map_lanes, split_at_axis};
 use crate::array::{Array, Data};
 
 /// The elements of `a` sorted along `axis`; same shape and dtype.
@@ -29,10 +32,10 @@ pub fn sort(a: &Array, axis: usize) -> Array {
     let shape = a.shape();
     let data = match a.data() {
         Data::Bool(v) => Data::Bool(lanes(v, shape, axis, Ord::cmp)),
-        Data::I32(v) => Data::I32(lanes(v, shape, axis, Ord::cmp)),
-        Data::I64(v) => Data::I64(lanes(v, shape, axis, Ord::cmp)),
-        Data::F32(v) => Data::F32(lanes(v, shape, axis, cmp_float)),
-        Data::F64(v) => Data::F64(lanes(v, shape, axis, cmp_float)),
+        Data::I32(v) => Data::I32(radix_lanes(v, shape, axis)),
+        Data::I64(v) => Data::I64(radix_lanes(v, shape, axis)),
+        Data::F32(v) => Data::F32(radix_lanes(v, shape, axis)),
+        Data::F64(v) => Data::F64(radix_lanes(v, shape, axis)),
         Data::C64(v) => Data::C64(lanes(v, shape, axis, cmp_complex)),
         Data::C128(v) => Data::C128(lanes(v, shape, axis, cmp_complex)),
     };
@@ -56,14 +59,44 @@ pub fn argsort(a: &Array, axis: usize) -> Array {
     let shape = a.shape();
     let indices = match a.data() {
         Data::Bool(v) => lanes(v, shape, axis, Ord::cmp),
-        Data::I32(v) => lanes(v, shape, axis, Ord::cmp),
-        Data::I64(v) => lanes(v, shape, axis, Ord::cmp),
-        Data::F32(v) => lanes(v, shape, axis, cmp_float),
-        Data::F64(v) => lanes(v, shape, axis, cmp_float),
+        Data::I32(v) => radix_arg_lanes(v, shape, axis),
+        Data::I64(v) => radix_arg_lanes(v, shape, axis),
+        Data::F32(v) => radix_arg_lanes(v, shape, axis),
+        Data::F64(v) => radix_arg_lanes(v, shape, axis),
         Data::C64(v) => lanes(v, shape, axis, cmp_complex),
         Data::C128(v) => lanes(v, shape, axis, cmp_complex),
     };
     Array::from_vec(shape.to_vec(), indices)
+}
+
+/// Real lanes sorted by radix (see `radix`). Contiguous lanes (the last axis, or any axis
+/// with nothing after it) are sorted in place in the output, without gathering them first.
+fn radix_lanes<T: RadixKey + Default>(v: &[T], shape: &[usize], axis: usize) -> Vec<T> {
+    let (_, len, inner) = split_at_axis(shape, axis);
+    if inner == 1 && len > 0 {
+        let mut out = v.to_vec();
+        out.chunks_mut(len).for_each(radix::sort_lane);
+        return out;
+    }
+    map_lanes(v, shape, axis, |lane, out| {
+        out.extend_from_slice(lane);
+        radix::sort_lane(out);
+    })
+}
+
+fn radix_arg_lanes<T: RadixKey>(v: &[T], shape: &[usize], axis: usize) -> Vec<i64> {
+    let (_, len, inner) = split_at_axis(shape, axis);
+    if inner == 1 && len > 0 {
+        let mut out = vec![0i64; v.len()];
+        for (lane, dst) in v.chunks(len).zip(out.chunks_mut(len)) {
+            radix::argsort_into(lane, dst);
+        }
+        return out;
+    }
+    map_lanes(v, shape, axis, |lane, out: &mut Vec<i64>| {
+        out.resize(lane.len(), 0);
+        radix::argsort_into(lane, out);
+    })
 }
 
 /// A total order on floats: the usual order, with every NaN after every number.

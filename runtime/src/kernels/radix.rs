@@ -1,0 +1,254 @@
+//! Stable radix sorting of real lanes in NumPy's order, for `sort` and `argsort`.
+//!
+//! Each element gets an unsigned key whose order is NumPy's: for floats, the bits with the
+//! sign flipped (negative numbers: all bits flipped), every NaN the largest key and both zeros
+//! one key, so that NaN sorts last and ties (±0, NaNs) keep their input order. The keys are
+//! sorted by `radsort` (least-significant-digit radix, skipping digits every key shares),
+//! which is stable and moves the elements themselves, so -0.0 and NaN payloads survive. Long
+//! lanes sort their two halves on two threads and merge them in parallel.
+
+/// Lanes at least this long are split over threads.
+const PARALLEL_MIN_LEN: usize = 1 << 16;
+
+/// A real element type with an order-preserving radix key.
+pub(crate) trait RadixKey: Copy + Send + Sync {
+    type Key: radsort::Key + Ord + Copy + Send + Sync;
+    fn key(self) -> Self::Key;
+    /// The element with key `k`; for the key shared by several elements (±0, NaNs), one of
+    /// them (`sort_lane` puts the right ones back).
+    fn from_key(k: Self::Key) -> Self;
+    /// Which elements share a key while their bits may differ: 1 for ±0, 2 for NaNs, 0 for
+    /// the rest.
+    fn shared(self) -> u8;
+}
+
+impl RadixKey for f64 {
+    type Key = u64;
+    fn key(self) -> u64 {
+        if self.is_nan() {
+            u64::MAX
+        } else if self == 0.0 {
+            1 << 63
+        } else if self.is_sign_negative() {
+            !self.to_bits()
+        } else {
+            self.to_bits() | 1 << 63
+        }
+    }
+    fn from_key(k: u64) -> f64 {
+        f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+    }
+    fn shared(self) -> u8 {
+        if self == 0.0 {
+            1
+        } else if self.is_nan() {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+impl RadixKey for f32 {
+    type Key = u32;
+    fn key(self) -> u32 {
+        if self.is_nan() {
+            u32::MAX
+        } else if self == 0.0 {
+            1 << 31
+        } else if self.is_sign_negative() {
+            !self.to_bits()
+        } else {
+            self.to_bits() | 1 << 31
+        }
+    }
+    fn from_key(k: u32) -> f32 {
+        f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
+    }
+    fn shared(self) -> u8 {
+        if self == 0.0 {
+            1
+        } else if self.is_nan() {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+impl RadixKey for i64 {
+    type Key = u64;
+    fn key(self) -> u64 {
+        (self as u64) ^ (1 << 63)
+    }
+    fn from_key(k: u64) -> i64 {
+        (k ^ (1 << 63)) as i64
+    }
+    fn shared(self) -> u8 {
+        0
+    }
+}
+
+impl RadixKey for i32 {
+    type Key = u32;
+    fn key(self) -> u32 {
+        (self as u32) ^ (1 << 31)
+    }
+    fn from_key(k: u32) -> i32 {
+        (k ^ (1 << 31)) as i32
+    }
+    fn shared(self) -> u8 {
+        0
+    }
+}
+
+/// Sorts `lane` in place, stably, in key order: sorts the keys alone (half the memory traffic
+/// of moving elements by key), turns them back into elements, then puts the elements that
+/// share a key (±0, NaNs) back in their input order.
+pub(crate) fn sort_lane<T: RadixKey>(lane: &mut [T]) {
+    let mut keys: Vec<T::Key> = lane.iter().map(|x| x.key()).collect();
+    sorted_by_key(&mut keys, |&k| k);
+    // The elements of each shared key, in input order.
+    let zeros: Vec<T> = lane.iter().copied().filter(|x| x.shared() == 1).collect();
+    let nans: Vec<T> = lane.iter().copied().filter(|x| x.shared() == 2).collect();
+    let (mut zeros, mut nans) = (zeros.into_iter(), nans.into_iter());
+    for (slot, &k) in lane.iter_mut().zip(&keys) {
+        let x = T::from_key(k);
+        *slot = match x.shared() {
+            0 => x,
+            1 => zeros.next().expect("as many zeros as zero keys"),
+            _ => nans.next().expect("as many NaNs as NaN keys"),
+        };
+    }
+}
+
+/// The positions that sort `lane`, stably, written to `out` (of the lane's length).
+pub(crate) fn argsort_into<T: RadixKey>(lane: &[T], out: &mut [i64]) {
+    let mut pairs: Vec<(T::Key, i64)> = lane
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.key(), i as i64))
+        .collect();
+    sorted_by_key(&mut pairs, |p| p.0);
+    for (o, p) in out.iter_mut().zip(pairs) {
+        *o = p.1;
+    }
+}
+
+/// A stable sort by `key`: radix sort, or for long slices, both halves on two threads and a
+/// parallel merge.
+fn sorted_by_key<E, K>(v: &mut [E], key: impl Fn(&E) -> K + Copy + Send + Sync)
+where
+    E: Copy + Send + Sync,
+    K: radsort::Key + Ord,
+{
+    if v.len() < PARALLEL_MIN_LEN || rayon::current_num_threads() < 2 {
+        radsort::sort_by_key(v, key);
+        return;
+    }
+    let mid = v.len() / 2;
+    {
+        let (left, right) = v.split_at_mut(mid);
+        rayon::join(
+            || radsort::sort_by_key(left, key),
+            || radsort::sort_by_key(right, key),
+        );
+    }
+    let mut out = v.to_vec();
+    {
+        let (a, b) = v.split_at(mid);
+        // The first half of the merged output, and the rest, merged on two threads.
+        let k = v.len() / 2;
+        let i = co_rank(k, a, b, key);
+        let (out_lo, out_hi) = out.split_at_mut(k);
+        rayon::join(
+            || merge(&a[..i], &b[..k - i], out_lo, key),
+            || merge(&a[i..], &b[k - i..], out_hi, key),
+        );
+    }
+    v.copy_from_slice(&out);
+}
+
+/// How many of the first `k` elements of the stable merge of `a` and `b` come from `a` (on
+/// equal keys, `a` goes first).
+fn co_rank<E, K: Ord>(k: usize, a: &[E], b: &[E], key: impl Fn(&E) -> K) -> usize {
+    let (mut lo, mut hi) = (k.saturating_sub(b.len()), k.min(a.len()));
+    loop {
+        let i = lo + (hi - lo) / 2;
+        let j = k - i;
+        if i > 0 && j < b.len() && key(&a[i - 1]) > key(&b[j]) {
+            // a[i - 1] comes after b[j]: take fewer from a.
+            hi = i - 1;
+        } else if j > 0 && i < a.len() && key(&b[j - 1]) >= key(&a[i]) {
+            // a[i] comes before b[j - 1]: take more from a.
+            lo = i + 1;
+        } else {
+            return i;
+        }
+    }
+}
+
+/// Merges sorted `a` and `b` into `out` (their total length), `a` first on equal keys.
+fn merge<E: Copy, K: Ord>(a: &[E], b: &[E], out: &mut [E], key: impl Fn(&E) -> K) {
+    let (mut i, mut j) = (0, 0);
+    for slot in out.iter_mut() {
+        let take_a = j == b.len() || (i < a.len() && key(&a[i]) <= key(&b[j]));
+        if take_a {
+            *slot = a[i];
+            i += 1;
+        } else {
+            *slot = b[j];
+            j += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The radix paths (short and long lanes) against the standard library's stable sort with
+    /// NumPy's comparison, on values with many ties, both zeros and NaNs.
+    #[test]
+    fn radix_sorts_agree_with_a_comparison_sort() {
+        let cmp = |a: &f64, b: &f64| match (a.is_nan(), b.is_nan()) {
+            (false, false) => a.partial_cmp(b).unwrap(),
+            (x, y) => x.cmp(&y),
+        };
+        for n in [0, 1, 2, 7, 1000, PARALLEL_MIN_LEN + 3, 300_001] {
+            let v: Vec<f64> = (0..n)
+                .map(|i| {
+                    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                    match h % 50 {
+                        0 => f64::NAN,
+                        1 => -f64::NAN,
+                        2 => 0.0,
+                        3 => -0.0,
+                        4 => f64::INFINITY,
+                        5 => f64::NEG_INFINITY,
+                        _ => (h % 2000) as f64 / 7.0 - 100.0,
+                    }
+                })
+                .collect();
+            let mut want: Vec<usize> = (0..n).collect();
+            want.sort_by(|&i, &j| cmp(&v[i], &v[j]));
+            let mut got = vec![0i64; n];
+            argsort_into(&v, &mut got);
+            assert!(
+                got.iter().zip(&want).all(|(&g, &w)| g as usize == w),
+                "argsort of {n}"
+            );
+            let mut sorted = v.clone();
+            sort_lane(&mut sorted);
+            for (s, &w) in sorted.iter().zip(&want) {
+                assert_eq!(s.to_bits(), v[w].to_bits(), "sort of {n}");
+            }
+            let ints: Vec<i64> = v.iter().map(|x| (x * 7.0) as i64).collect();
+            let mut want: Vec<usize> = (0..n).collect();
+            want.sort_by_key(|&i| ints[i]);
+            let mut got = vec![0i64; n];
+            argsort_into(&ints, &mut got);
+            assert!(got.iter().zip(&want).all(|(&g, &w)| g as usize == w));
+        }
+    }
+}
