@@ -56,6 +56,8 @@ WORKLOADS = {
     "fft_1K": ("fft", 1_000),
     "fft_1M": ("fft", 1_000_000),
     "fft_1048576": ("fft", 1_048_576),
+    "sort_1K": ("sort", 1_000),
+    "sort_1M": ("sort", 1_000_000),
 }
 COLD = "compile_chain_cold"
 COLD_N = 1_000  # elements in the cold-compile call: small, so that compiling dominates
@@ -71,6 +73,7 @@ DESCRIPTIONS = {
     "gradsq": "gradient of sum((w*x)**2) with respect to w (hand-written: 2*w*x*x)",
     "matmul": "A @ B, both n×n",
     "fft": "fft(x) of a real vector (the full complex spectrum)",
+    "sort": "sort(x) of uniform doubles",
     "logreg": "gradient of sum(log(1 + exp(-y * (X @ w)))) with respect to w, X n×100 "
     "(hand-written: X.T @ (-y / (1 + exp(y * (X @ w)))))",
 }
@@ -128,7 +131,7 @@ def inputs(kind, n):
         return {"a": a}
     if kind == "matmul":
         return {"a": rng.random((n, n)), "b": rng.random((n, n))}
-    if kind == "fft":
+    if kind in ("fft", "sort"):
         return {"x": a}
     if kind == "logreg":
         X = rng.standard_normal((n, 100))
@@ -181,6 +184,9 @@ def make_numpy(kind, x, threads):
     if kind == "fft":
         v = x["x"]
         return lambda: np.fft.fft(v)
+    if kind == "sort":
+        v = x["x"]
+        return lambda: np.sort(v)
     return None
 
 
@@ -283,6 +289,7 @@ def jax_fn(kind):
         "logreg": jax.grad(lambda w, X, y: jnp.sum(jnp.log(1 + jnp.exp(-y * (X @ w))))),
         "matmul": lambda a, b: a @ b,
         "fft": lambda x: jnp.fft.fft(x),
+        "sort": lambda x: jnp.sort(x),
         "chain": lambda a, b: jnp.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: jnp.sum((w * x) ** 2),
@@ -321,6 +328,7 @@ def torch_fn(kind):
         "logreg": logreg,
         "matmul": lambda a, b: a @ b,
         "fft": lambda x: torch.fft.fft(x),
+        "sort": lambda x: torch.sort(x).values,
         "chain": lambda a, b: torch.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: torch.sum((w * x) ** 2),

@@ -69,3 +69,9 @@ f2m = rand(1_048_576, seed=1)
 bench "fft_1K" { y = fft(f1k) }
 bench "fft_1M" { y = fft(f1m) }
 bench "fft_1048576" { y = fft(f2m) }
+
+# Sorting uniform doubles.
+s1k = rand(1_000, seed=1)
+s1m = rand(1_000_000, seed=1)
+bench "sort_1K" { y = sort(s1k) }
+bench "sort_1M" { y = sort(s1m) }
