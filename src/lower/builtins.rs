@@ -396,15 +396,25 @@ pub fn call(
             arr(l.matmul(x, y))
         }
         "fft" | "ifft" | "rfft" => {
-            let b = bind!(&["x"]);
+            let b = bind!(&["x", "axis?"]);
             let x = b.arr(l, 0)?;
-            arr(l.fft(name, x, None))
+            let rank = l.ty(x).rank();
+            if rank == 0 {
+                return Err(at(format!("`{name}` needs at least one dimension")));
+            }
+            let axis = b.axis(l, 1, rank, Some(-1))?.expect("default given");
+            arr(l.fft_along(name, x, None, axis))
         }
         "irfft" => {
-            let b = bind!(&["x", "n?"]);
+            let b = bind!(&["x", "n?", "axis?"]);
             let x = b.arr(l, 0)?;
             let n = b.opt_int(l, 1, "the output length")?;
-            arr(l.fft(name, x, n))
+            let rank = l.ty(x).rank();
+            if rank == 0 {
+                return Err(at("`irfft` needs at least one dimension".to_string()));
+            }
+            let axis = b.axis(l, 2, rank, Some(-1))?.expect("default given");
+            arr(l.fft_along(name, x, n, axis))
         }
         "sort" | "argsort" => {
             let b = bind!(&["x", "axis?"]);

@@ -384,6 +384,37 @@ impl Lowerer<'_> {
     }
 
     /// `fft ifft rfft irfft` along the last axis.
+    /// `fft`, `ifft`, `rfft` or `irfft` along `axis`: the library transforms the last axis, so
+    /// another axis is moved there and back.
+    pub fn fft_along(
+        &mut self,
+        name: &str,
+        x: Arr,
+        n: Option<i64>,
+        axis: usize,
+    ) -> BuildResult<Arr> {
+        let rank = self.ty(x).rank();
+        if axis + 1 == rank {
+            return self.fft(name, x, n);
+        }
+        let mut perm: Vec<usize> = (0..rank).filter(|&a| a != axis).collect();
+        perm.push(axis);
+        let moved = self.permute(x, &perm)?;
+        let y = self.fft(name, moved, n)?;
+        let mut back = vec![0; rank];
+        for (i, &p) in perm.iter().enumerate() {
+            back[p] = i;
+        }
+        self.permute(y, &back)
+    }
+
+    /// `x` with its axes in the order `perm` (output axis i is input axis perm[i]).
+    fn permute(&mut self, x: Arr, perm: &[usize]) -> BuildResult<Arr> {
+        let ty = self.ty(x).clone();
+        let shape = perm.iter().map(|&p| ty.shape[p]).collect();
+        self.op1(Op::Permute(perm.to_vec()), x, Type::new(ty.dtype, shape))
+    }
+
     pub fn fft(&mut self, name: &str, x: Arr, n: Option<i64>) -> BuildResult<Arr> {
         let ty = self.ty(x).clone();
         let Some(&len) = ty.shape.last() else {
