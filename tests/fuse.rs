@@ -300,3 +300,30 @@ fn matmul_reads_transposed_and_reshaped_operands_in_place() {
         .count();
     assert_eq!(big, 1, "{text}");
 }
+
+/// Around a matrix product: the epilogue `maximum(C + bias, 0)` and the row reductions
+/// `sum(C) + max(C)` are one kernel after the product: the two reductions (the script spells
+/// one of them twice) share one loop per row, and the epilogue, which needs their results,
+/// takes a second loop over the same row while it is in cache.
+#[test]
+fn reductions_and_epilogues_of_a_product_are_one_kernel() {
+    let src = "A = rand((64, 32), seed=1)\nB = rand((32, 48), seed=2)\nbias = rand(48, seed=3)\n\
+               C = A @ B\ny = maximum(C + bias, 0) + reshape(sum(C, axis=1) + max(C, axis=1) + sum(C, axis=1), (64, 1))";
+    let (s, text) = schedule_of(src, "y", Fusion::Fused);
+    let after: Vec<_> = s
+        .steps
+        .iter()
+        .skip_while(|st| !matches!(st, Step::Library(_)))
+        .skip(1)
+        .collect();
+    assert_eq!(after.len(), 1, "{text}");
+    let Step::Kernel(k) = after[0] else {
+        panic!("{text}")
+    };
+    let host = k.carried_by();
+    let reduces: Vec<usize> = (0..k.phases.len())
+        .filter(|&i| matches!(k.phases[i], Phase::Reduce { .. }))
+        .collect();
+    assert_eq!(reduces.len(), 2, "{text}");
+    assert_eq!(host[reduces[1]], Some(reduces[0]), "{text}");
+}

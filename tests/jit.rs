@@ -399,9 +399,10 @@ fn signed_zero_sums() {
     }
 }
 
-/// A store that does not depend on a reduction runs in that reduction's loop (one pass over
-/// the inputs, as for a value and its gradient): with and without outer axes, widened f32
-/// sums, complex values, and at every length of the vector loop and the thread split.
+/// A store or a reduction that does not depend on a reduction runs in that reduction's loop
+/// (one pass over the inputs, as for a value and its gradient): with and without outer axes,
+/// widened f32 sums, complex values, and at every length of the vector loop and the thread
+/// split.
 #[test]
 fn stores_ride_in_the_loop_of_a_reduction() {
     for dtype in ["f64", "f32", "c128"] {
@@ -430,6 +431,19 @@ fn stores_ride_in_the_loop_of_a_reduction() {
                 Step::Kernel(k) => k.carried_by().iter().any(|h| h.is_some()),
                 _ => false,
             });
+            // `s` and `m` (two reductions over one space) share one loop.
+            let reduce_carried =
+                schedule.steps.iter().any(|s| match s {
+                    Step::Kernel(k) => k.carried_by().iter().zip(&k.phases).any(|(h, p)| {
+                        h.is_some() && matches!(p, arrjit::kernel::Phase::Reduce { .. })
+                    }),
+                    _ => false,
+                });
+            assert!(
+                reduce_carried || n == 0 || dtype == "c128",
+                "no reduction runs in another's loop:\n{}",
+                arrjit::kernel::print_schedule(&state.graph, &schedule)
+            );
             assert!(
                 carried || n == 0,
                 "no store runs in a reduction's loop:\n{}",

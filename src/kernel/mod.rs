@@ -155,11 +155,12 @@ impl Kernel {
 
     /// For each phase, the reduce phase whose loop runs it, if any.
     ///
-    /// A store over every point of the inner axes is computed in the loop of the first reduction
-    /// it does not depend on (through `Expr::Phase`), rather than in a loop of its own: the value
-    /// and the gradient of `sum((w*x)**2)` then take one pass over `w` and `x`. Phases write
-    /// different buffers and read none that the kernel writes, so running a store earlier only
-    /// needs the reduce results it reads to be ready.
+    /// A store over every point of the inner axes, or another reduction, is computed in the
+    /// loop of the first reduction it does not depend on (through `Expr::Phase`), rather than
+    /// in a loop of its own: the value and the gradient of `sum((w*x)**2)` then take one pass
+    /// over `w` and `x`, and `sum(c) + max(c)` one pass over `c`. Phases write different
+    /// buffers and read none that the kernel writes, so running one earlier only needs the
+    /// reduce results it reads to be ready. A phase carried by another carries nothing.
     pub fn carried_by(&self) -> Vec<Option<usize>> {
         let k = self;
         // For each expression, the highest phase it reads, if any.
@@ -175,23 +176,24 @@ impl Kernel {
             };
             reads.push(r);
         }
-        let mut host = vec![None; k.phases.len()];
+        let mut host: Vec<Option<usize>> = vec![None; k.phases.len()];
         if k.inner.is_empty() {
             return host;
         }
         for (s, phase) in k.phases.iter().enumerate() {
-            let Phase::Store {
-                value,
-                over: Over::All,
-                ..
-            } = phase
-            else {
-                continue;
+            let value = match phase {
+                Phase::Store {
+                    value,
+                    over: Over::All,
+                    ..
+                }
+                | Phase::Reduce { value, .. } => value,
+                Phase::Store { .. } => continue,
             };
             let needs = reads[value.0 as usize];
-            host[s] = k.phases[..s].iter().enumerate().find_map(|(r, p)| {
+            host[s] = (0..s).find(|&r| {
                 let after = needs.is_none_or(|n| n < r);
-                (matches!(p, Phase::Reduce { .. }) && after).then_some(r)
+                matches!(k.phases[r], Phase::Reduce { .. }) && host[r].is_none() && after
             });
         }
         host

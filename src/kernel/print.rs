@@ -72,9 +72,13 @@ fn kernel_text(out: &mut String, index: usize, k: &Kernel) {
     for (i, p) in k.phases.iter().enumerate() {
         let _ = match p {
             Phase::Reduce { op, value } => {
+                let carried = match host[i] {
+                    Some(r) => format!(" (in the loop of phase {r})"),
+                    None => String::new(),
+                };
                 writeln!(
                     out,
-                    "  phase {i}: {} of v{} over the inner axes",
+                    "  phase {i}: {} of v{} over the inner axes{carried}",
                     op.name(),
                     value.0
                 )

@@ -139,7 +139,8 @@ impl Builder {
         )
     }
 
-    fn finish(self) -> Kernel {
+    fn finish(mut self) -> Kernel {
+        self.dedup_reductions();
         Kernel {
             space: self.space,
             inner: self.inner.unwrap_or_default(),
@@ -148,6 +149,36 @@ impl Builder {
             phases: self.phases,
             params: self.params,
         }
+    }
+
+    /// Drops a reduce phase that repeats an earlier one (the same reduction of the same
+    /// value, as when kernels that reduce the same array join): its readers read the earlier
+    /// one, so the data is reduced once.
+    fn dedup_reductions(&mut self) {
+        let mut remap: Vec<u32> = Vec::with_capacity(self.phases.len());
+        let mut kept: Vec<Phase> = Vec::new();
+        for p in &self.phases {
+            let same = match p {
+                Phase::Reduce { .. } => kept.iter().position(|q| q == p),
+                Phase::Store { .. } => None,
+            };
+            match same {
+                Some(i) => remap.push(i as u32),
+                None => {
+                    remap.push(kept.len() as u32);
+                    kept.push(p.clone());
+                }
+            }
+        }
+        if kept.len() == self.phases.len() {
+            return;
+        }
+        for e in &mut self.exprs {
+            if let Expr::Phase(p) = e {
+                *p = remap[*p as usize];
+            }
+        }
+        self.phases = kept;
     }
 }
 

@@ -151,12 +151,16 @@ pub(super) fn flags() -> MemFlagsData {
 pub(super) struct Body<'s> {
     /// Store phases, in order.
     pub(super) stores: Vec<usize>,
-    pub(super) acc: Option<&'s mut Acc>,
+    /// The reductions folded in the same loop.
+    pub(super) accs: &'s mut [Acc],
 }
 
 impl Body<'_> {
     pub(super) fn stores(stores: Vec<usize>) -> Self {
-        Body { stores, acc: None }
+        Body {
+            stores,
+            accs: &mut [],
+        }
     }
 }
 
@@ -403,23 +407,33 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         }
     }
 
-    /// Phase `p`, with the store phases `host` says its loop carries.
+    /// Phase `p`, with the phases `host` says its loop carries.
     pub(super) fn phase(&mut self, p: usize, host: &[Option<usize>]) {
         let inner = self.k.inner.clone();
         match self.k.phases[p].clone() {
-            Phase::Reduce { op, value } => {
-                let d = self.k.dtypes[value.0 as usize];
-                let carried = (0..host.len()).filter(|&s| host[s] == Some(p)).collect();
-                let result = self.reduce(op, value, &inner, carried);
-                match self.entry {
-                    Entry::Phases => {
-                        self.b.ins().store(flags(), result, self.out, 0);
-                    }
-                    Entry::Outer => {
-                        let result = self.scalar_cast(result, acc_dtype(op, d), d);
-                        let var = self.b.declare_var(clif_type(d).expect("checked"));
-                        self.b.def_var(var, result);
-                        self.phase_vars[p] = Some(var);
+            Phase::Reduce { .. } => {
+                let carried = (0..host.len()).filter(|&s| host[s] == Some(p));
+                let (reduces, stores): (Vec<usize>, Vec<usize>) = std::iter::once(p)
+                    .chain(carried)
+                    .partition(|&q| matches!(self.k.phases[q], Phase::Reduce { .. }));
+                let results = self.reduce(&reduces, &inner, stores);
+                for (q, result) in reduces.into_iter().zip(results) {
+                    let Phase::Reduce { op, value } = self.k.phases[q] else {
+                        unreachable!("reduce phases")
+                    };
+                    let d = self.k.dtypes[value.0 as usize];
+                    match self.entry {
+                        Entry::Phases => {
+                            // One 16-byte partial slot per phase.
+                            let offset = (16 * q) as i32;
+                            self.b.ins().store(flags(), result, self.out, offset);
+                        }
+                        Entry::Outer => {
+                            let result = self.scalar_cast(result, acc_dtype(op, d), d);
+                            let var = self.b.declare_var(clif_type(d).expect("checked"));
+                            self.b.def_var(var, result);
+                            self.phase_vars[q] = Some(var);
+                        }
                     }
                 }
             }
@@ -432,15 +446,37 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
         }
     }
 
-    /// Folds `value` over `axes`, running the store phases `stores` in the same loop; the
-    /// result has the accumulator's dtype.
+    /// Folds the values of the reduce phases `reduces` over `axes` in one loop, which also
+    /// runs the store phases `stores`; the results have the accumulators' dtypes.
     pub(super) fn reduce(
         &mut self,
-        op: ReduceOp,
-        value: ExprId,
+        reduces: &[usize],
         axes: &[usize],
         stores: Vec<usize>,
-    ) -> Value {
+    ) -> Vec<Value> {
+        let mut accs: Vec<Acc> = reduces
+            .iter()
+            .map(|&q| {
+                let Phase::Reduce { op, value } = self.k.phases[q] else {
+                    unreachable!("reduce phases")
+                };
+                self.accumulator(op, value, axes)
+            })
+            .collect();
+        self.nest(
+            axes,
+            Body {
+                stores,
+                accs: &mut accs,
+            },
+        );
+        accs.iter()
+            .map(|acc| self.reduce_result(acc, axes))
+            .collect()
+    }
+
+    /// A fresh accumulator of `op` over `value`, its variables set to the identity.
+    fn accumulator(&mut self, op: ReduceOp, value: ExprId, axes: &[usize]) -> Acc {
         let d = self.k.dtypes[value.0 as usize];
         let acc_d = acc_dtype(op, d);
         let scalar = self.b.declare_var(clif_type(acc_d).expect("checked"));
@@ -472,13 +508,12 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             }
             acc.vector_type = Some(vt);
         }
-        self.nest(
-            axes,
-            Body {
-                stores,
-                acc: Some(&mut acc),
-            },
-        );
+        acc
+    }
+
+    /// The result of a reduction after its loop: the accumulators combined in a fixed order.
+    fn reduce_result(&mut self, acc: &Acc, axes: &[usize]) -> Value {
+        let (op, acc_d) = (acc.op, acc.acc_d);
         let mut result = self.b.use_var(acc.scalar);
         if let Some(vt) = acc.vector_type {
             // A fixed order: a tree over the accumulators, then the lanes in order, then the
@@ -531,7 +566,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                 self.b.ins().store(flags(), v, addr, 0);
             }
         }
-        if let Some(acc) = &mut body.acc {
+        for acc in body.accs.iter_mut() {
             let v = self.value(acc.value, cache);
             let v = self.scalar_cast(v, acc.d, acc.acc_d);
             let a = self.b.use_var(acc.scalar);

@@ -142,12 +142,25 @@ impl Call {
                         continue;
                     }
                     match *phase {
-                        Phase::Reduce { op, value } => {
-                            let d = k.dtypes[value.0 as usize];
-                            let mut partials = vec![[0u8; 16]; self.ranges.len()];
+                        Phase::Reduce { .. } => {
+                            // Each call writes one partial per phase of the kernel (the
+                            // reductions carried by this one's loop write theirs too).
+                            let slots = k.phases.len();
+                            let mut partials = vec![[0u8; 16]; self.ranges.len() * slots];
                             let ctx = ctx(phase_vals.as_ptr());
-                            call_all(c.f, &ctx, &self.ranges, p, Some(&mut partials));
-                            phase_vals[p] = combine_partials(op, d, &partials);
+                            call_all(c.f, &ctx, &self.ranges, p, Some((&mut partials, slots)));
+                            for (q, phase) in k.phases.iter().enumerate() {
+                                let Phase::Reduce { op, value } = *phase else {
+                                    continue;
+                                };
+                                if q != p && self.carried[q] != Some(p) {
+                                    continue;
+                                }
+                                let d = k.dtypes[value.0 as usize];
+                                let column: Vec<[u8; 16]> =
+                                    partials.iter().skip(q).step_by(slots).copied().collect();
+                                phase_vals[q] = combine_partials(op, d, &column);
+                            }
                         }
                         Phase::Store { over, .. } => {
                             let whole = [(0, self.ranges.last().map_or(0, |r| r.1))];
@@ -174,14 +187,14 @@ fn split(extent: usize, chunks: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Calls `f` once per range, in parallel when there are several; reduce phases write one
-/// partial result per range into `partials`.
+/// Calls `f` once per range, in parallel when there are several; reduce phases write their
+/// partial results for range `i` into `partials.0[i * partials.1..]` (one slot per phase).
 fn call_all(
     f: KernelFn,
     ctx: &CallCtx,
     ranges: &[(usize, usize)],
     phase: usize,
-    partials: Option<&mut [[u8; 16]]>,
+    partials: Option<(&mut [[u8; 16]], usize)>,
 ) {
     let shared = SendCtx(ctx);
     let call = |ctx: &SendCtx, (start, end): (usize, usize), out: *mut [u8; 16]| {
@@ -194,18 +207,24 @@ fn call_all(
         unsafe { f(ctx.0, start as i64, end as i64, phase as i64, out) };
     };
     let mut scratch = [[0u8; 16]];
-    let partials = partials.unwrap_or(&mut scratch[..]);
+    let (partials, slots) = match partials {
+        Some((p, slots)) => {
+            assert_eq!(p.len(), ranges.len() * slots, "one set of slots per range");
+            (p, slots)
+        }
+        // Store phases write no partial.
+        None => (&mut scratch[..], 0),
+    };
     if ranges.len() == 1 {
         call(&shared, ranges[0], partials.as_mut_ptr());
         return;
     }
-    let outs: Vec<SendOut> = if partials.len() == ranges.len() {
-        partials.iter_mut().map(|p| SendOut(p as *mut _)).collect()
-    } else {
-        (0..ranges.len())
-            .map(|_| SendOut(partials.as_mut_ptr()))
-            .collect()
-    };
+    let base = partials.as_mut_ptr();
+    // SAFETY: with slots > 0, `i * slots` is inside `partials` for every range index `i`
+    // (checked above); with 0 every call gets the scratch slot, which it does not write.
+    let outs: Vec<SendOut> = (0..ranges.len())
+        .map(|i| SendOut(unsafe { base.add(i * slots) }))
+        .collect();
     ranges
         .par_iter()
         .zip(outs.par_iter())

@@ -52,7 +52,7 @@ impl<M: Module> Emitter<'_, '_, M> {
                 Phase::Reduce { .. } => unreachable!("store phases"),
             })
             .collect();
-        roots.extend(body.acc.as_ref().map(|acc| acc.value));
+        roots.extend(body.accs.iter().map(|acc| acc.value));
         let mut h = Hoisted {
             axis,
             varying: self.varying_along(axis),
@@ -164,7 +164,7 @@ impl<M: Module> Emitter<'_, '_, M> {
             let row = h.store_rows[&p];
             self.store_lanes(v, d, row, i, copy);
         }
-        if let Some(acc) = &mut body.acc {
+        for acc in body.accs.iter_mut() {
             let v = self.vector_value(acc.value, h, i, copy, &mut cache);
             if acc.acc_d != acc.d {
                 // f32x4 → two f64x2 accumulators.
