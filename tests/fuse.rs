@@ -327,3 +327,13 @@ fn reductions_and_epilogues_of_a_product_are_one_kernel() {
     assert_eq!(reduces.len(), 2, "{text}");
     assert_eq!(host[reduces[1]], Some(reduces[0]), "{text}");
 }
+
+/// `abs(fft(x * window))` is the multiply kernel, the FFT, and the `abs` kernel: nothing more.
+#[test]
+fn a_windowed_fft_is_two_kernels_around_the_transform() {
+    let src = "x = rand(256, seed=1)\nwindow = rand(256, seed=2)\ny = abs(fft(x * window))";
+    let (s, text) = schedule_of(src, "y", Fusion::Fused);
+    assert_eq!(library_count(&s), 1, "{text}");
+    assert_eq!(s.kernel_count(), 2, "{text}");
+    assert!(matches!(s.steps[1], Step::Library(_)), "{text}");
+}
