@@ -95,6 +95,8 @@ enum Stage {
     Unfused,
     /// The Cranelift IR of the fused kernels.
     Clif,
+    /// The CUDA C of the fused kernels (without the device prelude; needs no GPU).
+    Cuda,
 }
 
 fn main() -> ExitCode {
@@ -145,6 +147,7 @@ fn run(cli: Cli) -> ExitCode {
                 Stage::Clif => state
                     .clif_text()
                     .unwrap_or_else(|e| format!("; cannot compile here: {e}\n")),
+                Stage::Cuda => state.cuda_text(),
             });
             if matches!(cli.command, Command::Run { stats: true, .. }) {
                 eprint!(

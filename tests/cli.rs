@@ -184,6 +184,9 @@ fn ir_output_matches_goldens() {
         let out = arr(&["ir", "--stage", "fused", path.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         common::check_golden(&path.with_extension("fused"), &text(&out.stdout));
+        let out = arr(&["ir", "--stage", "cuda", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        common::check_golden(&path.with_extension("cuda"), &text(&out.stdout));
     }
 }
 

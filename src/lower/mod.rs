@@ -223,6 +223,26 @@ impl<'o> Lowerer<'o> {
         Ok(text)
     }
 
+    /// The CUDA C of every fused kernel (without the device prelude), as `arr ir --stage cuda`
+    /// prints it; rendering needs no GPU.
+    pub fn cuda_text(&self) -> String {
+        let (_, roots) = self.shown();
+        let schedule =
+            crate::passes::fuse::fuse(&self.graph, &roots, crate::passes::fuse::Fusion::Fused);
+        let mut text = String::new();
+        for (i, step) in schedule.steps.iter().enumerate() {
+            if let crate::kernel::Step::Kernel(k) = step {
+                text.push_str(&format!("// step {i}\n"));
+                match crate::backend::cuda::render_kernel(k) {
+                    Ok(src) => text.push_str(&src),
+                    Err(why) => text.push_str(&format!("// not rendered: {why}\n")),
+                }
+                text.push('\n');
+            }
+        }
+        text
+    }
+
     /// Runs top-level statements. In `Check` mode an error in one statement does not stop the
     /// others; in `Run` mode the first error stops the script.
     fn exec_top(&mut self, stmts: &[Stmt]) -> Result<(), Stopped> {
