@@ -64,6 +64,17 @@ pub struct Options {
     pub function: Option<String>,
     /// The name diagnostics give the source.
     pub file_name: String,
+    /// Where the function runs: the CPU (the default), or a CUDA GPU (not built yet:
+    /// `compile_with` then says what is missing on this machine).
+    pub device: Device,
+}
+
+/// Where compiled code runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Device {
+    #[default]
+    Cpu,
+    Cuda,
 }
 
 impl Default for Options {
@@ -72,6 +83,7 @@ impl Default for Options {
             mode: Engine::Fused,
             function: None,
             file_name: "<source>".to_string(),
+            device: Device::Cpu,
         }
     }
 }
@@ -97,6 +109,12 @@ pub fn compile(source: &str) -> Result<Function, Error> {
 /// # Ok::<(), arrjit::Error>(())
 /// ```
 pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
+    if options.device == Device::Cuda {
+        return Err(Error::new(format!(
+            "device cuda: {}",
+            crate::backend::cuda::device::unavailable()
+        )));
+    }
     let (program_ast, diags) = crate::syntax::parse(source);
     if !diags.is_empty() {
         return Err(Error::new(crate::diag::render(

@@ -32,6 +32,6 @@ pub mod passes;
 pub mod report;
 pub mod syntax;
 
-pub use api::{Arg, Error, Function, Options, compile, compile_with};
+pub use api::{Arg, Device, Error, Function, Options, compile, compile_with};
 pub use arrjit_runtime::{Array, DType, recycle};
 pub use lower::Engine;

@@ -34,6 +34,9 @@ enum Command {
         /// cache hits to standard error.
         #[arg(long)]
         stats: bool,
+        /// Where to run: `cpu`, or `cuda` (not built yet: says what is missing here).
+        #[arg(long, value_name = "DEVICE", default_value = "cpu")]
+        device: String,
     },
     /// Time a script's `bench` blocks in each mode, side by side.
     Bench(BenchArgs),
@@ -59,7 +62,7 @@ struct BenchArgs {
     /// list); all three by default. The first also runs the rest of the script.
     #[arg(long = "mode", value_name = "MODE", value_delimiter = ',')]
     modes: Vec<String>,
-    /// Where to run; only `cpu` so far.
+    /// Where to run: `cpu`, or `cuda` (not built yet: says what is missing here).
     #[arg(long, value_name = "DEVICE", default_value = "cpu")]
     device: String,
     /// Print the measurements as JSON instead of a table.
@@ -117,7 +120,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     let (file, mode, engine, stage) = match &cli.command {
-        Command::Run { file, mode, .. } => {
+        Command::Run {
+            file, mode, device, ..
+        } => {
+            if let Err(why) = check_device(device) {
+                eprintln!("arr: error: {why}");
+                return ExitCode::from(1);
+            }
             let engine = match mode {
                 ExecMode::Fused => Engine::Fused,
                 ExecMode::Unfused => Engine::Unfused,
@@ -250,15 +259,23 @@ fn bench(args: &BenchArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `--device`: `cpu`, or why another cannot be used.
+fn check_device(device: &str) -> Result<(), String> {
+    match device {
+        "cpu" => Ok(()),
+        "cuda" => Err(format!(
+            "--device cuda: {}",
+            arrjit::backend::cuda::device::unavailable()
+        )),
+        other => Err(format!(
+            "unknown device `{other}`; expected `cpu` or `cuda`"
+        )),
+    }
+}
+
 /// The options of `arr bench`, checked; or why they make no sense.
 fn bench_options(args: &BenchArgs) -> Result<BenchOptions, String> {
-    if args.device != "cpu" {
-        return Err(if args.device == "cuda" {
-            "--device cuda is not supported yet; only `cpu` is".to_string()
-        } else {
-            format!("unknown device `{}`; the only device is `cpu`", args.device)
-        });
-    }
+    check_device(&args.device)?;
     let mut options = BenchOptions::default();
     if !args.modes.is_empty() {
         options.engines.clear();

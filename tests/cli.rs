@@ -215,3 +215,20 @@ fn readable_derivatives_match_goldens() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("differentiates nothing"));
 }
+
+/// `--device cuda` where CUDA cannot run (no driver, no device or no NVRTC; or, on a GPU
+/// machine, because launching is not built yet) is one line and exit status 1, never a panic.
+#[test]
+fn device_cuda_says_what_is_missing() {
+    let out = arr(&["run", "--device", "cuda", "tests/data/ir/chain.arr"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("arr: error: --device cuda: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+    let out = arr(&["run", "--device", "cpu", "tests/data/ir/chain.arr"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

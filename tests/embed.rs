@@ -177,3 +177,18 @@ fn functions_are_send_and_sync_and_agree_across_threads() {
         }
     }
 }
+
+/// Asking the API for the CUDA device where it cannot run is an error that says why.
+#[test]
+fn the_cuda_device_is_refused_with_a_reason() {
+    let err = arrjit::compile_with(
+        "fn f(a) = a + 1",
+        arrjit::Options {
+            device: arrjit::Device::Cuda,
+            ..arrjit::Options::default()
+        },
+    )
+    .err()
+    .expect("refused");
+    assert!(err.to_string().starts_with("device cuda: "), "{err}");
+}

@@ -3,6 +3,7 @@
 //! Rendering is a pure function of a kernel, so it is tested (golden files, and compiled to
 //! PTX where NVRTC is installed) on machines without a GPU; `arr ir --stage cuda` prints it.
 
+pub mod device;
 pub mod nvrtc;
 pub mod render;
 
