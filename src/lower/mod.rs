@@ -203,44 +203,42 @@ impl<'o> Lowerer<'o> {
         crate::kernel::print_schedule(&self.graph, &schedule)
     }
 
-    /// The Cranelift IR of every kernel of the fused schedule, as text.
+    /// The Cranelift IR of every fused kernel of the shown values, as `arr ir --stage clif`
+    /// prints it.
     pub fn clif_text(&self) -> Result<String, String> {
-        let (_, roots) = self.shown();
-        let schedule =
-            crate::passes::fuse::fuse(&self.graph, &roots, crate::passes::fuse::Fusion::Fused);
         let mut cpu = crate::backend::cpu::Cpu::new()?;
-        let mut text = String::new();
-        for (i, step) in schedule.steps.iter().enumerate() {
-            if let crate::kernel::Step::Kernel(k) = step {
-                text.push_str(&format!("; step {i}\n"));
-                match cpu.clif_text(k) {
-                    Ok(clif) => text.push_str(&clif),
-                    Err(why) => text.push_str(&format!("; not compiled: {why}\n")),
-                }
-                text.push('\n');
-            }
-        }
-        Ok(text)
+        Ok(self.kernel_texts(";", |k| cpu.clif_text(k), "not compiled"))
     }
 
     /// The CUDA C of every fused kernel (without the device prelude), as `arr ir --stage cuda`
     /// prints it; rendering needs no GPU.
     pub fn cuda_text(&self) -> String {
+        self.kernel_texts("//", crate::backend::cuda::render_kernel, "not rendered")
+    }
+
+    /// `text` of each kernel of the fused schedule of the shown values, each after a
+    /// `{comment} step N` line; a kernel `text` refuses gets `{comment} {refused}: why`.
+    fn kernel_texts(
+        &self,
+        comment: &str,
+        mut text: impl FnMut(&crate::kernel::Kernel) -> Result<String, String>,
+        refused: &str,
+    ) -> String {
         let (_, roots) = self.shown();
         let schedule =
             crate::passes::fuse::fuse(&self.graph, &roots, crate::passes::fuse::Fusion::Fused);
-        let mut text = String::new();
+        let mut out = String::new();
         for (i, step) in schedule.steps.iter().enumerate() {
             if let crate::kernel::Step::Kernel(k) = step {
-                text.push_str(&format!("// step {i}\n"));
-                match crate::backend::cuda::render_kernel(k) {
-                    Ok(src) => text.push_str(&src),
-                    Err(why) => text.push_str(&format!("// not rendered: {why}\n")),
+                out.push_str(&format!("{comment} step {i}\n"));
+                match text(k) {
+                    Ok(t) => out.push_str(&t),
+                    Err(why) => out.push_str(&format!("{comment} {refused}: {why}\n")),
                 }
-                text.push('\n');
+                out.push('\n');
             }
         }
-        text
+        out
     }
 
     /// Runs top-level statements. In `Check` mode an error in one statement does not stop the

@@ -16,9 +16,10 @@ use num_complex::Complex;
 use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftNum, FftPlanner};
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::alloc::output_array;
+use crate::alloc::{output_array, recycle};
 use crate::array::{Array, Data};
 use crate::dtype::DType;
 
@@ -56,9 +57,9 @@ pub fn rfft(a: &Array) -> Result<Array, String> {
     let keep = n / 2 + 1;
     let mut shape = a.shape().to_vec();
     *shape.last_mut().expect("checked non-0-d") = keep;
-    let data = match real_data(a) {
-        Data::F32(v) => Data::C64(half_spectra(&v, n, keep)),
-        Data::F64(v) => Data::C128(half_spectra(&v, n, keep)),
+    let data = match &*real_data(a) {
+        Data::F32(v) => Data::C64(half_spectra(v, n, keep)),
+        Data::F64(v) => Data::C128(half_spectra(v, n, keep)),
         _ => unreachable!("real_data gives f32 or f64"),
     };
     Ok(Array::new(shape, data))
@@ -127,6 +128,8 @@ trait Precision: FftNum {
     /// large result reuses memory instead of faulting in fresh pages.
     fn complex_buffer(len: usize) -> Vec<Complex<Self>>;
     fn real_buffer(len: usize) -> Vec<Self>;
+    /// Gives a buffer back to the pool.
+    fn give_back(scratch: (Vec<Self>, Vec<Complex<Self>>));
 }
 
 fn new_planners<T: FftNum>() -> Mutex<Planners<T>> {
@@ -136,43 +139,36 @@ fn new_planners<T: FftNum>() -> Mutex<Planners<T>> {
     })
 }
 
-impl Precision for f32 {
-    fn planners() -> &'static Mutex<Planners<f32>> {
-        static PLANS: OnceLock<Mutex<Planners<f32>>> = OnceLock::new();
-        PLANS.get_or_init(new_planners)
-    }
-    fn complex_buffer(len: usize) -> Vec<Complex<f32>> {
-        match output_array(DType::C64, vec![len]).into_data() {
-            Data::C64(v) => v,
-            _ => unreachable!("a c64 buffer"),
+/// `Precision` for a float type: its plan cache, and pool buffers of its real and complex
+/// dtypes.
+macro_rules! precision {
+    ($t:ty, $real:ident, $complex:ident) => {
+        impl Precision for $t {
+            fn planners() -> &'static Mutex<Planners<$t>> {
+                static PLANS: OnceLock<Mutex<Planners<$t>>> = OnceLock::new();
+                PLANS.get_or_init(new_planners)
+            }
+            fn complex_buffer(len: usize) -> Vec<Complex<$t>> {
+                match output_array(DType::$complex, vec![len]).into_data() {
+                    Data::$complex(v) => v,
+                    _ => unreachable!("a buffer of the dtype asked for"),
+                }
+            }
+            fn real_buffer(len: usize) -> Vec<$t> {
+                match output_array(DType::$real, vec![len]).into_data() {
+                    Data::$real(v) => v,
+                    _ => unreachable!("a buffer of the dtype asked for"),
+                }
+            }
+            fn give_back((real, complex): (Vec<$t>, Vec<Complex<$t>>)) {
+                recycle(Array::new(vec![real.len()], Data::$real(real)));
+                recycle(Array::new(vec![complex.len()], Data::$complex(complex)));
+            }
         }
-    }
-    fn real_buffer(len: usize) -> Vec<f32> {
-        match output_array(DType::F32, vec![len]).into_data() {
-            Data::F32(v) => v,
-            _ => unreachable!("an f32 buffer"),
-        }
-    }
+    };
 }
-
-impl Precision for f64 {
-    fn planners() -> &'static Mutex<Planners<f64>> {
-        static PLANS: OnceLock<Mutex<Planners<f64>>> = OnceLock::new();
-        PLANS.get_or_init(new_planners)
-    }
-    fn complex_buffer(len: usize) -> Vec<Complex<f64>> {
-        match output_array(DType::C128, vec![len]).into_data() {
-            Data::C128(v) => v,
-            _ => unreachable!("a c128 buffer"),
-        }
-    }
-    fn real_buffer(len: usize) -> Vec<f64> {
-        match output_array(DType::F64, vec![len]).into_data() {
-            Data::F64(v) => v,
-            _ => unreachable!("an f64 buffer"),
-        }
-    }
-}
+precision!(f32, F32, C64);
+precision!(f64, F64, C128);
 
 fn planners<T: Precision>() -> std::sync::MutexGuard<'static, Planners<T>> {
     T::planners().lock().unwrap_or_else(|e| e.into_inner())
@@ -199,11 +195,41 @@ fn parallel(points: usize, n: usize) -> bool {
     points >= PARALLEL_MIN_POINTS && points > n
 }
 
-/// A real input in its transform precision: f32 stays f32, everything else becomes f64.
-fn real_data(a: &Array) -> Data {
+/// A real input in its transform precision: f32 and f64 as they are (not copied), everything
+/// else cast to f64.
+fn real_data(a: &Array) -> Cow<'_, Data> {
     match a.dtype() {
-        DType::F32 | DType::F64 => a.data().clone(),
-        _ => a.cast(DType::F64).into_data(),
+        DType::F32 | DType::F64 => Cow::Borrowed(a.data()),
+        _ => Cow::Owned(a.cast(DType::F64).into_data()),
+    }
+}
+
+/// Runs `row` on each lane: input lanes of `in_len` values and output lanes of `out_len`, in
+/// parallel when `parallel`. Each thread works in its own `scratch()`: an input copy (realfft
+/// overwrites its input) and the plan's scratch, taken from the buffer pool, so that a long
+/// transform does not fault in fresh pages on every call; one run's scratch goes back to it.
+fn each_lane<I: Sync, O: Send, T: Precision>(
+    input: &[I],
+    in_len: usize,
+    out: &mut [O],
+    out_len: usize,
+    parallel: bool,
+    scratch: (usize, usize),
+    row: impl Fn(&[I], &mut [O], &mut (Vec<T>, Vec<Complex<T>>)) + Sync + Send,
+) {
+    let make = || (T::real_buffer(scratch.0), T::complex_buffer(scratch.1));
+    if parallel {
+        input
+            .par_chunks(in_len)
+            .zip(out.par_chunks_mut(out_len))
+            .for_each_init(make, |s, (i, o)| row(i, o, s));
+    } else {
+        let mut s = make();
+        input
+            .chunks(in_len)
+            .zip(out.chunks_mut(out_len))
+            .for_each(|(i, o)| row(i, o, &mut s));
+        T::give_back(s);
     }
 }
 
@@ -228,9 +254,9 @@ fn transform_complex(a: &Array, n: usize, dir: Direction) -> Array {
 /// `fft` or `ifft` of real input: the half spectrum from the real transform, the rest its
 /// conjugate mirror (X[n-k] = conj(X[k])). The inverse of real input is conj(fft)/n.
 fn real_input(a: &Array, n: usize, inverse: bool) -> Array {
-    let data = match real_data(a) {
-        Data::F32(v) => Data::C64(full_spectra(&v, n, inverse)),
-        Data::F64(v) => Data::C128(full_spectra(&v, n, inverse)),
+    let data = match &*real_data(a) {
+        Data::F32(v) => Data::C64(full_spectra(v, n, inverse)),
+        Data::F64(v) => Data::C128(full_spectra(v, n, inverse)),
         _ => unreachable!("real_data gives f32 or f64"),
     };
     Array::new(a.shape().to_vec(), data)
@@ -240,7 +266,7 @@ fn full_spectra<T: Precision>(v: &[T], n: usize, inverse: bool) -> Vec<Complex<T
     let keep = n / 2 + 1;
     let plan = r2c_plan::<T>(n);
     let scale = T::from_f64(1.0 / n as f64).expect("1/n is representable");
-    let row = |(input, out): (&[T], &mut [Complex<T>]), buf: &mut (Vec<T>, Vec<Complex<T>>)| {
+    let row = |input: &[T], out: &mut [Complex<T>], buf: &mut (Vec<T>, Vec<Complex<T>>)| {
         buf.0.copy_from_slice(input);
         plan.process_with_scratch(&mut buf.0, &mut out[..keep], &mut buf.1)
             .expect("buffer lengths match the plan");
@@ -253,41 +279,23 @@ fn full_spectra<T: Precision>(v: &[T], n: usize, inverse: bool) -> Vec<Complex<T
     };
     // Every element is written below.
     let mut out = T::complex_buffer(v.len());
-    let scratch = || (vec![T::zero(); n], plan.make_scratch_vec());
-    if parallel(v.len(), n) {
-        v.par_chunks(n)
-            .zip(out.par_chunks_mut(n))
-            .for_each_init(scratch, |buf, pair| row(pair, buf));
-    } else {
-        let mut buf = scratch();
-        v.chunks(n)
-            .zip(out.chunks_mut(n))
-            .for_each(|pair| row(pair, &mut buf));
-    }
+    let scratch = (n, plan.get_scratch_len());
+    each_lane(v, n, &mut out, n, parallel(v.len(), n), scratch, row);
     out
 }
 
 /// The first `keep` terms of the transform of each lane of `n` real values.
 fn half_spectra<T: Precision>(v: &[T], n: usize, keep: usize) -> Vec<Complex<T>> {
     let plan = r2c_plan::<T>(n);
-    let row = |(input, out): (&[T], &mut [Complex<T>]), buf: &mut (Vec<T>, Vec<Complex<T>>)| {
+    let row = |input: &[T], out: &mut [Complex<T>], buf: &mut (Vec<T>, Vec<Complex<T>>)| {
         buf.0.copy_from_slice(input);
         plan.process_with_scratch(&mut buf.0, out, &mut buf.1)
             .expect("buffer lengths match the plan");
     };
     let lanes = v.len() / n;
     let mut out = T::complex_buffer(lanes * keep);
-    let scratch = || (vec![T::zero(); n], plan.make_scratch_vec());
-    if parallel(v.len(), n) {
-        v.par_chunks(n)
-            .zip(out.par_chunks_mut(keep))
-            .for_each_init(scratch, |buf, pair| row(pair, buf));
-    } else {
-        let mut buf = scratch();
-        v.chunks(n)
-            .zip(out.chunks_mut(keep))
-            .for_each(|pair| row(pair, &mut buf));
-    }
+    let scratch = (n, plan.get_scratch_len());
+    each_lane(v, n, &mut out, keep, parallel(v.len(), n), scratch, row);
     out
 }
 
@@ -322,11 +330,11 @@ fn irfft_rows<T: Precision>(v: &[Complex<T>], lanes: usize, m: usize, n: usize) 
     let half = n / 2 + 1;
     let plan = c2r_plan::<T>(n);
     let scale = T::from_f64(1.0 / n as f64).expect("1/n is representable");
-    let row = |(input, out): (&[Complex<T>], &mut [T]),
-               buf: &mut (Vec<Complex<T>>, Vec<Complex<T>>)| {
-        // The first n/2 + 1 terms, zeros past the input's end. The zero frequency and, for
-        // even n, the Nyquist frequency must be real, so their imaginary parts are dropped.
-        let spectrum = &mut buf.0;
+    let row = |input: &[Complex<T>], out: &mut [T], buf: &mut (Vec<T>, Vec<Complex<T>>)| {
+        // The first n/2 + 1 terms (the front of the complex scratch), zeros past the
+        // input's end. The zero frequency and, for even n, the Nyquist frequency must be
+        // real, so their imaginary parts are dropped.
+        let (spectrum, scratch) = buf.1.split_at_mut(half);
         for (k, z) in spectrum.iter_mut().enumerate() {
             *z = input.get(k).copied().unwrap_or(zero);
         }
@@ -334,7 +342,7 @@ fn irfft_rows<T: Precision>(v: &[Complex<T>], lanes: usize, m: usize, n: usize) 
         if n.is_multiple_of(2) {
             spectrum[half - 1].im = T::zero();
         }
-        plan.process_with_scratch(spectrum, out, &mut buf.1)
+        plan.process_with_scratch(spectrum, out, scratch)
             .expect("buffer lengths match the plan and the edge terms are real");
         out.iter_mut().for_each(|x| *x = *x * scale);
     };
@@ -342,17 +350,8 @@ fn irfft_rows<T: Precision>(v: &[Complex<T>], lanes: usize, m: usize, n: usize) 
         return vec![T::zero(); lanes * n];
     }
     let mut out = T::real_buffer(lanes * n);
-    let scratch = || (vec![zero; half], plan.make_scratch_vec());
-    if parallel(lanes * n, n) {
-        v.par_chunks(m)
-            .zip(out.par_chunks_mut(n))
-            .for_each_init(scratch, |buf, pair| row(pair, buf));
-    } else {
-        let mut buf = scratch();
-        v.chunks(m)
-            .zip(out.chunks_mut(n))
-            .for_each(|pair| row(pair, &mut buf));
-    }
+    let scratch = (0, half + plan.get_scratch_len());
+    each_lane(v, m, &mut out, n, parallel(lanes * n, n), scratch, row);
     out
 }
 

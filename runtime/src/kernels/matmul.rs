@@ -251,46 +251,33 @@ trait Gemm: Dot + 'static {
         false
     }
 }
-impl Gemm for f32 {
-    const ONE: Self = 1.0;
-    unsafe fn large(
-        d: Dims,
-        a: *const f32,
-        al: (isize, isize),
-        b: *const f32,
-        bl: (isize, isize),
-        c: *mut f32,
-        cl: (isize, isize),
-    ) -> bool {
-        // SAFETY: the caller's contract; beta = 0, so `c` is only written.
-        unsafe {
-            matrixmultiply::sgemm(
-                d.n, d.k, d.m, 1.0, a, al.0, al.1, b, bl.0, bl.1, 0.0, c, cl.0, cl.1,
-            )
-        };
-        true
-    }
+/// Real types go to `matrixmultiply`'s `$f` (`sgemm`, `dgemm`) when large.
+macro_rules! gemm_real {
+    ($t:ty, $f:ident) => {
+        impl Gemm for $t {
+            const ONE: Self = 1.0;
+            unsafe fn large(
+                d: Dims,
+                a: *const $t,
+                al: (isize, isize),
+                b: *const $t,
+                bl: (isize, isize),
+                c: *mut $t,
+                cl: (isize, isize),
+            ) -> bool {
+                // SAFETY: the caller's contract; beta = 0, so `c` is only written.
+                unsafe {
+                    matrixmultiply::$f(
+                        d.n, d.k, d.m, 1.0, a, al.0, al.1, b, bl.0, bl.1, 0.0, c, cl.0, cl.1,
+                    )
+                };
+                true
+            }
+        }
+    };
 }
-impl Gemm for f64 {
-    const ONE: Self = 1.0;
-    unsafe fn large(
-        d: Dims,
-        a: *const f64,
-        al: (isize, isize),
-        b: *const f64,
-        bl: (isize, isize),
-        c: *mut f64,
-        cl: (isize, isize),
-    ) -> bool {
-        // SAFETY: the caller's contract; beta = 0, so `c` is only written.
-        unsafe {
-            matrixmultiply::dgemm(
-                d.n, d.k, d.m, 1.0, a, al.0, al.1, b, bl.0, bl.1, 0.0, c, cl.0, cl.1,
-            )
-        };
-        true
-    }
-}
+gemm_real!(f32, sgemm);
+gemm_real!(f64, dgemm);
 impl Gemm for Complex32 {
     const ONE: Self = Complex32::new(1.0, 0.0);
 }

@@ -26,85 +26,62 @@ pub(crate) trait RadixKey: Copy + Send + Sync {
     fn shared(self) -> u8;
 }
 
-impl RadixKey for f64 {
-    type Key = u64;
-    fn key(self) -> u64 {
-        if self.is_nan() {
-            u64::MAX
-        } else if self == 0.0 {
-            1 << 63
-        } else if self.is_sign_negative() {
-            !self.to_bits()
-        } else {
-            self.to_bits() | 1 << 63
+/// Floats: the bits with the sign flipped (negative numbers: all bits flipped); every NaN the
+/// largest key and both zeros one key.
+macro_rules! float_key {
+    ($t:ty, $k:ty) => {
+        impl RadixKey for $t {
+            type Key = $k;
+            fn key(self) -> $k {
+                const SIGN: $k = 1 << (<$k>::BITS - 1);
+                if self.is_nan() {
+                    <$k>::MAX
+                } else if self == 0.0 {
+                    SIGN
+                } else if self.is_sign_negative() {
+                    !self.to_bits()
+                } else {
+                    self.to_bits() | SIGN
+                }
+            }
+            fn from_key(k: $k) -> $t {
+                const SIGN: $k = 1 << (<$k>::BITS - 1);
+                <$t>::from_bits(if k & SIGN != 0 { k & !SIGN } else { !k })
+            }
+            fn shared(self) -> u8 {
+                if self == 0.0 {
+                    1
+                } else if self.is_nan() {
+                    2
+                } else {
+                    0
+                }
+            }
         }
-    }
-    fn from_key(k: u64) -> f64 {
-        f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-    }
-    fn shared(self) -> u8 {
-        if self == 0.0 {
-            1
-        } else if self.is_nan() {
-            2
-        } else {
-            0
-        }
-    }
+    };
 }
+float_key!(f64, u64);
+float_key!(f32, u32);
 
-impl RadixKey for f32 {
-    type Key = u32;
-    fn key(self) -> u32 {
-        if self.is_nan() {
-            u32::MAX
-        } else if self == 0.0 {
-            1 << 31
-        } else if self.is_sign_negative() {
-            !self.to_bits()
-        } else {
-            self.to_bits() | 1 << 31
+/// Signed integers: the bits with the sign flipped.
+macro_rules! int_key {
+    ($t:ty, $k:ty) => {
+        impl RadixKey for $t {
+            type Key = $k;
+            fn key(self) -> $k {
+                (self as $k) ^ (1 << (<$k>::BITS - 1))
+            }
+            fn from_key(k: $k) -> $t {
+                (k ^ (1 << (<$k>::BITS - 1))) as $t
+            }
+            fn shared(self) -> u8 {
+                0
+            }
         }
-    }
-    fn from_key(k: u32) -> f32 {
-        f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
-    }
-    fn shared(self) -> u8 {
-        if self == 0.0 {
-            1
-        } else if self.is_nan() {
-            2
-        } else {
-            0
-        }
-    }
+    };
 }
-
-impl RadixKey for i64 {
-    type Key = u64;
-    fn key(self) -> u64 {
-        (self as u64) ^ (1 << 63)
-    }
-    fn from_key(k: u64) -> i64 {
-        (k ^ (1 << 63)) as i64
-    }
-    fn shared(self) -> u8 {
-        0
-    }
-}
-
-impl RadixKey for i32 {
-    type Key = u32;
-    fn key(self) -> u32 {
-        (self as u32) ^ (1 << 31)
-    }
-    fn from_key(k: u32) -> i32 {
-        (k ^ (1 << 31)) as i32
-    }
-    fn shared(self) -> u8 {
-        0
-    }
-}
+int_key!(i64, u64);
+int_key!(i32, u32);
 
 /// Sorts `lane` in place, stably, in key order: sorts the keys alone (half the memory traffic
 /// of moving elements by key), turns them back into elements, then puts the elements that

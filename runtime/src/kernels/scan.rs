@@ -145,14 +145,8 @@ fn scan_lanes<T: Accumulate>(v: &[T], shape: &[usize], axis: usize, op: Op) -> V
         return out;
     }
     map_lanes(v, shape, axis, |lane, out| {
-        let (mut acc, step): (T, fn(T, T) -> T) = match op {
-            Op::Sum => (T::zero(), T::add),
-            Op::Product => (T::one(), T::mul),
-        };
-        for &x in lane {
-            acc = step(acc, x);
-            out.push(acc);
-        }
+        out.resize(lane.len(), T::zero());
+        scan_into(lane, out, op);
     })
 }
 

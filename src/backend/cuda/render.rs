@@ -373,9 +373,70 @@ impl Renderer<'_> {
         out
     }
 
+    /// `header` (a `for` over the flat inner index `t`, without its brace), a body computing
+    /// `value` at inner point `t`, then `tail` (the line that uses `v{value}`).
+    fn over_inner(
+        &self,
+        header: &str,
+        inner: &[usize],
+        value: ExprId,
+        phase_value: &dyn Fn(u32) -> String,
+        tail: &str,
+    ) -> String {
+        let mut out = format!("        {header} {{\n");
+        out += &self.unflatten(inner, "t", "            ");
+        out += &self.exprs(&[value], "            ", phase_value);
+        out += tail;
+        out += "        }\n";
+        out
+    }
+
+    /// Store phase `p` (once per outer point), by the thread `cond` picks, with the inner
+    /// coordinates 0.
+    fn store_once(
+        &self,
+        cond: &str,
+        inner: &[usize],
+        p: usize,
+        value: ExprId,
+        phase_value: &dyn Fn(u32) -> String,
+    ) -> String {
+        let mut out = format!("        if ({cond}) {{\n");
+        for &a in inner {
+            let _ = writeln!(out, "            const i64 i{a} = 0;");
+            let _ = writeln!(out, "            (void)i{a};");
+        }
+        out += &self.exprs(&[value], "            ", phase_value);
+        out += &self.store(p, "            ");
+        out += "        }\n";
+        out
+    }
+
+    /// The line that folds `v{value}` into the accumulator `acc` of dtype `at`.
+    fn fold_line(op: ReduceOp, acc: &str, at: &str, value: ExprId) -> String {
+        format!(
+            "            {acc} = {}({acc}, ({at})v{});\n",
+            combine_fn(op),
+            value.0
+        )
+    }
+
+    /// The block-wide combination of each thread's `acc` into `red`.
+    fn block_reduce_line(op: ReduceOp, acc: &str, red: &str, at: &str) -> String {
+        format!(
+            "        {at} {red} = arr_block_reduce<{at}, {}<{at}> >({acc}, ({at}*)arr_shared);\n",
+            reduce_struct(op)
+        )
+    }
+
     /// Inner and outer axes: blocks over the outer points, threads over the inner ones.
     fn block_per_outer_point(&self, outer: &[usize], inner: &[usize]) -> String {
         let k = self.k;
+        let phase_var = |q: u32| format!("p{q}");
+        let threads = format!(
+            "for (i64 t = threadIdx.x; t < {}; t += blockDim.x)",
+            self.count(inner)
+        );
         let mut out = String::from("    __shared__ double arr_shared[32];\n");
         let _ = writeln!(
             out,
@@ -384,70 +445,36 @@ impl Renderer<'_> {
         );
         out += &self.unflatten(outer, "o", "        ");
         for (p, phase) in k.phases.iter().enumerate() {
-            let phase_var = |q: u32| format!("p{q}");
-            match phase {
+            match *phase {
                 Phase::Reduce { op, value } => {
                     let d = k.dtypes[value.0 as usize];
-                    let acc = acc_dtype(*op, d);
+                    let acc = acc_dtype(op, d);
                     let (t, at) = (c_type(d), c_type(acc));
-                    let _ = writeln!(out, "        {at} acc{p} = {};", identity(*op, acc));
-                    let _ = writeln!(
-                        out,
-                        "        for (i64 t = threadIdx.x; t < {}; t += blockDim.x) {{",
-                        self.count(inner)
-                    );
-                    out += &self.unflatten(inner, "t", "            ");
-                    out += &self.exprs(&[*value], "            ", &phase_var);
-                    let _ = writeln!(
-                        out,
-                        "            acc{p} = {}(acc{p}, ({at})v{});",
-                        combine_fn(*op),
-                        value.0
-                    );
-                    out += "        }\n";
-                    let _ = writeln!(
-                        out,
-                        "        {at} red{p} = arr_block_reduce<{at}, {}<{at}> >(acc{p}, ({at}*)arr_shared);",
-                        reduce_struct(*op)
-                    );
-                    out += &self.empty_sum_fix(
-                        *op,
-                        acc,
-                        &format!("red{p}"),
-                        &self.count(inner),
-                        "        ",
-                    );
-                    let _ = writeln!(out, "        const {t} p{p} = ({t})red{p};");
+                    let (acc_var, red) = (format!("acc{p}"), format!("red{p}"));
+                    let _ = writeln!(out, "        {at} {acc_var} = {};", identity(op, acc));
+                    let fold = Self::fold_line(op, &acc_var, at, value);
+                    out += &self.over_inner(&threads, inner, value, &phase_var, &fold);
+                    out += &Self::block_reduce_line(op, &acc_var, &red, at);
+                    if op == ReduceOp::Sum && acc.is_float() {
+                        // The sum of no points is +0, not the -0 it starts from.
+                        let _ =
+                            writeln!(out, "        if ({} == 0) {red} = 0.0;", self.count(inner));
+                    }
+                    let _ = writeln!(out, "        const {t} p{p} = ({t}){red};");
                 }
                 Phase::Store {
                     over: Over::All,
                     value,
                     ..
                 } => {
-                    let _ = writeln!(
-                        out,
-                        "        for (i64 t = threadIdx.x; t < {}; t += blockDim.x) {{",
-                        self.count(inner)
-                    );
-                    out += &self.unflatten(inner, "t", "            ");
-                    out += &self.exprs(&[*value], "            ", &phase_var);
-                    out += &self.store(p, "            ");
-                    out += "        }\n";
+                    let store = self.store(p, "            ");
+                    out += &self.over_inner(&threads, inner, value, &phase_var, &store);
                 }
                 Phase::Store {
                     over: Over::Outer,
                     value,
                     ..
-                } => {
-                    out += "        if (threadIdx.x == 0) {\n";
-                    for &a in inner {
-                        let _ = writeln!(out, "            const i64 i{a} = 0;");
-                        let _ = writeln!(out, "            (void)i{a};");
-                    }
-                    out += &self.exprs(&[*value], "            ", &phase_var);
-                    out += &self.store(p, "            ");
-                    out += "        }\n";
-                }
+                } => out += &self.store_once("threadIdx.x == 0", inner, p, value, &phase_var),
             }
         }
         out += "    }\n";
@@ -469,33 +496,20 @@ impl Renderer<'_> {
         };
         for (p, phase) in k.phases.iter().enumerate() {
             let _ = writeln!(out, "    if (phase == {p}) {{");
-            match phase {
+            match *phase {
                 Phase::Reduce { op, value } => {
-                    let d = k.dtypes[value.0 as usize];
-                    let acc = acc_dtype(*op, d);
-                    let at = c_type(acc);
+                    let at = c_type(acc_dtype(op, k.dtypes[value.0 as usize]));
                     // Block b reduces points [b * share, (b + 1) * share).
                     out += "        const i64 share = (total + gridDim.x - 1) / gridDim.x;\n";
                     out += "        const i64 begin = (i64)blockIdx.x * share;\n";
                     out +=
                         "        const i64 end = begin + share < total ? begin + share : total;\n";
-                    let _ = writeln!(out, "        {at} acc = {};", identity(*op, acc));
-                    out +=
-                        "        for (i64 t = begin + threadIdx.x; t < end; t += blockDim.x) {\n";
-                    out += &self.unflatten(inner, "t", "            ");
-                    out += &self.exprs(&[*value], "            ", &read_phase);
-                    let _ = writeln!(
-                        out,
-                        "            acc = {}(acc, ({at})v{});",
-                        combine_fn(*op),
-                        value.0
-                    );
-                    out += "        }\n";
-                    let _ = writeln!(
-                        out,
-                        "        {at} red = arr_block_reduce<{at}, {}<{at}> >(acc, ({at}*)arr_shared);",
-                        reduce_struct(*op)
-                    );
+                    let identity = identity(op, acc_dtype(op, k.dtypes[value.0 as usize]));
+                    let _ = writeln!(out, "        {at} acc = {identity};");
+                    let header = "for (i64 t = begin + threadIdx.x; t < end; t += blockDim.x)";
+                    let fold = Self::fold_line(op, "acc", at, value);
+                    out += &self.over_inner(header, inner, value, &read_phase, &fold);
+                    out += &Self::block_reduce_line(op, "acc", "red", at);
                     let _ = writeln!(
                         out,
                         "        if (threadIdx.x == 0) *({at}*)(partials + 16 * (i64)blockIdx.x) = red;"
@@ -506,46 +520,22 @@ impl Renderer<'_> {
                     value,
                     ..
                 } => {
-                    out += "        for (i64 t = (i64)blockIdx.x * blockDim.x + threadIdx.x; t < total; \
-                            t += (i64)gridDim.x * blockDim.x) {\n";
-                    out += &self.unflatten(inner, "t", "            ");
-                    out += &self.exprs(&[*value], "            ", &read_phase);
-                    out += &self.store(p, "            ");
-                    out += "        }\n";
+                    let header = "for (i64 t = (i64)blockIdx.x * blockDim.x + threadIdx.x; \
+                                  t < total; t += (i64)gridDim.x * blockDim.x)";
+                    let store = self.store(p, "            ");
+                    out += &self.over_inner(header, inner, value, &read_phase, &store);
                 }
                 Phase::Store {
                     over: Over::Outer,
                     value,
                     ..
                 } => {
-                    out += "        if (blockIdx.x == 0 && threadIdx.x == 0) {\n";
-                    for &a in inner {
-                        let _ = writeln!(out, "            const i64 i{a} = 0;");
-                        let _ = writeln!(out, "            (void)i{a};");
-                    }
-                    out += &self.exprs(&[*value], "            ", &read_phase);
-                    out += &self.store(p, "            ");
-                    out += "        }\n";
+                    let cond = "blockIdx.x == 0 && threadIdx.x == 0";
+                    out += &self.store_once(cond, inner, p, value, &read_phase);
                 }
             }
             out += "    }\n";
         }
         out
-    }
-
-    /// The sum of no points is +0, not the -0 it starts from.
-    fn empty_sum_fix(
-        &self,
-        op: ReduceOp,
-        acc: DType,
-        var: &str,
-        count: &str,
-        indent: &str,
-    ) -> String {
-        if op == ReduceOp::Sum && acc.is_float() {
-            format!("{indent}if ({count} == 0) {var} = 0.0;\n")
-        } else {
-            String::new()
-        }
     }
 }
