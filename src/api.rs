@@ -18,6 +18,7 @@
 //! many threads at once.
 
 use crate::backend::cpu::{Cpu, Prepared};
+use crate::backend::cuda::exec::{Gpu, GpuPlan};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId, Type};
 use crate::lower::{self, Engine, Mode};
@@ -64,8 +65,8 @@ pub struct Options {
     pub function: Option<String>,
     /// The name diagnostics give the source.
     pub file_name: String,
-    /// Where the function runs: the CPU (the default), or a CUDA GPU (not built yet:
-    /// `compile_with` then says what is missing on this machine).
+    /// Where the function runs: the CPU (the default), or a CUDA GPU (`compile_with` says in
+    /// one line what is missing where there is none). The interpreter runs on the CPU.
     pub device: Device,
 }
 
@@ -75,6 +76,9 @@ pub enum Device {
     #[default]
     Cpu,
     Cuda,
+    /// The CUDA backend's kernels built by the host's C++ compiler and run on the CPU, one
+    /// thread per CUDA thread: slow, for testing the CUDA backend without a GPU.
+    CudaEmulator,
 }
 
 impl Default for Options {
@@ -109,12 +113,6 @@ pub fn compile(source: &str) -> Result<Function, Error> {
 /// # Ok::<(), arrjit::Error>(())
 /// ```
 pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
-    if options.device == Device::Cuda {
-        return Err(Error::new(format!(
-            "device cuda: {}",
-            crate::backend::cuda::device::unavailable()
-        )));
-    }
     let (program_ast, diags) = crate::syntax::parse(source);
     if !diags.is_empty() {
         return Err(Error::new(crate::diag::render(
@@ -169,18 +167,23 @@ pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
     };
     let params = def.params.iter().map(|p| p.name.clone()).collect();
     drop(state);
-    let cpu = match options.mode {
-        Engine::Interp => None,
-        Engine::Fused | Engine::Unfused => {
-            Some(Arc::new(Mutex::new(Jit(Cpu::new().map_err(Error::new)?))))
+    let (mut cpu, mut gpu) = (None, None);
+    match (options.mode, options.device) {
+        (Engine::Interp, _) => {}
+        (_, Device::Cpu) => cpu = Some(Arc::new(Mutex::new(Jit(Cpu::new().map_err(Error::new)?)))),
+        (_, device) => {
+            let target = crate::backend::cuda::open(device)
+                .map_err(|why| Error::new(format!("device cuda: {why}")))?;
+            gpu = Some(Arc::new(Mutex::new(Gpu::new(target))));
         }
-    };
+    }
     Ok(Function {
         source: source.to_string(),
         name,
         params,
         options,
         cpu,
+        gpu,
         specs: RwLock::new(Vec::new()),
     })
 }
@@ -203,6 +206,8 @@ struct Spec {
     tuple: bool,
     /// The compiled schedule, whose outputs are `results` without repeats.
     prepared: Option<Prepared>,
+    /// The same, compiled for the function's GPU.
+    gpu_plan: Option<GpuPlan>,
     /// For each result, its position among the schedule's outputs.
     output_of: Vec<usize>,
 }
@@ -214,6 +219,8 @@ pub struct Function {
     params: Vec<String>,
     options: Options,
     cpu: Option<Arc<Mutex<Jit>>>,
+    /// The device, for a function compiled for CUDA: calls take turns on it.
+    gpu: Option<Arc<Mutex<Gpu>>>,
     /// Specialisations, most recent last.
     specs: RwLock<Vec<(Signature, Arc<Spec>)>>,
 }
@@ -312,9 +319,14 @@ impl Function {
         let arrays: Vec<Cow<Array>> = args.iter().map(|a| a.to_array()).collect();
         let spec = self.spec(&arrays)?;
         let params: Vec<&Array> = arrays.iter().map(|a| a.as_ref()).collect();
-        let outputs = match &spec.prepared {
-            Some(prepared) => prepared.run(&spec.graph, &params),
-            None => {
+        let outputs = match (&spec.prepared, &spec.gpu_plan, &self.gpu) {
+            (Some(prepared), _, _) => prepared.run(&spec.graph, &params),
+            (_, Some(plan), Some(gpu)) => gpu
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .run(plan, &spec.graph, &params)
+                .map_err(|why| Error::new(format!("device cuda: {why}")))?,
+            _ => {
                 let mut ev = Evaluator::with_params(params.iter().map(|&a| a.clone()).collect());
                 spec.results
                     .iter()
@@ -322,7 +334,8 @@ impl Function {
                     .collect()
             }
         };
-        if spec.prepared.is_none() || spec.output_of.iter().enumerate().all(|(i, &o)| i == o) {
+        let compiled = spec.prepared.is_some() || spec.gpu_plan.is_some();
+        if !compiled || spec.output_of.iter().enumerate().all(|(i, &o)| i == o) {
             return Ok(outputs);
         }
         Ok(spec.output_of.iter().map(|&i| outputs[i].clone()).collect())
@@ -407,11 +420,29 @@ impl Function {
             }
             (None, _) => None,
         };
+        let gpu_plan = match &self.gpu {
+            Some(gpu) => {
+                let fusion = if self.options.mode == Engine::Unfused {
+                    Fusion::Unfused
+                } else {
+                    Fusion::Fused
+                };
+                let schedule = fuse(&graph, &roots, fusion);
+                let plan = gpu
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .prepare(schedule)
+                    .map_err(|why| Error::new(format!("device cuda: {why}")))?;
+                Some(plan)
+            }
+            None => None,
+        };
         Ok(Spec {
             graph,
             results,
             tuple,
             prepared,
+            gpu_plan,
             output_of,
         })
     }

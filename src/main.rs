@@ -1,5 +1,6 @@
 //! `arr`: run, check and inspect `.arr` scripts.
 
+use arrjit::Device;
 use arrjit::diag::{self, Diagnostic, Span};
 use arrjit::lower::{self, BenchOptions, BenchResult, Engine, Mode};
 use arrjit::passes::fuse::Fusion;
@@ -119,13 +120,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> ExitCode {
+    let mut on = Device::Cpu;
     let (file, mode, engine, stage) = match &cli.command {
         Command::Run {
             file, mode, device, ..
         } => {
-            if let Err(why) = check_device(device) {
-                eprintln!("arr: error: {why}");
-                return ExitCode::from(1);
+            match check_device(device) {
+                Ok(d) => on = d,
+                Err(why) => {
+                    eprintln!("arr: error: {why}");
+                    return ExitCode::from(1);
+                }
             }
             let engine = match mode {
                 ExecMode::Fused => Engine::Fused,
@@ -147,7 +152,7 @@ fn run(cli: Cli) -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match lower::run_on(&program, &source, mode, engine, &mut out) {
+    match lower::run_on_device(&program, &source, mode, engine, on, &mut out) {
         Ok(state) => {
             let ir = stage.map(|stage| match stage {
                 Stage::Lowered => state.ir_text(),
@@ -208,7 +213,10 @@ fn bench(args: &BenchArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let table = Table::new(&names, &options.engines);
+    let mut table = Table::new(&names, &options.engines);
+    if options.device != Device::Cpu {
+        table = table.with_device_columns();
+    }
     let mut header_printed = false;
     let mut print_rows = |r: &BenchResult| {
         if args.json {
@@ -259,14 +267,14 @@ fn bench(args: &BenchArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `--device`: `cpu`, or why another cannot be used.
-fn check_device(device: &str) -> Result<(), String> {
+/// `--device`: `cpu`, or `cuda` where a device can be opened (or why not).
+fn check_device(device: &str) -> Result<Device, String> {
     match device {
-        "cpu" => Ok(()),
-        "cuda" => Err(format!(
-            "--device cuda: {}",
-            arrjit::backend::cuda::device::unavailable()
-        )),
+        "cpu" => Ok(Device::Cpu),
+        "cuda" => match arrjit::backend::cuda::open(Device::Cuda) {
+            Ok(_) => Ok(Device::Cuda),
+            Err(why) => Err(format!("--device cuda: {why}")),
+        },
         other => Err(format!(
             "unknown device `{other}`; expected `cpu` or `cuda`"
         )),
@@ -275,8 +283,11 @@ fn check_device(device: &str) -> Result<(), String> {
 
 /// The options of `arr bench`, checked; or why they make no sense.
 fn bench_options(args: &BenchArgs) -> Result<BenchOptions, String> {
-    check_device(&args.device)?;
-    let mut options = BenchOptions::default();
+    let device = check_device(&args.device)?;
+    let mut options = BenchOptions {
+        device,
+        ..BenchOptions::default()
+    };
     if !args.modes.is_empty() {
         options.engines.clear();
         for m in &args.modes {

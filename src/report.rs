@@ -39,6 +39,8 @@ pub struct Table {
     name_width: usize,
     /// Whether to show fused's speedup over the other engines (only when fused was measured).
     speedup: bool,
+    /// Whether to show where a GPU's time went: kernels, and copies each way.
+    device: bool,
 }
 
 const TIME_WIDTH: usize = 9;
@@ -49,7 +51,15 @@ impl Table {
         Table {
             name_width: longest.max("bench".len()),
             speedup: engines.contains(&Engine::Fused) && engines.len() > 1,
+            device: false,
         }
+    }
+
+    /// The same table with GPU columns: the median device time of the kernels (CUDA events)
+    /// and of the copies to (`h2d`) and from (`d2h`) the device, per run.
+    pub fn with_device_columns(mut self) -> Table {
+        self.device = true;
+        self
     }
 
     /// The header line.
@@ -65,6 +75,15 @@ impl Table {
             nw = self.name_width,
             tw = TIME_WIDTH,
         );
+        if self.device {
+            line.push_str(&format!(
+                "  {:>tw$}  {:>tw$}  {:>tw$}",
+                "kernels",
+                "h2d",
+                "d2h",
+                tw = TIME_WIDTH
+            ));
+        }
         if self.speedup {
             line.push_str("  fused speedup");
         }
@@ -93,6 +112,19 @@ impl Table {
                 nw = self.name_width,
                 tw = TIME_WIDTH,
             );
+            if self.device {
+                let cols = match t.device_median() {
+                    Some(d) => [d.kernel, d.h2d, d.d2h].map(human_time),
+                    None => ["-", "-", "-"].map(String::from),
+                };
+                line.push_str(&format!(
+                    "  {:>tw$}  {:>tw$}  {:>tw$}",
+                    cols[0],
+                    cols[1],
+                    cols[2],
+                    tw = TIME_WIDTH
+                ));
+            }
             if self.speedup
                 && t.engine != Engine::Fused
                 && let Some(f) = fused.filter(|&f| f > 0.0)
@@ -116,6 +148,17 @@ struct JsonBench<'a> {
     min_s: f64,
     compile_s: f64,
     runs: usize,
+    /// On a GPU: medians per run of the kernels' device time and of the copies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kernel_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    h2d_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d2h_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    h2d_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d2h_bytes: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -124,19 +167,33 @@ struct JsonReport<'a> {
 }
 
 /// `{"benches": [{"name", "mode", "device", "median_s", "min_s", "compile_s", "runs"}, …]}`,
-/// one entry per block and engine, pretty-printed, with a final newline.
+/// one entry per block and engine, pretty-printed, with a final newline. Engines that ran on
+/// a GPU add `kernel_s`, `h2d_s`, `d2h_s`, `h2d_bytes` and `d2h_bytes` (medians per run).
 pub fn json(results: &[BenchResult], device: &str) -> String {
     let benches = results
         .iter()
         .flat_map(|r| {
-            r.timings.iter().map(|t| JsonBench {
-                name: &r.name,
-                mode: t.engine.name(),
-                device,
-                median_s: t.median(),
-                min_s: t.min(),
-                compile_s: t.compile,
-                runs: t.runs.len(),
+            r.timings.iter().map(|t| {
+                let d = t.device_median();
+                JsonBench {
+                    name: &r.name,
+                    mode: t.engine.name(),
+                    // The interpreter runs on the CPU whatever the device.
+                    device: if t.engine == Engine::Interp {
+                        "cpu"
+                    } else {
+                        device
+                    },
+                    median_s: t.median(),
+                    min_s: t.min(),
+                    compile_s: t.compile,
+                    runs: t.runs.len(),
+                    kernel_s: d.map(|d| d.kernel),
+                    h2d_s: d.map(|d| d.h2d),
+                    d2h_s: d.map(|d| d.d2h),
+                    h2d_bytes: d.map(|d| d.h2d_bytes),
+                    d2h_bytes: d.map(|d| d.d2h_bytes),
+                }
             })
         })
         .collect();
@@ -170,6 +227,7 @@ mod tests {
             runs: vec![s, s * 1.5, s * 2.0],
             first: s * 10.0,
             compile: if engine == Engine::Interp { 0.0 } else { 1e-3 },
+            device: Vec::new(),
         };
         BenchResult {
             name: "chain".to_string(),

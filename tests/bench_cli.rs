@@ -175,6 +175,27 @@ fn a_script_without_bench_blocks_is_an_error() {
     assert!(out.stdout.is_empty(), "the script must not run");
 }
 
+/// Where CUDA cannot run, `--device cuda` says which part is missing, in one line.
+#[test]
+fn device_cuda_without_a_gpu_exits_1() {
+    if arrjit::backend::cuda::open(arrjit::Device::Cuda).is_ok() {
+        eprintln!(
+            "skipped: a CUDA device is present (tests/cuda_emulated.rs and the GPU script run it)"
+        );
+        return;
+    }
+    let path = script("nocuda.arr", TINY);
+    let out = arr(&["bench", "--device", "cuda", path.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("arr: error: --device cuda: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn bad_options_exit_1() {
     let path = script("opts.arr", TINY);
@@ -182,9 +203,6 @@ fn bad_options_exit_1() {
     for (args, needle) in [
         (vec!["--mode", "fast"], "unknown mode `fast`"),
         (vec!["--mode", "fused,nope"], "unknown mode `nope`"),
-        // Here: whichever of the driver, a device or NVRTC is missing; on a GPU machine, that
-        // launching is not built yet.
-        (vec!["--device", "cuda"], "--device cuda: "),
         (vec!["--device", "tpu"], "unknown device `tpu`"),
         (vec!["--repeats", "0"], "--repeats"),
         (vec!["--min-time", "-1"], "--min-time"),

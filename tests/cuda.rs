@@ -9,8 +9,9 @@ use arrjit::lower::{self, Mode};
 use arrjit::passes::fuse::{Fusion, fuse};
 use arrjit::syntax;
 
-/// Elementwise, row-reduction and full-reduction kernels over bool, i32, i64, f32 and f64,
-/// with casts, `where`, random numbers, integer `%` and `**`, and strided and broadcast views.
+/// Elementwise, row-reduction and full-reduction kernels over bool, i32, i64, f32, f64, c64
+/// and c128, with casts, `where`, random numbers, integer `%` and `**`, and strided and
+/// broadcast views.
 const CORPUS: &str = "
 a = randn(37, seed=1) * 4
 b = rand(37, seed=2) + 0.5
@@ -37,6 +38,12 @@ s5 = any(M > 0, axis=1)
 x = randn((4, 5), seed=3, dtype=f32)
 s6 = sum(x, axis=1) * 2 + mean(x, axis=0)[0:4]
 s7 = softmax(M, axis=1) + logsumexp(M, axis=0)
+z = complex(a, b)
+zf = complex(fa, fb)
+r8 = z * conj(z) + z - complex(0.5, 0.25) + abs(z) + angle(z) + real(z) * imag(z)
+r9 = zf * zf + c64(z) + c128(zf) + c128(ia) + (z == z) + isnan(zf) + isinf(z)
+s8 = sum(z * z) + prod(zf) + sum(zf)
+s9 = sum(reshape(z[0:36], (6, 6)), axis=1) + sum(reshape(zf[0:36], (6, 6)), axis=0)
 ";
 
 /// The fused kernels of every global of `src` (run in check mode: nothing is evaluated).

@@ -178,17 +178,22 @@ fn functions_are_send_and_sync_and_agree_across_threads() {
     }
 }
 
-/// Asking the API for the CUDA device where it cannot run is an error that says why.
+/// Asking the API for the CUDA device where it cannot run is an error that says why; where
+/// it can, the function runs there.
 #[test]
-fn the_cuda_device_is_refused_with_a_reason() {
-    let err = arrjit::compile_with(
+fn the_cuda_device_runs_or_is_refused_with_a_reason() {
+    let compiled = arrjit::compile_with(
         "fn f(a) = a + 1",
         arrjit::Options {
             device: arrjit::Device::Cuda,
             ..arrjit::Options::default()
         },
-    )
-    .err()
-    .expect("refused");
-    assert!(err.to_string().starts_with("device cuda: "), "{err}");
+    );
+    match compiled {
+        Ok(f) => {
+            let y = f.call(&[&vec![1.0, 2.5]]).unwrap();
+            assert_eq!(y.as_slice::<f64>(), Some(&[2.0, 3.5][..]));
+        }
+        Err(err) => assert!(err.to_string().starts_with("device cuda: "), "{err}"),
+    }
 }

@@ -141,6 +141,65 @@ template <typename To, typename From> __device__ __forceinline__ To arr_cast(Fro
     return ArrCast<To, From>::run(x);
 }
 
+// ---- complex numbers: c64 and c128 as pairs of parts, with the interpreter's formulas for the
+// operations rendered here (the others run on the host) ----
+struct ArrC64 { float re, im; };
+struct ArrC128 { double re, im; };
+#define ARR_COMPLEX_OPS(C, T)                                                                 \
+    __device__ __forceinline__ C arr_complex(T re, T im) { C z; z.re = re; z.im = im; return z; } \
+    __device__ __forceinline__ C arr_add(C a, C b) { return arr_complex(a.re + b.re, a.im + b.im); } \
+    __device__ __forceinline__ C arr_sub(C a, C b) { return arr_complex(a.re - b.re, a.im - b.im); } \
+    __device__ __forceinline__ C arr_mul(C a, C b) {                                          \
+        return arr_complex(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);             \
+    }                                                                                         \
+    __device__ __forceinline__ C arr_neg(C a) { return arr_complex(-a.re, -a.im); }          \
+    __device__ __forceinline__ C arr_conj(C a) { return arr_complex(a.re, -a.im); }          \
+    __device__ __forceinline__ T arr_real(C a) { return a.re; }                              \
+    __device__ __forceinline__ T arr_imag(C a) { return a.im; }                              \
+    __device__ __forceinline__ T arr_abs(C a) { return arr_hypot(a.re, a.im); }              \
+    __device__ __forceinline__ T arr_angle(C a) { return arr_atan2(a.im, a.re); }            \
+    __device__ __forceinline__ bool arr_isnan(C a) { return a.re != a.re || a.im != a.im; }  \
+    __device__ __forceinline__ bool arr_isinf(C a) { return arr_isinf(a.re) || arr_isinf(a.im); } \
+    __device__ __forceinline__ bool operator==(C a, C b) { return a.re == b.re && a.im == b.im; } \
+    __device__ __forceinline__ bool operator!=(C a, C b) { return a.re != b.re || a.im != b.im; }
+__device__ __forceinline__ float arr_hypot(float a, float b) { return hypotf(a, b); }
+__device__ __forceinline__ double arr_hypot(double a, double b) { return hypot(a, b); }
+ARR_COMPLEX_OPS(ArrC64, float)
+ARR_COMPLEX_OPS(ArrC128, double)
+
+// Casts: real to complex has imaginary part 0, complex to real drops the imaginary part (then
+// casts as from the real part), complex to bool is `re != 0 || im != 0`.
+#define ARR_TO_COMPLEX(C, T, FROM)                                                            \
+    template <> struct ArrCast<C, FROM> {                                                     \
+        __device__ static C run(FROM x) { return arr_complex(ArrCast<T, FROM>::run(x), (T)0); } \
+    };
+#define ARR_FROM_COMPLEX(C, T, TO)                                                            \
+    template <> struct ArrCast<TO, C> {                                                       \
+        __device__ static TO run(C z) { return ArrCast<TO, T>::run(z.re); }                   \
+    };
+#define ARR_COMPLEX_CASTS(C, T)                                                               \
+    ARR_TO_COMPLEX(C, T, bool) ARR_TO_COMPLEX(C, T, int) ARR_TO_COMPLEX(C, T, i64)           \
+    ARR_TO_COMPLEX(C, T, float) ARR_TO_COMPLEX(C, T, double)                                  \
+    ARR_FROM_COMPLEX(C, T, int) ARR_FROM_COMPLEX(C, T, i64) ARR_FROM_COMPLEX(C, T, float)    \
+    ARR_FROM_COMPLEX(C, T, double)                                                            \
+    template <> struct ArrCast<bool, C> {                                                     \
+        __device__ static bool run(C z) { return z.re != (T)0 || z.im != (T)0; }             \
+    };
+ARR_COMPLEX_CASTS(ArrC64, float)
+ARR_COMPLEX_CASTS(ArrC128, double)
+template <> struct ArrCast<ArrC64, ArrC128> {
+    __device__ static ArrC64 run(ArrC128 z) { return arr_complex((float)z.re, (float)z.im); }
+};
+template <> struct ArrCast<ArrC128, ArrC64> {
+    __device__ static ArrC128 run(ArrC64 z) { return arr_complex((double)z.re, (double)z.im); }
+};
+
+// A 16-byte slot of a kernel's constants (`args.params`) and phase results
+// (`args.phase_vals`), in the layout of the host's `cpu::run::slot`.
+union ArrSlot {
+    bool b; int i; i64 l; float f; double d; ArrC64 c64; ArrC128 c128; unsigned char bytes[16];
+};
+
 // ---- Philox4x32-10 random numbers: the same streams as the runtime crate (rng.rs) ----
 __device__ __forceinline__ void arr_philox(u32 ctr[4], u32 k0, u32 k1) {
     for (int round = 0; round < 10; ++round) {
@@ -181,12 +240,23 @@ template <typename T> struct ArrProd { __device__ static T id() { return (T)1; }
 template <typename T> struct ArrMinOp { __device__ static T op(T a, T b) { return arr_min(a, b); } };
 template <typename T> struct ArrMaxOp { __device__ static T op(T a, T b) { return arr_max(a, b); } };
 
+// A warp shuffle down by `offset` lanes (complex numbers part by part).
+template <typename T> __device__ __forceinline__ T arr_shfl_down(T v, int offset) {
+    return __shfl_down_sync(0xffffffffu, v, offset);
+}
+template <> __device__ __forceinline__ ArrC64 arr_shfl_down(ArrC64 v, int offset) {
+    return arr_complex(arr_shfl_down(v.re, offset), arr_shfl_down(v.im, offset));
+}
+template <> __device__ __forceinline__ ArrC128 arr_shfl_down(ArrC128 v, int offset) {
+    return arr_complex(arr_shfl_down(v.re, offset), arr_shfl_down(v.im, offset));
+}
+
 // Combines one value per thread of the block (blockDim.x a power of two, at most 1024) in a
-// fixed tree order: warp shuffles, then the warps' results through shared memory. Every
-// thread gets the result.
+// fixed tree order: warp shuffles, then the warps' results through shared memory (`shared`
+// holds 32 values of 16 bytes). Every thread gets the result.
 template <typename T, typename Op> __device__ T arr_block_reduce(T v, T* shared) {
     for (int offset = 16; offset > 0; offset >>= 1) {
-        v = Op::op(v, __shfl_down_sync(0xffffffffu, v, offset));
+        v = Op::op(v, arr_shfl_down(v, offset));
     }
     int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     __syncthreads();
@@ -197,7 +267,7 @@ template <typename T, typename Op> __device__ T arr_block_reduce(T v, T* shared)
         v = lane < warps ? shared[lane] : shared[0];
         bool active = lane < warps;
         for (int offset = 16; offset > 0; offset >>= 1) {
-            T other = __shfl_down_sync(0xffffffffu, v, offset);
+            T other = arr_shfl_down(v, offset);
             bool other_active = (lane + offset) < warps;
             if (active && other_active) v = Op::op(v, other);
         }

@@ -303,3 +303,29 @@ impl Schedule {
             .count()
     }
 }
+
+/// For each step of `schedule`, the computed buffers that no later step reads and that are
+/// not outputs: after the step they can go back to a pool, for later steps (and later runs)
+/// to reuse their memory.
+pub fn free_after(schedule: &Schedule) -> Vec<Vec<BufId>> {
+    let mut last_reader: Vec<Option<usize>> = vec![None; schedule.buffers.len()];
+    for (i, step) in schedule.steps.iter().enumerate() {
+        let reads = match step {
+            Step::Kernel(k) => k.reads(),
+            Step::Library(call) => call.inputs.clone(),
+        };
+        for r in reads {
+            last_reader[r.0 as usize] = Some(i);
+        }
+    }
+    let mut free_after: Vec<Vec<BufId>> = vec![Vec::new(); schedule.steps.len()];
+    for (b, last) in last_reader.iter().enumerate() {
+        let buf = BufId(b as u32);
+        let computed = matches!(schedule.buffers[b].kind, BufKind::Computed);
+        let output = schedule.outputs.iter().any(|(_, o)| *o == buf);
+        if let (Some(step), true, false) = (last, computed, output) {
+            free_after[*step].push(buf);
+        }
+    }
+    free_after
+}

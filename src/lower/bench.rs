@@ -28,10 +28,8 @@ use super::{Lowerer, Mode, Value, collect_nodes};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{Graph, NodeId, Op};
 use crate::syntax::ast::{Block, Program, Stmt, StmtKind, StrLit};
-use arrjit_runtime::Array;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::rc::Rc;
 use std::time::Instant;
 
 /// How `arr bench` times each block.
@@ -46,6 +44,8 @@ pub struct BenchOptions {
     pub min_time: f64,
     /// … or has made this many runs.
     pub max_runs: usize,
+    /// Where the compiled engines run (the interpreter runs on the CPU).
+    pub device: crate::api::Device,
 }
 
 impl Default for BenchOptions {
@@ -55,6 +55,7 @@ impl Default for BenchOptions {
             repeats: 5,
             min_time: 0.5,
             max_runs: 1000,
+            device: crate::api::Device::Cpu,
         }
     }
 }
@@ -70,18 +71,55 @@ pub struct Timing {
     /// Seconds the backend spent compiling kernels for the block, over all runs (in practice,
     /// in the warm-up run).
     pub compile: f64,
+    /// On a GPU, what each timed run spent on the device, in the order they ran.
+    pub device: Vec<DeviceTime>,
+}
+
+/// Where a run's time went on a GPU.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DeviceTime {
+    /// Device time of the kernels and library calls (CUDA events).
+    pub kernel: f64,
+    /// Copies to and from the device.
+    pub h2d: f64,
+    pub d2h: f64,
+    pub h2d_bytes: u64,
+    pub d2h_bytes: u64,
+}
+
+/// The median of `xs` (0 for none).
+pub fn median(xs: impl Iterator<Item = f64>) -> f64 {
+    let mut xs: Vec<f64> = xs.collect();
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
 }
 
 impl Timing {
     /// The median of the timed runs (the mean of the middle two for an even count).
     pub fn median(&self) -> f64 {
-        let mut xs = self.runs.clone();
-        xs.sort_by(f64::total_cmp);
-        match xs.len() {
-            0 => self.first,
-            n if n % 2 == 1 => xs[n / 2],
-            n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+        if self.runs.is_empty() {
+            return self.first;
         }
+        median(self.runs.iter().copied())
+    }
+
+    /// Median device time per run, on a GPU.
+    pub fn device_median(&self) -> Option<DeviceTime> {
+        if self.device.is_empty() {
+            return None;
+        }
+        let m = |f: fn(&DeviceTime) -> f64| median(self.device.iter().map(f));
+        Some(DeviceTime {
+            kernel: m(|d| d.kernel),
+            h2d: m(|d| d.h2d),
+            d2h: m(|d| d.d2h),
+            h2d_bytes: median(self.device.iter().map(|d| d.h2d_bytes as f64)) as u64,
+            d2h_bytes: median(self.device.iter().map(|d| d.d2h_bytes as f64)) as u64,
+        })
     }
 
     /// The fastest timed run.
@@ -136,8 +174,9 @@ pub fn bench<'o>(
     out: &'o mut dyn Write,
     on_result: &'o mut dyn FnMut(&BenchResult),
 ) -> Result<Vec<BenchResult>, Vec<Diagnostic>> {
-    let executor =
-        |e: Engine| Executor::new(e).map_err(|why| vec![Diagnostic::error(Span::default(), why)]);
+    let executor = |e: Engine| {
+        Executor::on(e, options.device).map_err(|why| vec![Diagnostic::error(Span::default(), why)])
+    };
     let Some((&main, others)) = options.engines.split_first() else {
         return Ok(Vec::new());
     };
@@ -153,6 +192,7 @@ pub fn bench<'o>(
     let mut l = Lowerer::new(source, Mode::Run, executor(main)?, out);
     l.bench = Some(harness);
     let _ = l.exec_top(&program.stmts);
+    l.report_device_error();
     if !l.diags.is_empty() {
         return Err(l.diags);
     }
@@ -223,6 +263,7 @@ impl Lowerer<'_> {
                 runs: Vec::new(),
                 first: 0.0,
                 compile: 0.0,
+                device: Vec::new(),
             })
             .collect();
         let mut spent = vec![0.0f64; timings.len()];
@@ -236,13 +277,14 @@ impl Lowerer<'_> {
                     continue;
                 }
                 ran = true;
-                let (secs, compile) =
+                let (secs, compile, device) =
                     self.with_executor(&mut harness.others, i, |l| l.timed_run(body, &saved))?;
                 timing.compile += compile;
                 if warm_up {
                     timing.first = secs;
                 } else {
                     timing.runs.push(secs);
+                    timing.device.extend(device);
                     spent[i] += secs;
                 }
             }
@@ -283,20 +325,35 @@ impl Lowerer<'_> {
         r
     }
 
-    /// One run of the block from the saved state, muted: its seconds, and the seconds of
-    /// compiling within it.
-    fn timed_run(&mut self, body: &Block, saved: &Saved) -> Result<(f64, f64), Diagnostic> {
+    /// One run of the block from the saved state, muted: its seconds, the seconds of
+    /// compiling within it, and on a GPU where the device time went.
+    fn timed_run(
+        &mut self,
+        body: &Block,
+        saved: &Saved,
+    ) -> Result<(f64, f64, Option<DeviceTime>), Diagnostic> {
         self.restore(saved);
         let compiled_before = self.exec.compile_seconds();
+        let device_before = self.exec.gpu_stats();
         let output_closed = std::mem::replace(&mut self.output_closed, true);
         let started = Instant::now();
-        let values = self
+        let ran = self
             .exec_all(&body.stmts, true)
             .map(|()| self.evaluate_assigned());
         let secs = started.elapsed().as_secs_f64();
         self.output_closed = output_closed;
-        drop(values?);
-        Ok((secs, self.exec.compile_seconds() - compiled_before))
+        ran?;
+        let device = match (device_before, self.exec.gpu_stats()) {
+            (Some(a), Some(b)) => Some(DeviceTime {
+                kernel: b.kernel_s - a.kernel_s,
+                h2d: b.h2d_s - a.h2d_s,
+                d2h: b.d2h_s - a.d2h_s,
+                h2d_bytes: b.h2d_bytes - a.h2d_bytes,
+                d2h_bytes: b.d2h_bytes - a.d2h_bytes,
+            }),
+            _ => None,
+        };
+        Ok((secs, self.exec.compile_seconds() - compiled_before, device))
     }
 
     /// Puts the variables (and the graph, if saved) back as they were before the block, and
@@ -314,8 +371,9 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Evaluates every live array that is not yet a value (the block's results).
-    fn evaluate_assigned(&mut self) -> Vec<Rc<Array>> {
+    /// Computes every live array that is not yet a value (the block's results); on a GPU they
+    /// stay on the device.
+    fn evaluate_assigned(&mut self) {
         let mut live = HashSet::new();
         for scope in &self.scopes {
             for v in scope.values() {
@@ -327,10 +385,10 @@ impl Lowerer<'_> {
             .filter(|&n| !matches!(self.graph.node(n).op, Op::Const(_) | Op::Source(_)))
             .collect();
         if nodes.is_empty() {
-            return Vec::new();
+            return;
         }
         nodes.sort();
-        self.values_of(&nodes)
+        self.exec.evaluate(&self.graph, &nodes);
     }
 }
 
@@ -353,6 +411,7 @@ mod tests {
             runs: runs.to_vec(),
             first: 9.0,
             compile: 0.0,
+            device: Vec::new(),
         }
     }
 

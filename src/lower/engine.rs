@@ -1,7 +1,9 @@
 //! What evaluates the graph when a script needs a value: the reference interpreter, or fused
-//! or unfused kernels compiled for the CPU.
+//! or unfused kernels compiled for the CPU or a CUDA device.
 
+use crate::api::Device;
 use crate::backend::cpu::{Cpu, Prepared};
+use crate::backend::cuda::exec::{Gpu, GpuPlan, GpuStats};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId};
 use crate::passes::fuse::{Fusion, fuse};
@@ -51,9 +53,51 @@ pub(crate) enum Executor {
         /// same nodes again (a `bench` block's runs) skips fusion.
         plans: HashMap<Vec<NodeId>, Rc<Prepared>>,
     },
+    /// Kernels on a CUDA device: like `Jit`, with the arrays of a graph kept on the device
+    /// between evaluations.
+    Gpu {
+        fusion: Fusion,
+        gpu: Box<Gpu>,
+        values: HashMap<NodeId, Rc<Array>>,
+        plans: HashMap<Vec<NodeId>, Rc<GpuPlan>>,
+        /// After a device error: the error, and the CPU executor that computes every later
+        /// value (the script goes on with correct values and fails at its end).
+        failed: Option<(String, Box<Executor>)>,
+    },
+}
+
+/// The nodes of `nodes` without a value yet, sorted, once each.
+fn missing(nodes: &[NodeId], values: &HashMap<NodeId, Rc<Array>>) -> Vec<NodeId> {
+    let mut missing: Vec<NodeId> = nodes
+        .iter()
+        .copied()
+        .filter(|n| !values.contains_key(n))
+        .collect();
+    missing.sort();
+    missing.dedup();
+    missing
 }
 
 impl Executor {
+    /// `engine` on `device`. The interpreter always runs on the CPU: it is the reference.
+    pub fn on(engine: Engine, device: Device) -> Result<Executor, String> {
+        if device == Device::Cpu || engine == Engine::Interp {
+            return Executor::new(engine);
+        }
+        let fusion = if engine == Engine::Unfused {
+            Fusion::Unfused
+        } else {
+            Fusion::Fused
+        };
+        Ok(Executor::Gpu {
+            fusion,
+            gpu: Box::new(Gpu::new(crate::backend::cuda::open(device)?)),
+            values: HashMap::new(),
+            plans: HashMap::new(),
+            failed: None,
+        })
+    }
+
     pub fn new(engine: Engine) -> Result<Executor, String> {
         let jit = |fusion| {
             Ok(Executor::Jit {
@@ -89,13 +133,7 @@ impl Executor {
                 values,
                 plans,
             } => {
-                let mut missing: Vec<NodeId> = nodes
-                    .iter()
-                    .copied()
-                    .filter(|n| !values.contains_key(n))
-                    .collect();
-                missing.sort();
-                missing.dedup();
+                let missing = missing(nodes, values);
                 if !missing.is_empty() {
                     let plan = plans
                         .entry(missing.clone())
@@ -107,6 +145,97 @@ impl Executor {
                 }
                 nodes.iter().map(|n| values[n].clone()).collect()
             }
+            Executor::Gpu {
+                fusion,
+                gpu,
+                values,
+                plans,
+                failed,
+            } => {
+                if let Some((_, cpu)) = failed {
+                    return cpu.values(graph, nodes, keep);
+                }
+                let missing = missing(nodes, values);
+                if !missing.is_empty() {
+                    let plan = match plans.get(&missing) {
+                        Some(p) => Ok(p.clone()),
+                        None => gpu.prepare(fuse(graph, &missing, *fusion)).map(Rc::new),
+                    };
+                    let results = plan.and_then(|plan| {
+                        plans.insert(missing.clone(), plan.clone());
+                        gpu.run(&plan, graph, &[])
+                    });
+                    match results {
+                        Ok(results) => {
+                            for (n, v) in missing.into_iter().zip(results) {
+                                values.insert(n, Rc::new(v));
+                            }
+                        }
+                        Err(why) => {
+                            let engine = match fusion {
+                                Fusion::Unfused => Engine::Unfused,
+                                Fusion::Fused => Engine::Fused,
+                            };
+                            let mut cpu = Box::new(
+                                Executor::new(engine).unwrap_or(Executor::Interp(Evaluator::new())),
+                            );
+                            let out = cpu.values(graph, nodes, keep);
+                            *failed = Some((why, cpu));
+                            return out;
+                        }
+                    }
+                }
+                nodes.iter().map(|n| values[n].clone()).collect()
+            }
+        }
+    }
+
+    /// Computes `nodes` without handing their values back: on a GPU they are computed on the
+    /// device and not copied to the host (a `bench` block's results).
+    pub fn evaluate(&mut self, graph: &Graph, nodes: &[NodeId]) {
+        if let Executor::Gpu {
+            fusion,
+            gpu,
+            plans,
+            failed: None,
+            ..
+        } = self
+        {
+            let mut key: Vec<NodeId> = nodes.to_vec();
+            key.sort();
+            key.dedup();
+            let plan = match plans.get(&key) {
+                Some(p) => Ok(p.clone()),
+                None => gpu.prepare(fuse(graph, &key, *fusion)).map(Rc::new),
+            };
+            let done = plan.and_then(|plan| {
+                plans.insert(key, plan.clone());
+                gpu.compute(&plan, graph, &[])
+            });
+            if done.is_ok() {
+                return;
+            }
+        }
+        // Elsewhere, or after a device error (which `values` records): the values, dropped.
+        drop(self.values(graph, nodes, |_| false));
+    }
+
+    /// The first device error, if the device failed (values were then computed on the CPU).
+    pub fn device_error(&self) -> Option<&str> {
+        match self {
+            Executor::Gpu {
+                failed: Some((why, _)),
+                ..
+            } => Some(why),
+            _ => None,
+        }
+    }
+
+    /// Device time and transfers so far (`None` off the GPU).
+    pub fn gpu_stats(&self) -> Option<GpuStats> {
+        match self {
+            Executor::Gpu { gpu, .. } => Some(gpu.stats()),
+            _ => None,
         }
     }
 
@@ -115,6 +244,7 @@ impl Executor {
         match self {
             Executor::Interp(_) => Vec::new(),
             Executor::Jit { cpu, .. } => cpu.stats(),
+            Executor::Gpu { .. } => Vec::new(),
         }
     }
 
@@ -124,14 +254,25 @@ impl Executor {
         match self {
             Executor::Interp(_) => 0.0,
             Executor::Jit { cpu, .. } => cpu.compile_seconds(),
+            Executor::Gpu { gpu, .. } => gpu.stats().compile_s,
         }
     }
 
     /// Forgets values and schedules computed for a graph that is being replaced (compiled
     /// kernels stay).
     pub fn new_graph(&mut self) {
-        if let Executor::Jit { plans, .. } = self {
-            plans.clear();
+        match self {
+            Executor::Jit { plans, .. } => plans.clear(),
+            Executor::Gpu {
+                plans, gpu, failed, ..
+            } => {
+                plans.clear();
+                gpu.new_graph();
+                if let Some((_, cpu)) = failed {
+                    cpu.new_graph();
+                }
+            }
+            Executor::Interp(_) => {}
         }
         self.forget_values();
     }
@@ -141,12 +282,19 @@ impl Executor {
     pub fn forget_values(&mut self) {
         match self {
             Executor::Interp(ev) => *ev = Evaluator::new(),
-            Executor::Jit { values, .. } => {
+            Executor::Jit { values, .. } | Executor::Gpu { values, .. } => {
                 // Arrays nobody else holds go back to the pool, for the next graph's kernels.
                 for (_, v) in values.drain() {
                     if let Ok(a) = Rc::try_unwrap(v) {
                         arrjit_runtime::recycle(a);
                     }
+                }
+                if let Executor::Gpu {
+                    failed: Some((_, cpu)),
+                    ..
+                } = self
+                {
+                    cpu.forget_values();
                 }
             }
         }

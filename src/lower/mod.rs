@@ -9,7 +9,7 @@
 
 mod args;
 mod bench;
-mod build;
+pub(crate) mod build;
 mod builtins;
 mod engine;
 mod expr;
@@ -19,7 +19,7 @@ mod ops;
 mod simplify;
 mod value;
 
-pub use bench::{BenchOptions, BenchResult, Timing, bench, bench_names};
+pub use bench::{BenchOptions, BenchResult, DeviceTime, Timing, bench, bench_names};
 pub use build::{MAX_ARRAY_BYTES, broadcast_shapes, shape_text};
 pub use engine::Engine;
 pub use value::{Arr, FnDef, Value};
@@ -115,10 +115,23 @@ pub fn run_on<'o>(
     engine: Engine,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
-    let exec =
-        engine::Executor::new(engine).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
+    run_on_device(program, source, mode, engine, crate::api::Device::Cpu, out)
+}
+
+/// Like `run`, computing arrays with `engine` on `device`.
+pub fn run_on_device<'o>(
+    program: &Program,
+    source: &'o str,
+    mode: Mode,
+    engine: Engine,
+    device: crate::api::Device,
+    out: &'o mut dyn Write,
+) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+    let exec = engine::Executor::on(engine, device)
+        .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
     let mut l = Lowerer::new(source, mode, exec, out);
     let _ = l.exec_top(&program.stmts);
+    l.report_device_error();
     if l.diags.is_empty() {
         Ok(l)
     } else {
@@ -498,6 +511,20 @@ impl<'o> Lowerer<'o> {
             stack.extend(node.inputs.iter().copied());
         }
         Ok(())
+    }
+
+    /// A device that failed during the run (its values were then computed on the CPU)
+    /// fails the run.
+    pub(crate) fn report_device_error(&mut self) {
+        if let Some(why) = self.exec.device_error() {
+            let msg = format!("the CUDA device failed, so the CPU finished the run: {why}");
+            self.diags.push(Diagnostic::error(Span::default(), msg));
+        }
+    }
+
+    /// Device time and transfers so far, when arrays are computed on a GPU.
+    pub fn gpu_stats(&self) -> Option<crate::backend::cuda::exec::GpuStats> {
+        self.exec.gpu_stats()
     }
 
     /// 1-based line and column of a span's start.

@@ -192,6 +192,7 @@ mod tests {
                     runs: vec![s],
                     first: s,
                     compile: 0.0,
+                    device: Vec::new(),
                 })
                 .collect(),
         }

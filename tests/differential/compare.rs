@@ -19,6 +19,11 @@ pub enum Outcome {
 
 /// Parses and runs `source` on `engine`. A parse error is a bug in the generator, so it panics.
 pub fn run(source: &str, engine: Engine) -> Outcome {
+    run_on(source, engine, arrjit::Device::Cpu)
+}
+
+/// `run` with the compiled engines on `device`.
+pub fn run_on(source: &str, engine: Engine, device: arrjit::Device) -> Outcome {
     let (program, diags) = syntax::parse(source);
     assert!(
         diags.is_empty(),
@@ -27,7 +32,7 @@ pub fn run(source: &str, engine: Engine) -> Outcome {
     );
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         let mut sink = Vec::new();
-        match lower::run_on(&program, source, Mode::Run, engine, &mut sink) {
+        match lower::run_on_device(&program, source, Mode::Run, engine, device, &mut sink) {
             Ok(mut state) => {
                 let names: Vec<String> = state.array_globals().into_iter().map(|g| g.0).collect();
                 let arrays = names

@@ -13,6 +13,8 @@ mod lower;
 mod math;
 mod ops;
 mod run;
+
+pub use run::slot;
 mod vector;
 
 use crate::kernel::{
@@ -235,27 +237,7 @@ impl Cpu {
                 Step::Library(_) => PreparedStep::Library,
             })
             .collect();
-        // After its last reader, a computed buffer that is not an output goes back to the pool,
-        // so that later steps (and later runs) reuse its memory.
-        let mut last_reader: Vec<Option<usize>> = vec![None; schedule.buffers.len()];
-        for (i, step) in schedule.steps.iter().enumerate() {
-            let reads = match step {
-                Step::Kernel(k) => k.reads(),
-                Step::Library(call) => call.inputs.clone(),
-            };
-            for r in reads {
-                last_reader[r.0 as usize] = Some(i);
-            }
-        }
-        let mut free_after: Vec<Vec<BufId>> = vec![Vec::new(); schedule.steps.len()];
-        for (b, last) in last_reader.iter().enumerate() {
-            let buf = BufId(b as u32);
-            let computed = matches!(schedule.buffers[b].kind, BufKind::Computed);
-            let output = schedule.outputs.iter().any(|(_, o)| *o == buf);
-            if let (Some(step), true, false) = (last, computed, output) {
-                free_after[*step].push(buf);
-            }
-        }
+        let free_after = crate::kernel::free_after(&schedule);
         Prepared {
             schedule,
             steps,

@@ -37,16 +37,3 @@ pub fn probe() -> Result<Device, String> {
         count: count as usize,
     })
 }
-
-/// Why `--device cuda` cannot run here: what is missing, or, where a device is found, that
-/// launching kernels is not built yet.
-pub fn unavailable() -> String {
-    match probe() {
-        Err(why) => why,
-        Ok(d) => format!(
-            "found {} (sm_{}{}), but running kernels on the GPU is not built yet; \
-             `arr ir --stage cuda` shows the CUDA C",
-            d.name, d.capability.0, d.capability.1
-        ),
-    }
-}

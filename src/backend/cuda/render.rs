@@ -1,27 +1,34 @@
 //! Kernel → CUDA C, a pure function of the kernel.
 //!
-//! Every kernel becomes `extern "C" __global__ void arr_kernel(bufs, params, sizes,
-//! phase_vals, phase, partials)`, with the CPU backend's calling convention: `bufs` are the
-//! buffer addresses, `params` the constants in 16-byte slots, `sizes` the run-time `i64` sizes
-//! in `kernel::size_slots` order (so kernels of one structure share their code, as on the
-//! CPU). The loop structure depends on the kernel's axes:
+//! Every kernel becomes `extern "C" __global__ void arr_kernel(const ArrArgs args)`, its
+//! arguments passed by value (so a launch copies nothing to the device first) in a struct
+//! whose layout `kernel_args` writes on the host: `bufs`, the addresses of the buffers the
+//! kernel uses in `buffers` order (numbered locally, so the text does not depend on where the
+//! kernel sits in its schedule); `sizes`, the run-time `i64` sizes in `kernel::size_slots`
+//! order (so kernels of one structure share their code, as on the CPU); `params`, the
+//! constants in 16-byte slots; and, for kernels with phases, `phase`, `partials` and
+//! `phase_vals`. The loop structure depends on the kernel's axes:
 //! - no inner axes: a grid-stride loop over every point;
 //! - inner and outer axes: a grid-stride loop of blocks over the outer points; each phase runs
 //!   over the inner points with the block's threads, and a reduction combines the threads'
 //!   values with `arr_block_reduce` (warp shuffles, then shared memory, in a fixed order);
 //! - inner axes only (full reductions): one phase per launch (`phase`), like the CPU's
 //!   `Entry::Phases`. Block `b` reduces a fixed share of the points and writes its partial
-//!   result to `partials[b]` (16-byte slots); the host combines the partials in block order,
-//!   so the result has the same bits on every run, and passes the results to later phases in
-//!   `phase_vals`.
+//!   result to `partials[b]` (16-byte slots); then `arr_combine`, one block launched with
+//!   the number of partials, combines them in a fixed order and writes the phase's result to
+//!   `phase_vals[phase]` in device memory, where later phases read it. The host picks grid
+//!   sizes from the kernel's sizes alone, so a result has the same bits on every run, and
+//!   nothing waits for the host between phases.
 //!
 //! Expressions are recomputed at each point where a phase needs them; the device functions
 //! (`arr_add`, `arr_rem`, `arr_cast`, the Philox random numbers, …) live in
-//! `runtime/cuda/prelude.cuh` with the interpreter's semantics. Complex kernels are not
-//! rendered yet.
+//! `runtime/cuda/prelude.cuh` with the interpreter's semantics. Complex numbers are structs
+//! of two parts (`ArrC64`, `ArrC128`); the prelude has their arithmetic (`+ - *`), `abs`,
+//! `angle`, parts, comparisons, casts, sums and products. A kernel with another complex
+//! operation (`/`, `**`, the transcendental functions) is refused, and runs on the host.
 
 use crate::ir::{BinaryOp, ReduceOp, UnaryOp};
-use crate::kernel::{Affine, Expr, ExprId, Kernel, Over, Phase, SizeSlot, size_slots};
+use crate::kernel::{Affine, BufId, Expr, ExprId, Kernel, Over, Phase, SizeSlot, size_slots};
 use arrjit_runtime::DType;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -29,22 +36,49 @@ use std::fmt::Write;
 /// The device functions every kernel's source starts with.
 pub const PRELUDE: &str = include_str!("../../../runtime/cuda/prelude.cuh");
 
+/// Threads per block of every launch but the per-outer-point ones (`block_size`).
+pub const BLOCK: u32 = 256;
+
+/// The most blocks a phase of a full reduction is split into: a constant, not a property
+/// of the device, so that the partial results, and their sum, are the same on every GPU.
+pub const MAX_REDUCE_BLOCKS: u32 = 1024;
+
 /// The whole source NVRTC compiles for `k`: the prelude, then the kernel.
 pub fn render_source(k: &Kernel) -> Result<String, String> {
     Ok(format!("{PRELUDE}\n{}", render_kernel(k)?))
 }
 
-/// The CUDA C of kernel `k` alone (without the prelude).
+/// The CUDA C of kernel `k` alone (without the prelude). Kernels with a complex operation
+/// the prelude does not have yet are refused (they run on the host).
 pub fn render_kernel(k: &Kernel) -> Result<String, String> {
-    if let Some(d) = k
-        .dtypes
-        .iter()
-        .chain(k.params.iter().map(|p| &p.1))
-        .find(|d| d.is_complex())
-    {
-        return Err(format!(
-            "kernels with {d} values are not rendered to CUDA yet"
-        ));
+    for (e, &d) in k.exprs.iter().zip(&k.dtypes) {
+        let operand = |x: &ExprId| k.dtypes[x.0 as usize];
+        let refused = match e {
+            Expr::Unary(op, x) if operand(x).is_complex() => (!matches!(
+                op,
+                UnaryOp::Neg
+                    | UnaryOp::Conj
+                    | UnaryOp::Real
+                    | UnaryOp::Imag
+                    | UnaryOp::Abs
+                    | UnaryOp::Angle
+                    | UnaryOp::IsNan
+                    | UnaryOp::IsInf
+            ))
+            .then_some(op.name()),
+            Expr::Binary(op, x, _) if operand(x).is_complex() => (!matches!(
+                op,
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Eq | BinaryOp::Ne
+            ))
+            .then_some(op.name()),
+            Expr::Rand { .. } if d.is_complex() => Some("rand"),
+            _ => None,
+        };
+        if let Some(name) = refused {
+            return Err(format!(
+                "`{name}` of complex numbers is not rendered to CUDA yet"
+            ));
+        }
     }
     let r = Renderer {
         k,
@@ -53,8 +87,84 @@ pub fn render_kernel(k: &Kernel) -> Result<String, String> {
             .enumerate()
             .map(|(i, s)| (s, i))
             .collect(),
+        bufs: buffers(k)
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| (b, i))
+            .collect(),
     };
     Ok(r.kernel())
+}
+
+/// The schedule buffers `k` uses, in the order of its `args.bufs`.
+pub fn buffers(k: &Kernel) -> Vec<BufId> {
+    let mut bufs = k.reads();
+    bufs.extend(k.writes());
+    bufs.sort();
+    bufs.dedup();
+    bufs
+}
+
+/// Whether `k` runs one phase per launch (inner axes only), with `arr_combine` after each
+/// reduction.
+pub fn has_phases(k: &Kernel) -> bool {
+    !k.inner.is_empty() && k.inner.len() == k.space.len()
+}
+
+/// The bytes of `k`'s `ArrArgs`, laid out as `kernel_struct` declares them: 8-byte fields
+/// and 16-byte slots, so there is no padding.
+pub struct Args<'a> {
+    /// Device addresses of the buffers, in `buffers(k)` order.
+    pub bufs: &'a [u64],
+    pub partials: u64,
+    pub phase_vals: u64,
+    pub phase: i64,
+    /// `run_time_sizes(k)`.
+    pub sizes: &'a [i64],
+    /// One 16-byte slot per parameter of `k` (`cpu::run::slot`).
+    pub params: &'a [[u8; 16]],
+}
+
+impl Args<'_> {
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let words = |out: &mut Vec<u8>, xs: &mut dyn Iterator<Item = [u8; 8]>, min: usize| {
+            let mut n = 0;
+            for x in xs {
+                out.extend_from_slice(&x);
+                n += 1;
+            }
+            // Arrays of the struct have at least one element (C has no empty arrays).
+            for _ in n..min {
+                out.extend_from_slice(&[0; 8]);
+            }
+        };
+        words(&mut out, &mut self.bufs.iter().map(|b| b.to_ne_bytes()), 1);
+        out.extend_from_slice(&self.partials.to_ne_bytes());
+        out.extend_from_slice(&self.phase_vals.to_ne_bytes());
+        out.extend_from_slice(&self.phase.to_ne_bytes());
+        words(&mut out, &mut self.sizes.iter().map(|s| s.to_ne_bytes()), 1);
+        for p in self.params {
+            out.extend_from_slice(p);
+        }
+        if self.params.is_empty() {
+            out.extend_from_slice(&[0; 16]);
+        }
+        out
+    }
+}
+
+/// The member of an `ArrSlot` (prelude) that holds a value of dtype `d`.
+fn slot_field(d: DType) -> &'static str {
+    match d {
+        DType::Bool => "b",
+        DType::I32 => "i",
+        DType::I64 => "l",
+        DType::F32 => "f",
+        DType::F64 => "d",
+        DType::C64 => "c64",
+        DType::C128 => "c128",
+    }
 }
 
 /// The C type of a dtype's elements.
@@ -65,15 +175,17 @@ fn c_type(d: DType) -> &'static str {
         DType::I64 => "i64",
         DType::F32 => "float",
         DType::F64 => "double",
-        DType::C64 | DType::C128 => unreachable!("complex kernels are refused first"),
+        DType::C64 => "ArrC64",
+        DType::C128 => "ArrC128",
     }
 }
 
-/// The dtype a reduction accumulates in (as on the CPU: f32 sums and products in f64; bools,
-/// which shuffles do not move, as int).
+/// The dtype a reduction accumulates in (as on the CPU: f32 sums and products in f64, c64
+/// ones in c128; bools, which shuffles do not move, as int).
 fn acc_dtype(op: ReduceOp, d: DType) -> DType {
     match (op, d) {
         (ReduceOp::Sum | ReduceOp::Prod, DType::F32) => DType::F64,
+        (ReduceOp::Sum | ReduceOp::Prod, DType::C64) => DType::C128,
         (_, DType::Bool) => DType::I32,
         _ => d,
     }
@@ -82,6 +194,12 @@ fn acc_dtype(op: ReduceOp, d: DType) -> DType {
 /// The identity of a reduction in the accumulator's dtype, as C text.
 fn identity(op: ReduceOp, acc: DType) -> String {
     let float = acc.is_float();
+    if acc.is_complex() {
+        return match op {
+            ReduceOp::Sum => "arr_complex(-0.0, -0.0)".into(),
+            _ => "arr_complex(1.0, 0.0)".into(),
+        };
+    }
     match op {
         // -0 so that a sum of -0s is -0, as the interpreter's; the empty sum is fixed to +0.
         ReduceOp::Sum if float => "-0.0".into(),
@@ -99,6 +217,15 @@ fn identity(op: ReduceOp, acc: DType) -> String {
             DType::I64 => "(-9223372036854775807LL - 1)".into(),
             _ => "(-2147483647 - 1)".into(),
         },
+    }
+}
+
+/// +0 in float or complex dtype `d`, as C text.
+fn plus_zero(d: DType) -> &'static str {
+    if d.is_complex() {
+        "arr_complex(0.0, 0.0)"
+    } else {
+        "0.0"
     }
 }
 
@@ -150,7 +277,10 @@ fn unary_fn(op: UnaryOp) -> &'static str {
         U::Sign => "arr_sign",
         U::IsNan => "arr_isnan",
         U::IsInf => "arr_isinf",
-        U::Real | U::Imag | U::Conj | U::Angle => unreachable!("complex kernels are refused"),
+        U::Real => "arr_real",
+        U::Imag => "arr_imag",
+        U::Conj => "arr_conj",
+        U::Angle => "arr_angle",
     }
 }
 
@@ -176,35 +306,53 @@ fn binary_text(op: BinaryOp, a: &str, b: &str) -> String {
         B::Le => format!("({a} <= {b})"),
         B::Gt => format!("({a} > {b})"),
         B::Ge => format!("({a} >= {b})"),
-        B::Complex => unreachable!("complex kernels are refused"),
+        B::Complex => call("arr_complex"),
+    }
+}
+
+/// `x` of dtype `from` as a value of dtype `to`: a C cast, or `arr_cast` for complex numbers.
+fn convert(x: &str, from: DType, to: DType) -> String {
+    if from.is_complex() || to.is_complex() {
+        format!("arr_cast<{}, {}>({x})", c_type(to), c_type(from))
+    } else {
+        format!("({}){x}", c_type(to))
     }
 }
 
 struct Renderer<'k> {
     k: &'k Kernel,
-    /// The index of each run-time size slot in `sizes`.
+    /// The index of each run-time size slot in `args.sizes`.
     slots: HashMap<SizeSlot, usize>,
+    /// The index of each buffer in `args.bufs`.
+    bufs: HashMap<BufId, usize>,
 }
 
 impl Renderer<'_> {
+    fn size(&self, slot: SizeSlot) -> String {
+        format!("args.sizes[{}]", self.slots[&slot])
+    }
+
     fn extent(&self, axis: usize) -> String {
-        format!("sizes[{}]", self.slots[&SizeSlot::Extent(axis)])
+        self.size(SizeSlot::Extent(axis))
+    }
+
+    /// Buffer `b`'s elements, as a pointer to `const T` (`mutable`: to `T`).
+    fn buf(&self, b: BufId, t: &str, mutable: bool) -> String {
+        let c = if mutable { "" } else { "const " };
+        format!("(({c}{t}*)args.bufs[{}])", self.bufs[&b])
     }
 
     /// An index map as C text over the index variables `i0, i1, …`.
     fn affine(&self, id: ExprId, at: &Affine) -> String {
         let mut terms = Vec::new();
         if at.offset != 0 {
-            terms.push(format!("sizes[{}]", self.slots[&SizeSlot::Offset(id)]));
+            terms.push(self.size(SizeSlot::Offset(id)));
         }
         for (axis, &c) in at.coef.iter().enumerate() {
             match c {
                 0 => {}
                 1 => terms.push(format!("i{axis}")),
-                _ => terms.push(format!(
-                    "sizes[{}] * i{axis}",
-                    self.slots[&SizeSlot::Coef(id, axis)]
-                )),
+                _ => terms.push(format!("{} * i{axis}", self.size(SizeSlot::Coef(id, axis)))),
             }
         }
         if terms.is_empty() {
@@ -252,16 +400,16 @@ impl Renderer<'_> {
             let v = |x: &ExprId| format!("v{}", x.0);
             let value = match e {
                 Expr::Load { buf, at } => {
-                    format!("((const {t}*)bufs[{}])[{}]", buf.0, self.affine(id, at))
+                    format!("{}[{}]", self.buf(*buf, t, false), self.affine(id, at))
                 }
-                Expr::Param(p) => format!("*(const {t}*)(params + {})", 16 * p),
+                Expr::Param(p) => format!("args.params[{p}].{}", slot_field(d)),
                 Expr::Index(at) => format!("(i64)({})", self.affine(id, at)),
                 Expr::Rand { normal, at, .. } => {
                     let kind = if *normal { "normal" } else { "uniform" };
                     let suffix = if d == DType::F32 { "f32" } else { "f64" };
                     format!(
-                        "arr_{kind}_{suffix}((u64)sizes[{}], (u64)({}))",
-                        self.slots[&SizeSlot::Seed(id)],
+                        "arr_{kind}_{suffix}((u64){}, (u64)({}))",
+                        self.size(SizeSlot::Seed(id)),
                         self.affine(id, at)
                     )
                 }
@@ -320,16 +468,29 @@ impl Renderer<'_> {
             pos = format!("({pos}) * {} + i{a}", self.extent(a));
         }
         let t = c_type(k.dtypes[value.0 as usize]);
-        format!("{indent}(({t}*)bufs[{}])[{pos}] = v{};\n", buf.0, value.0)
+        format!(
+            "{indent}{}[{pos}] = v{};\n",
+            self.buf(buf, t, true),
+            value.0
+        )
+    }
+
+    /// The `ArrArgs` struct of this kernel (see `Args::bytes` for the host side).
+    fn args_struct(&self) -> String {
+        let k = self.k;
+        format!(
+            "struct ArrArgs {{\n    unsigned char* bufs[{}];\n    unsigned char* partials;\n    \
+             ArrSlot* phase_vals;\n    i64 phase;\n    i64 sizes[{}];\n    ArrSlot params[{}];\n}};\n",
+            self.bufs.len().max(1),
+            self.slots.len().max(1),
+            k.params.len().max(1)
+        )
     }
 
     fn kernel(&self) -> String {
         let k = self.k;
-        let mut out = String::from(
-            "extern \"C\" __global__ void arr_kernel(unsigned char* const* bufs, \
-             const unsigned char* params, const i64* sizes, const unsigned char* phase_vals, \
-             i64 phase, unsigned char* partials) {\n",
-        );
+        let mut out = self.args_struct();
+        out += "extern \"C\" __global__ void arr_kernel(const ArrArgs args) {\n";
         let all: Vec<usize> = (0..k.space.len()).collect();
         let outer: Vec<usize> = all
             .iter()
@@ -345,6 +506,9 @@ impl Renderer<'_> {
             out += &self.block_per_outer_point(&outer, &inner);
         }
         out += "}\n";
+        if has_phases(k) {
+            out += &self.combine(&inner);
+        }
         out
     }
 
@@ -413,11 +577,12 @@ impl Renderer<'_> {
     }
 
     /// The line that folds `v{value}` into the accumulator `acc` of dtype `at`.
-    fn fold_line(op: ReduceOp, acc: &str, at: &str, value: ExprId) -> String {
+    fn fold_line(&self, op: ReduceOp, acc: &str, at: DType, value: ExprId) -> String {
+        let from = self.k.dtypes[value.0 as usize];
         format!(
-            "            {acc} = {}({acc}, ({at})v{});\n",
+            "            {acc} = {}({acc}, {});\n",
             combine_fn(op),
-            value.0
+            convert(&format!("v{}", value.0), from, at)
         )
     }
 
@@ -437,7 +602,7 @@ impl Renderer<'_> {
             "for (i64 t = threadIdx.x; t < {}; t += blockDim.x)",
             self.count(inner)
         );
-        let mut out = String::from("    __shared__ double arr_shared[32];\n");
+        let mut out = String::from("    __shared__ double arr_shared[64];\n");
         let _ = writeln!(
             out,
             "    for (i64 o = blockIdx.x; o < {}; o += gridDim.x) {{",
@@ -452,15 +617,19 @@ impl Renderer<'_> {
                     let (t, at) = (c_type(d), c_type(acc));
                     let (acc_var, red) = (format!("acc{p}"), format!("red{p}"));
                     let _ = writeln!(out, "        {at} {acc_var} = {};", identity(op, acc));
-                    let fold = Self::fold_line(op, &acc_var, at, value);
+                    let fold = self.fold_line(op, &acc_var, acc, value);
                     out += &self.over_inner(&threads, inner, value, &phase_var, &fold);
                     out += &Self::block_reduce_line(op, &acc_var, &red, at);
-                    if op == ReduceOp::Sum && acc.is_float() {
+                    if op == ReduceOp::Sum && (acc.is_float() || acc.is_complex()) {
                         // The sum of no points is +0, not the -0 it starts from.
-                        let _ =
-                            writeln!(out, "        if ({} == 0) {red} = 0.0;", self.count(inner));
+                        let _ = writeln!(
+                            out,
+                            "        if ({} == 0) {red} = {};",
+                            self.count(inner),
+                            plus_zero(acc)
+                        );
                     }
-                    let _ = writeln!(out, "        const {t} p{p} = ({t}){red};");
+                    let _ = writeln!(out, "        const {t} p{p} = {};", convert(&red, acc, d));
                 }
                 Phase::Store {
                     over: Over::All,
@@ -481,24 +650,27 @@ impl Renderer<'_> {
         out
     }
 
-    /// Inner axes only: phase `phase` per launch; reductions write one partial per block.
+    /// Inner axes only: phase `args.phase` per launch; reductions write one partial per block.
     fn phases_per_launch(&self, inner: &[usize]) -> String {
         let k = self.k;
-        let mut out = String::from("    __shared__ double arr_shared[32];\n");
+        let mut out = String::from("    __shared__ double arr_shared[64];\n");
         let _ = writeln!(out, "    const i64 total = {};", self.count(inner));
-        // Phase results, written by the host in the reduced values' dtype.
+        // Phase results, written by `arr_combine` in the reduced values' dtype.
         let read_phase = |q: u32| {
             let Phase::Reduce { value, .. } = k.phases[q as usize] else {
                 unreachable!("phase values come from reductions")
             };
-            let t = c_type(k.dtypes[value.0 as usize]);
-            format!("*(const {t}*)(phase_vals + {})", 16 * q)
+            format!(
+                "args.phase_vals[{q}].{}",
+                slot_field(k.dtypes[value.0 as usize])
+            )
         };
         for (p, phase) in k.phases.iter().enumerate() {
-            let _ = writeln!(out, "    if (phase == {p}) {{");
+            let _ = writeln!(out, "    if (args.phase == {p}) {{");
             match *phase {
                 Phase::Reduce { op, value } => {
-                    let at = c_type(acc_dtype(op, k.dtypes[value.0 as usize]));
+                    let acc = acc_dtype(op, k.dtypes[value.0 as usize]);
+                    let at = c_type(acc);
                     // Block b reduces points [b * share, (b + 1) * share).
                     out += "        const i64 share = (total + gridDim.x - 1) / gridDim.x;\n";
                     out += "        const i64 begin = (i64)blockIdx.x * share;\n";
@@ -507,12 +679,12 @@ impl Renderer<'_> {
                     let identity = identity(op, acc_dtype(op, k.dtypes[value.0 as usize]));
                     let _ = writeln!(out, "        {at} acc = {identity};");
                     let header = "for (i64 t = begin + threadIdx.x; t < end; t += blockDim.x)";
-                    let fold = Self::fold_line(op, "acc", at, value);
+                    let fold = self.fold_line(op, "acc", acc, value);
                     out += &self.over_inner(header, inner, value, &read_phase, &fold);
                     out += &Self::block_reduce_line(op, "acc", "red", at);
                     let _ = writeln!(
                         out,
-                        "        if (threadIdx.x == 0) *({at}*)(partials + 16 * (i64)blockIdx.x) = red;"
+                        "        if (threadIdx.x == 0) *({at}*)(args.partials + 16 * (i64)blockIdx.x) = red;"
                     );
                 }
                 Phase::Store {
@@ -536,6 +708,48 @@ impl Renderer<'_> {
             }
             out += "    }\n";
         }
+        out
+    }
+
+    /// `arr_combine(args, blocks)`: launched as one block after reduce phase `args.phase`,
+    /// it combines the `blocks` partial results in a fixed order and writes the phase's value
+    /// to `args.phase_vals[args.phase]`.
+    fn combine(&self, inner: &[usize]) -> String {
+        let k = self.k;
+        let mut out = String::from(
+            "extern \"C\" __global__ void arr_combine(const ArrArgs args, const i64 blocks) {\n",
+        );
+        out += "    __shared__ double arr_shared[64];\n";
+        let _ = writeln!(out, "    const i64 total = {};", self.count(inner));
+        out += "    (void)total;\n";
+        for (p, phase) in k.phases.iter().enumerate() {
+            let Phase::Reduce { op, value } = *phase else {
+                continue;
+            };
+            let d = k.dtypes[value.0 as usize];
+            let acc = acc_dtype(op, d);
+            let at = c_type(acc);
+            let _ = writeln!(out, "    if (args.phase == {p}) {{");
+            let _ = writeln!(out, "        {at} acc = {};", identity(op, acc));
+            let _ = writeln!(
+                out,
+                "        for (i64 b = threadIdx.x; b < blocks; b += blockDim.x) acc = {}(acc, *(const {at}*)(args.partials + 16 * b));",
+                combine_fn(op)
+            );
+            out += &Self::block_reduce_line(op, "acc", "red", at);
+            if op == ReduceOp::Sum && (acc.is_float() || acc.is_complex()) {
+                // The sum of no points is +0, not the -0 it starts from.
+                let _ = writeln!(out, "        if (total == 0) red = {};", plus_zero(acc));
+            }
+            let _ = writeln!(
+                out,
+                "        if (threadIdx.x == 0) args.phase_vals[{p}].{} = {};",
+                slot_field(d),
+                convert("red", acc, d)
+            );
+            out += "    }\n";
+        }
+        out += "}\n";
         out
     }
 }

@@ -1,0 +1,332 @@
+//! A `Target` on a CUDA GPU, through cudarc's driver API: PTX from NVRTC (compiled for the
+//! device's own architecture, through the PTX caches), one stream, raw device memory, and
+//! cuBLAS for matrix products where the library is installed.
+//!
+//! A kernel's arguments go by value (`ArrArgs`), so a launch is one `cuLaunchKernel` with
+//! nothing copied first.
+
+use super::nvrtc;
+use super::target::{DevPtr, Entry, MatmulCall, ModuleId, Target, aligned_words};
+use arrjit_runtime::DType;
+use cudarc::driver::{CudaContext, result, sys};
+use std::ffi::{CString, c_void};
+use std::sync::Arc;
+
+pub struct Driver {
+    ctx: Arc<CudaContext>,
+    stream: sys::CUstream,
+    /// NVRTC's `--gpu-architecture`: the device's `compute_XY`.
+    arch: &'static str,
+    name: String,
+    /// Loaded modules: `arr_kernel`, and `arr_combine` where the module has it.
+    modules: Vec<(sys::CUfunction, Option<sys::CUfunction>)>,
+    events: Vec<sys::CUevent>,
+    /// A cuBLAS handle on `stream`, made on first use (`None` inside: no cuBLAS here).
+    blas: Option<Option<cudarc::cublas::sys::cublasHandle_t>>,
+}
+
+// SAFETY: the handles (stream, functions, events, cuBLAS) belong to the context, which any
+// thread may use once it is current: every method makes it current first (`bind`). A `Driver`
+// is used by one thread at a time (`&mut self`, behind a mutex where it is shared).
+unsafe impl Send for Driver {}
+
+/// A driver error as one line.
+fn err(what: &str, e: impl std::fmt::Debug) -> String {
+    format!("CUDA: {what}: {e:?}")
+}
+
+impl Driver {
+    /// Opens device 0, or says in one line why there is none (`device::probe`).
+    pub fn new() -> Result<Driver, String> {
+        let device = super::device::probe()?;
+        let ctx = CudaContext::new(0).map_err(|e| err("cannot open device 0", e))?;
+        let stream = result::stream::create(result::stream::StreamKind::NonBlocking)
+            .map_err(|e| err("cannot create a stream", e))?;
+        let (major, minor) = device.capability;
+        // One string per process and device kind; leaked to give NVRTC a `'static` option.
+        let arch: &'static str = Box::leak(format!("compute_{major}{minor}").into_boxed_str());
+        Ok(Driver {
+            ctx,
+            stream,
+            arch,
+            name: format!("{} (sm_{major}{minor})", device.name),
+            modules: Vec::new(),
+            events: Vec::new(),
+            blas: None,
+        })
+    }
+
+    fn bind(&self) -> Result<(), String> {
+        self.ctx
+            .bind_to_thread()
+            .map_err(|e| err("cannot make the context current", e))
+    }
+
+    fn blas(&mut self) -> Option<cudarc::cublas::sys::cublasHandle_t> {
+        if self.blas.is_none() {
+            // SAFETY: only tries to dlopen cuBLAS by its sonames.
+            let present = unsafe { cudarc::cublas::sys::is_culib_present() };
+            let handle = present
+                .then(|| cudarc::cublas::result::create_handle().ok())
+                .flatten();
+            if let Some(h) = handle {
+                // SAFETY: `h` was just created and `stream` lives as long as `self`.
+                let set = unsafe { cudarc::cublas::result::set_stream(h, self.stream as _) };
+                if set.is_err() {
+                    self.blas = Some(None);
+                    return None;
+                }
+            }
+            self.blas = Some(handle);
+        }
+        self.blas.flatten()
+    }
+}
+
+impl Target for Driver {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn load(&mut self, source: &str) -> Result<ModuleId, String> {
+        self.bind()?;
+        let ptx = nvrtc::compile_cached(source, self.arch)?;
+        let image = CString::new(ptx.as_str()).map_err(|e| err("PTX", e))?;
+        // SAFETY: `image` is NUL-terminated PTX text; the driver copies what it needs.
+        let module = unsafe { result::module::load_data(image.as_ptr() as *const c_void) }
+            .map_err(|e| err("cannot load a module", e))?;
+        let get = |name: &str| {
+            // SAFETY: `module` was just loaded and is never unloaded.
+            unsafe { result::module::get_function(module, CString::new(name).expect("no NUL")) }
+        };
+        let kernel = get("arr_kernel").map_err(|e| err("no arr_kernel in the module", e))?;
+        let combine = if source.contains("void arr_combine(") {
+            Some(get("arr_combine").map_err(|e| err("no arr_combine in the module", e))?)
+        } else {
+            None
+        };
+        self.modules.push((kernel, combine));
+        Ok(ModuleId(self.modules.len() - 1))
+    }
+
+    fn alloc(&mut self, bytes: usize) -> Result<DevPtr, String> {
+        self.bind()?;
+        // SAFETY: plain allocation; freed through `free`.
+        unsafe { result::malloc_sync(bytes.max(1)) }.map_err(|e| {
+            format!(
+                "CUDA: cannot allocate {} on the device ({e:?})",
+                crate::lower::build::human_bytes(bytes as u128)
+            )
+        })
+    }
+
+    fn free(&mut self, ptr: DevPtr) {
+        if self.bind().is_ok() {
+            // Kernels still running may use the memory: wait for them first.
+            // SAFETY: the stream is ours; `ptr` came from `alloc` and is freed once.
+            unsafe {
+                let _ = result::stream::synchronize(self.stream);
+                let _ = result::free_sync(ptr);
+            }
+        }
+    }
+
+    fn upload(&mut self, dst: DevPtr, src: &[u8]) -> Result<(), String> {
+        self.bind()?;
+        // SAFETY: `dst` has at least `src.len()` bytes (the launcher allocates by the buffer's
+        // size); from pageable memory the call returns once `src` has been staged.
+        unsafe { result::memcpy_htod_async(dst, src, self.stream) }
+            .map_err(|e| err("copy to the device", e))
+    }
+
+    fn download(&mut self, src: DevPtr, dst: &mut [u8]) -> Result<(), String> {
+        self.bind()?;
+        // SAFETY: `src` has at least `dst.len()` bytes; the stream is synchronised before
+        // `dst` is used.
+        unsafe {
+            result::memcpy_dtoh_async(dst, src, self.stream)
+                .map_err(|e| err("copy from the device", e))?;
+            result::stream::synchronize(self.stream).map_err(|e| err("synchronize", e))
+        }
+    }
+
+    fn launch(
+        &mut self,
+        module: ModuleId,
+        entry: Entry,
+        grid: u32,
+        block: u32,
+        args: &[u8],
+    ) -> Result<(), String> {
+        self.bind()?;
+        let (kernel, combine) = self.modules[module.0];
+        let mut words = aligned_words(args);
+        let mut blocks: i64 = 0;
+        let (f, mut params) = match entry {
+            Entry::Kernel => (kernel, vec![words.as_mut_ptr() as *mut c_void]),
+            Entry::Combine { blocks: b } => {
+                blocks = b;
+                let f = combine.ok_or("CUDA: the module has no arr_combine")?;
+                (
+                    f,
+                    vec![
+                        words.as_mut_ptr() as *mut c_void,
+                        &mut blocks as *mut i64 as *mut c_void,
+                    ],
+                )
+            }
+        };
+        // SAFETY: the parameters match the kernel's signature (`ArrArgs` by value, then an
+        // `i64` for `arr_combine`); the driver copies them at the call. The buffers they point
+        // to were allocated on this device for the verified schedule.
+        unsafe {
+            result::launch_kernel(f, (grid, 1, 1), (block, 1, 1), 0, self.stream, &mut params)
+        }
+        .map_err(|e| err("kernel launch failed", e))?;
+        let _ = blocks;
+        Ok(())
+    }
+
+    fn synchronize(&mut self) -> Result<(), String> {
+        self.bind()?;
+        // SAFETY: our stream.
+        unsafe { result::stream::synchronize(self.stream) }.map_err(|e| err("synchronize", e))
+    }
+
+    fn record(&mut self) -> Result<usize, String> {
+        self.bind()?;
+        let event = result::event::create(sys::CUevent_flags::CU_EVENT_DEFAULT)
+            .map_err(|e| err("event", e))?;
+        // SAFETY: a fresh event, recorded on our stream.
+        unsafe { result::event::record(event, self.stream) }.map_err(|e| err("event", e))?;
+        self.events.push(event);
+        Ok(self.events.len() - 1)
+    }
+
+    fn elapsed(&mut self, from: usize, to: usize) -> Result<f64, String> {
+        let (a, b) = (self.events[from], self.events[to]);
+        // SAFETY: both events were recorded on our stream and are not destroyed yet.
+        unsafe {
+            result::event::synchronize(b).map_err(|e| err("event", e))?;
+            result::event::elapsed(a, b)
+                .map(|ms| ms as f64 * 1e-3)
+                .map_err(|e| err("event", e))
+        }
+    }
+
+    fn clear_records(&mut self) {
+        for e in self.events.drain(..) {
+            // SAFETY: each event is destroyed once; pending records are waited for first.
+            unsafe {
+                let _ = result::event::synchronize(e);
+                let _ = result::event::destroy(e);
+            }
+        }
+    }
+
+    fn matmul(&mut self, call: &MatmulCall) -> Option<Result<(), String>> {
+        use cudarc::cublas::sys::{self as blas, cublasOperation_t as Op};
+        if !matches!(call.dtype, DType::F32 | DType::F64) {
+            return None;
+        }
+        if self.bind().is_err() {
+            return None;
+        }
+        let handle = self.blas()?;
+        if call.m == 0 || call.n == 0 || call.k == 0 || call.batch == 0 {
+            // Empty products (zeros, or nothing) are left to the host.
+            return None;
+        }
+        let int = |x: usize| i32::try_from(x).ok();
+        let (Some(m), Some(n), Some(k), Some(batch)) =
+            (int(call.m), int(call.n), int(call.k), int(call.batch))
+        else {
+            return None;
+        };
+        // Row-major C = A B is column-major Cᵀ = Bᵀ Aᵀ: cuBLAS gets B first. A row-major r×c
+        // matrix is a column-major c×r one with leading dimension c.
+        let (op_b, ldb) = if call.b_t {
+            (Op::CUBLAS_OP_T, k)
+        } else {
+            (Op::CUBLAS_OP_N, n)
+        };
+        let (op_a, lda) = if call.a_t {
+            (Op::CUBLAS_OP_T, m)
+        } else {
+            (Op::CUBLAS_OP_N, k)
+        };
+        let (sa, sb, sc) = (
+            call.a_stride as i64,
+            call.b_stride as i64,
+            (call.m * call.n) as i64,
+        );
+        // SAFETY: the pointers are device buffers of the sizes the schedule gives the operands
+        // (`batch` matrices, or one when the stride is 0); the handle is on our stream.
+        let status = unsafe {
+            match call.dtype {
+                DType::F64 => blas::cublasDgemmStridedBatched(
+                    handle,
+                    op_b,
+                    op_a,
+                    n,
+                    m,
+                    k,
+                    &1.0,
+                    call.b as *const f64,
+                    ldb,
+                    sb,
+                    call.a as *const f64,
+                    lda,
+                    sa,
+                    &0.0,
+                    call.c as *mut f64,
+                    n,
+                    sc,
+                    batch,
+                ),
+                _ => blas::cublasSgemmStridedBatched(
+                    handle,
+                    op_b,
+                    op_a,
+                    n,
+                    m,
+                    k,
+                    &1.0,
+                    call.b as *const f32,
+                    ldb,
+                    sb,
+                    call.a as *const f32,
+                    lda,
+                    sa,
+                    &0.0,
+                    call.c as *mut f32,
+                    n,
+                    sc,
+                    batch,
+                ),
+            }
+        };
+        Some(
+            status
+                .result()
+                .map_err(|e| err("cuBLAS matrix product failed", e)),
+        )
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.clear_records();
+        if let Some(Some(h)) = self.blas {
+            // SAFETY: created by us, destroyed once.
+            let _ = unsafe { cudarc::cublas::result::destroy_handle(h) };
+        }
+        if self.bind().is_ok() {
+            // SAFETY: our stream, destroyed once after its work is done.
+            unsafe {
+                let _ = result::stream::synchronize(self.stream);
+                let _ = result::stream::destroy(self.stream);
+            }
+        }
+    }
+}

@@ -1,0 +1,621 @@
+//! Running schedules on a `Target`: device buffers, launches, and the steps that go back to
+//! the host.
+//!
+//! Arrays stay on the device from step to step: a schedule's inputs are copied there once
+//! (the current graph's sources are kept there until the graph is replaced), its
+//! intermediates never leave it, and only its outputs are copied back. A step the device
+//! cannot run yet (a kernel that is not rendered, such as a complex one, or a library call
+//! without a device implementation) runs on the host: its inputs are copied back, the
+//! reference evaluator or the runtime computes it, and the result goes to the device again;
+//! `GpuStats::host_steps` counts them.
+//!
+//! Launch shapes depend only on the kernel's sizes (`launch_shape`), never on the device, so
+//! reductions give the same bits on every run.
+
+use super::render::{self, Args, MAX_REDUCE_BLOCKS};
+use super::target::{DevPtr, Entry, MatmulCall, ModuleId, Target};
+use crate::ir::{Graph, Op};
+use crate::kernel::{
+    BufId, BufKind, Kernel, LibraryCall, Over, Phase, Schedule, Step, eval_kernel, run_time_sizes,
+};
+use arrjit_runtime::{Array, Data, with_data};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Time and traffic so far, for `arr bench --device cuda`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuStats {
+    /// Device time of the steps (CUDA events around each run's steps).
+    pub kernel_s: f64,
+    pub h2d_s: f64,
+    pub d2h_s: f64,
+    pub h2d_bytes: u64,
+    pub d2h_bytes: u64,
+    pub launches: u64,
+    /// Steps run on the host (see the module comment).
+    pub host_steps: u64,
+    /// Rendering and compiling kernels.
+    pub compile_s: f64,
+    pub modules: u64,
+}
+
+/// A buffer on the device.
+#[derive(Clone, Copy, Debug)]
+struct DevBuf {
+    ptr: DevPtr,
+    /// The pool's size class it came from.
+    class: usize,
+}
+
+/// A device, its compiled modules, its memory pool and the current graph's sources.
+pub struct Gpu {
+    target: Box<dyn Target>,
+    /// Modules by the hash of their source; `Err`: the kernel is not rendered (runs on the
+    /// host).
+    modules: HashMap<u128, Result<ModuleId, String>>,
+    /// Free buffers by size class.
+    pool: HashMap<usize, Vec<DevPtr>>,
+    /// The partial results of a reduction's blocks, and the phase values.
+    scratch: Option<(DevBuf, DevBuf)>,
+    /// Device copies of the current graph's sources, by source index.
+    sources: HashMap<u32, DevBuf>,
+    stats: GpuStats,
+}
+
+/// How one step of a prepared schedule runs.
+enum GpuStep {
+    Launch(Box<Launch>),
+    /// On the host, with the reference evaluator.
+    HostKernel,
+    Library,
+}
+
+/// A kernel with its module and its run-time arguments.
+struct Launch {
+    module: ModuleId,
+    kernel: Kernel,
+    bufs: Vec<BufId>,
+    sizes: Vec<i64>,
+    params: Vec<[u8; 16]>,
+}
+
+/// A schedule with its kernels compiled for a `Gpu`.
+pub struct GpuPlan {
+    schedule: Schedule,
+    steps: Vec<GpuStep>,
+    free_after: Vec<Vec<BufId>>,
+}
+
+impl GpuPlan {
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+}
+
+/// Size classes: powers of two from 256 bytes, so freed buffers are found again.
+fn class_of(bytes: usize) -> usize {
+    bytes.max(256).next_power_of_two()
+}
+
+/// The bytes of an array's elements.
+fn bytes_of(a: &Array) -> &[u8] {
+    with_data!(a.data(), v => {
+        // SAFETY: the elements are plain numbers (no padding, any bit pattern is a valid u8).
+        unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(&v[..])) }
+    })
+}
+
+/// The bytes of an array's elements, for writing.
+fn bytes_of_mut(a: &mut Array) -> &mut [u8] {
+    let data: &mut Data = a.data_mut();
+    with_data!(data, v => {
+        // SAFETY: as in `bytes_of`; every bit pattern written is one of the dtype's values,
+        // since the device wrote elements of the same dtype.
+        unsafe {
+            std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, std::mem::size_of_val(&v[..]))
+        }
+    })
+}
+
+/// Grid and block sizes for a launch of `k` (phase `p` for kernels with phases) with `block`
+/// threads per block at most: a function of the sizes alone.
+fn launch_shape(k: &Kernel, phase: Option<usize>, block: u32) -> (u32, u32) {
+    let count = |axes: &mut dyn Iterator<Item = usize>| axes.map(|a| k.space[a]).product::<usize>();
+    let blocks_for =
+        |points: usize, cap: u32| (points.div_ceil(block as usize).max(1)).min(cap as usize) as u32;
+    if k.inner.is_empty() {
+        let points = count(&mut (0..k.space.len()));
+        return (blocks_for(points, 1 << 16), block);
+    }
+    if !render::has_phases(k) {
+        let outer = count(&mut (0..k.space.len()).filter(|a| !k.inner.contains(a)));
+        let inner = count(&mut k.inner.iter().copied());
+        // Threads per outer point: enough for the inner points, a whole warp at least.
+        let threads = inner.next_power_of_two().clamp(32, block as usize) as u32;
+        return (outer.clamp(1, 1 << 16) as u32, threads);
+    }
+    let points = count(&mut k.inner.iter().copied());
+    match phase.map(|p| &k.phases[p]) {
+        // At least four points per thread before the blocks' partials are combined.
+        Some(Phase::Reduce { .. }) => (blocks_for(points.div_ceil(4), MAX_REDUCE_BLOCKS), block),
+        Some(Phase::Store {
+            over: Over::Outer, ..
+        }) => (1, 32),
+        _ => (blocks_for(points, 1 << 16), block),
+    }
+}
+
+impl Gpu {
+    pub fn new(target: Box<dyn Target>) -> Gpu {
+        Gpu {
+            target,
+            modules: HashMap::new(),
+            pool: HashMap::new(),
+            scratch: None,
+            sources: HashMap::new(),
+            stats: GpuStats::default(),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        self.target.name()
+    }
+
+    pub fn stats(&self) -> GpuStats {
+        self.stats.clone()
+    }
+
+    /// How many distinct modules are loaded (or refused).
+    pub fn compiled_kernels(&self) -> usize {
+        self.modules.len()
+    }
+
+    fn alloc(&mut self, bytes: usize) -> Result<DevBuf, String> {
+        let class = class_of(bytes);
+        if let Some(ptr) = self.pool.get_mut(&class).and_then(Vec::pop) {
+            return Ok(DevBuf { ptr, class });
+        }
+        let ptr = match self.target.alloc(class) {
+            Ok(p) => p,
+            Err(_) => {
+                // Give the pooled memory back and try once more.
+                for (_, ptrs) in self.pool.drain() {
+                    for p in ptrs {
+                        self.target.free(p);
+                    }
+                }
+                self.target.alloc(class)?
+            }
+        };
+        Ok(DevBuf { ptr, class })
+    }
+
+    fn recycle(&mut self, b: DevBuf) {
+        self.pool.entry(b.class).or_default().push(b.ptr);
+    }
+
+    fn upload(&mut self, a: &Array) -> Result<DevBuf, String> {
+        let bytes = bytes_of(a);
+        let buf = self.alloc(bytes.len())?;
+        let t = Instant::now();
+        self.target.upload(buf.ptr, bytes)?;
+        self.stats.h2d_s += t.elapsed().as_secs_f64();
+        self.stats.h2d_bytes += bytes.len() as u64;
+        Ok(buf)
+    }
+
+    fn download(
+        &mut self,
+        b: DevBuf,
+        dtype: arrjit_runtime::DType,
+        shape: &[usize],
+    ) -> Result<Array, String> {
+        let mut a = arrjit_runtime::output_array(dtype, shape.to_vec());
+        // Count only the copy: wait for the kernels before starting the clock.
+        self.target.synchronize()?;
+        let t = Instant::now();
+        let bytes = bytes_of_mut(&mut a);
+        self.target.download(b.ptr, bytes)?;
+        self.stats.d2h_s += t.elapsed().as_secs_f64();
+        self.stats.d2h_bytes += bytes.len() as u64;
+        Ok(a)
+    }
+
+    /// Forgets the device copies of the current graph's sources (the graph is replaced).
+    pub fn new_graph(&mut self) {
+        let old: Vec<DevBuf> = self.sources.drain().map(|(_, b)| b).collect();
+        for b in old {
+            self.recycle(b);
+        }
+    }
+
+    /// The module of `k`, compiled on first use; `Err`: `k` is not rendered yet.
+    fn module(&mut self, k: &Kernel) -> Result<Result<ModuleId, String>, String> {
+        let source = match render::render_source(k) {
+            Ok(s) => s,
+            Err(why) => return Ok(Err(why)),
+        };
+        let key = xxhash_rust::xxh3::xxh3_128(source.as_bytes());
+        if let Some(m) = self.modules.get(&key) {
+            return Ok(m.clone());
+        }
+        let t = Instant::now();
+        let m = self.target.load(&source)?;
+        self.stats.compile_s += t.elapsed().as_secs_f64();
+        self.stats.modules += 1;
+        self.modules.insert(key, Ok(m));
+        Ok(Ok(m))
+    }
+
+    /// Compiles the kernels of `schedule` (verified first: kernels trust it to stay inside
+    /// their buffers).
+    pub fn prepare(&mut self, schedule: Schedule) -> Result<GpuPlan, String> {
+        if let Err(e) = crate::kernel::verify_schedule(&schedule) {
+            panic!("refusing to run an invalid schedule: {e}");
+        }
+        let mut steps = Vec::with_capacity(schedule.steps.len());
+        for step in &schedule.steps {
+            steps.push(match step {
+                Step::Kernel(k) => match self.module(k)? {
+                    Ok(module) => {
+                        let params = k
+                            .params
+                            .iter()
+                            .map(|(lit, d)| crate::backend::cpu::slot(*lit, *d))
+                            .collect();
+                        GpuStep::Launch(Box::new(Launch {
+                            module,
+                            kernel: k.clone(),
+                            bufs: render::buffers(k),
+                            sizes: run_time_sizes(k),
+                            params,
+                        }))
+                    }
+                    Err(_) => GpuStep::HostKernel,
+                },
+                Step::Library(_) => GpuStep::Library,
+            });
+        }
+        let free_after = crate::kernel::free_after(&schedule);
+        Ok(GpuPlan {
+            schedule,
+            steps,
+            free_after,
+        })
+    }
+
+    /// The scratch buffers for `phases` phase values.
+    fn scratch(&mut self, phases: usize) -> Result<(DevPtr, DevPtr), String> {
+        if let Some((p, v)) = self.scratch
+            && v.class >= 16 * phases
+        {
+            return Ok((p.ptr, v.ptr));
+        }
+        if let Some((p, v)) = self.scratch.take() {
+            self.recycle(p);
+            self.recycle(v);
+        }
+        let partials = self.alloc(16 * MAX_REDUCE_BLOCKS as usize)?;
+        let values = self.alloc(16 * phases.max(16))?;
+        self.scratch = Some((partials, values));
+        Ok((partials.ptr, values.ptr))
+    }
+
+    fn launch(&mut self, l: &Launch, bufs: &[Option<DevBuf>]) -> Result<(), String> {
+        let k = &l.kernel;
+        let addrs: Vec<u64> = l
+            .bufs
+            .iter()
+            .map(|b| bufs[b.0 as usize].expect("allocated or computed").ptr)
+            .collect();
+        let (partials, phase_vals) = if render::has_phases(k) {
+            self.scratch(k.phases.len())?
+        } else {
+            (0, 0)
+        };
+        let args = |phase: usize| {
+            Args {
+                bufs: &addrs,
+                partials,
+                phase_vals,
+                phase: phase as i64,
+                sizes: &l.sizes,
+                params: &l.params,
+            }
+            .bytes()
+        };
+        let threads = self.target.block();
+        if !render::has_phases(k) {
+            let (grid, block) = launch_shape(k, None, threads);
+            self.stats.launches += 1;
+            return self
+                .target
+                .launch(l.module, Entry::Kernel, grid, block, &args(0));
+        }
+        for (p, phase) in k.phases.iter().enumerate() {
+            let (grid, block) = launch_shape(k, Some(p), threads);
+            let bytes = args(p);
+            self.target
+                .launch(l.module, Entry::Kernel, grid, block, &bytes)?;
+            self.stats.launches += 1;
+            if let Phase::Reduce { .. } = phase {
+                let entry = Entry::Combine {
+                    blocks: grid as i64,
+                };
+                self.target.launch(l.module, entry, 1, threads, &bytes)?;
+                self.stats.launches += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A matrix product on the device, if the target can (see `Target::matmul`).
+    fn matmul_on_device(
+        &mut self,
+        call: &LibraryCall,
+        schedule: &Schedule,
+        bufs: &[Option<DevBuf>],
+        out: DevBuf,
+    ) -> Option<Result<(), String>> {
+        let [va, vb] = &call.views[..] else {
+            return None;
+        };
+        let logical = |v: &crate::kernel::View| {
+            let mut s = v.shape.clone();
+            let r = s.len();
+            if v.transposed {
+                s.swap(r - 2, r - 1);
+            }
+            s
+        };
+        let (sa, sb) = (logical(va), logical(vb));
+        let (ra, rb) = (sa.len(), sb.len());
+        let (m, k, n) = (sa[ra - 2], sa[ra - 1], sb[rb - 1]);
+        let out_shape = &schedule.buffers[call.output.0 as usize].shape;
+        let batch_dims = &out_shape[..out_shape.len() - 2];
+        let batch: usize = batch_dims.iter().product();
+        // Each operand is one matrix for every product, or one per product in order.
+        let stride = |s: &[usize], size: usize| {
+            let own = &s[..s.len() - 2];
+            if own.iter().product::<usize>() == 1 {
+                Some(0)
+            } else if own.len() <= batch_dims.len()
+                && batch_dims.ends_with(own)
+                && own.iter().product::<usize>() == batch
+            {
+                Some(size)
+            } else {
+                None
+            }
+        };
+        let (a_stride, b_stride) = (stride(&sa, m * k)?, stride(&sb, k * n)?);
+        let ptr = |i: usize| bufs[call.inputs[i].0 as usize].map(|b| b.ptr);
+        let mm = MatmulCall {
+            dtype: schedule.buffers[call.output.0 as usize].dtype,
+            batch,
+            m,
+            n,
+            k,
+            a: ptr(0)?,
+            a_t: va.transposed,
+            a_stride,
+            b: ptr(1)?,
+            b_t: vb.transposed,
+            b_stride,
+            c: out.ptr,
+        };
+        self.target.matmul(&mm)
+    }
+
+    /// Runs a prepared schedule; returns its outputs (copied to the host), in order.
+    pub fn run(
+        &mut self,
+        plan: &GpuPlan,
+        graph: &Graph,
+        params: &[&Array],
+    ) -> Result<Vec<Array>, String> {
+        self.run_with(plan, graph, params, true)
+    }
+
+    /// Runs a prepared schedule and waits for it, leaving its outputs on the device (where
+    /// they are dropped): what a timed run of a `bench` block measures, the arrays computed
+    /// without copying them back.
+    pub fn compute(
+        &mut self,
+        plan: &GpuPlan,
+        graph: &Graph,
+        params: &[&Array],
+    ) -> Result<(), String> {
+        self.run_with(plan, graph, params, false)?;
+        self.target.synchronize()
+    }
+
+    fn run_with(
+        &mut self,
+        plan: &GpuPlan,
+        graph: &Graph,
+        params: &[&Array],
+        download: bool,
+    ) -> Result<Vec<Array>, String> {
+        let schedule = &plan.schedule;
+        let mut bufs: Vec<Option<DevBuf>> = vec![None; schedule.buffers.len()];
+        // Buffers this run allocated (freed at the end unless recycled earlier).
+        let mut owned: Vec<bool> = vec![false; schedule.buffers.len()];
+        let result = self.run_steps(plan, graph, params, &mut bufs, &mut owned, download);
+        for (b, own) in bufs.iter().zip(&owned) {
+            if let (Some(b), true) = (b, own) {
+                self.recycle(*b);
+            }
+        }
+        result
+    }
+
+    fn run_steps(
+        &mut self,
+        plan: &GpuPlan,
+        graph: &Graph,
+        params: &[&Array],
+        bufs: &mut [Option<DevBuf>],
+        owned: &mut [bool],
+        download: bool,
+    ) -> Result<Vec<Array>, String> {
+        let schedule = &plan.schedule;
+        for (i, b) in schedule.buffers.iter().enumerate() {
+            let BufKind::Input(node) = b.kind else {
+                continue;
+            };
+            bufs[i] = Some(match graph.node(node).op {
+                Op::Source(s) => match self.sources.get(&s) {
+                    Some(d) => *d,
+                    None => {
+                        let d = self.upload(graph.source(s))?;
+                        self.sources.insert(s, d);
+                        d
+                    }
+                },
+                Op::Param(p) => {
+                    let a = params[p as usize];
+                    assert!(
+                        a.dtype() == b.dtype && a.shape() == b.shape,
+                        "input {node} is {} {:?}, not {} {:?}",
+                        a.dtype(),
+                        a.shape(),
+                        b.dtype,
+                        b.shape
+                    );
+                    owned[i] = true;
+                    self.upload(a)?
+                }
+                ref other => panic!("input buffer of a {other:?} node"),
+            });
+        }
+        let start = self.target.record()?;
+        for ((step, how), free) in schedule.steps.iter().zip(&plan.steps).zip(&plan.free_after) {
+            match (step, how) {
+                (Step::Kernel(_), GpuStep::Launch(l)) => {
+                    for w in l.kernel.writes() {
+                        let b = &schedule.buffers[w.0 as usize];
+                        let bytes = b.shape.iter().product::<usize>() * b.dtype.itemsize();
+                        bufs[w.0 as usize] = Some(self.alloc(bytes)?);
+                        owned[w.0 as usize] = true;
+                    }
+                    self.launch(l, bufs)?;
+                }
+                (Step::Kernel(k), _) => self.host_kernel(k, schedule, bufs, owned)?,
+                (Step::Library(call), _) => {
+                    let o = &schedule.buffers[call.output.0 as usize];
+                    let bytes = o.shape.iter().product::<usize>() * o.dtype.itemsize();
+                    let out = self.alloc(bytes)?;
+                    bufs[call.output.0 as usize] = Some(out);
+                    owned[call.output.0 as usize] = true;
+                    let on_device = if call.op == Op::MatMul {
+                        self.matmul_on_device(call, schedule, bufs, out)
+                    } else {
+                        None
+                    };
+                    match on_device {
+                        Some(r) => {
+                            r?;
+                            self.stats.launches += 1;
+                        }
+                        None => self.host_library(call, schedule, graph, bufs, out)?,
+                    }
+                }
+            }
+            for b in free {
+                if owned[b.0 as usize]
+                    && let Some(d) = bufs[b.0 as usize].take()
+                {
+                    self.recycle(d);
+                    owned[b.0 as usize] = false;
+                }
+            }
+        }
+        let end = self.target.record()?;
+        self.stats.kernel_s += self.target.elapsed(start, end)?;
+        self.target.clear_records();
+        let mut out = Vec::with_capacity(schedule.outputs.len());
+        if !download {
+            return Ok(out);
+        }
+        for (_, b) in &schedule.outputs {
+            let buf = &schedule.buffers[b.0 as usize];
+            let d = bufs[b.0 as usize].expect("output computed");
+            out.push(self.download(d, buf.dtype, &buf.shape)?);
+        }
+        Ok(out)
+    }
+
+    /// The host copy of buffer `b`.
+    fn host_copy(
+        &mut self,
+        schedule: &Schedule,
+        bufs: &[Option<DevBuf>],
+        b: BufId,
+    ) -> Result<Array, String> {
+        let buf = &schedule.buffers[b.0 as usize];
+        let d = bufs[b.0 as usize].expect("input computed");
+        self.download(d, buf.dtype, &buf.shape)
+    }
+
+    /// Runs kernel `k` on the reference evaluator (a kernel the renderer refuses).
+    fn host_kernel(
+        &mut self,
+        k: &Kernel,
+        schedule: &Schedule,
+        bufs: &mut [Option<DevBuf>],
+        owned: &mut [bool],
+    ) -> Result<(), String> {
+        self.stats.host_steps += 1;
+        let mut host: Vec<Option<Array>> = vec![None; bufs.len()];
+        for r in k.reads() {
+            host[r.0 as usize] = Some(self.host_copy(schedule, bufs, r)?);
+        }
+        eval_kernel(k, &schedule.buffers, &mut host);
+        for w in k.writes() {
+            let a = host[w.0 as usize].take().expect("written by the kernel");
+            bufs[w.0 as usize] = Some(self.upload(&a)?);
+            owned[w.0 as usize] = true;
+        }
+        Ok(())
+    }
+
+    /// Runs a library call on the host, into the device buffer `out`.
+    fn host_library(
+        &mut self,
+        call: &LibraryCall,
+        schedule: &Schedule,
+        graph: &Graph,
+        bufs: &[Option<DevBuf>],
+        out: DevBuf,
+    ) -> Result<(), String> {
+        self.stats.host_steps += 1;
+        let mut inputs = Vec::with_capacity(call.inputs.len());
+        for &b in &call.inputs {
+            inputs.push(self.host_copy(schedule, bufs, b)?);
+        }
+        let refs: Vec<&Array> = inputs.iter().collect();
+        let value = crate::kernel::run_library(call, schedule, graph, &refs, &[]);
+        let bytes = bytes_of(&value);
+        let t = Instant::now();
+        self.target.upload(out.ptr, bytes)?;
+        self.stats.h2d_s += t.elapsed().as_secs_f64();
+        self.stats.h2d_bytes += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        self.new_graph();
+        if let Some((p, v)) = self.scratch.take() {
+            self.recycle(p);
+            self.recycle(v);
+        }
+        for (_, ptrs) in self.pool.drain() {
+            for p in ptrs {
+                self.target.free(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! The CUDA backend, run: on the emulator (`Device::CudaEmulator`: the CUDA C of every kernel
+//! built by the host's C++ compiler and run with one coroutine per CUDA thread, through the
+//! same launcher as on a GPU), or, with `ARRJIT_TEST_DEVICE=cuda`, on a GPU
+//! (benches/gpu/run.sh). Everything must agree with the interpreter.
+//!
+//! Random programs come from the differential generator (`ARRJIT_CUDA_CASES`, default 120,
+//! over two seeds), and a few hand-written scripts cover what random programs reach rarely:
+//! empty reductions, long reductions over many blocks, and rows longer than a block.
+//!
+//! Where there is no C++ compiler the tests say that they skipped; `ARRJIT_REQUIRE_EMULATOR=1`
+//! (set in CI) makes that a failure. The command-line tests run `$ARRJIT_ARR_BIN` when set
+//! (the binary built with the tests, elsewhere).
+
+#[path = "differential/calls.rs"]
+mod calls;
+#[path = "differential/compare.rs"]
+mod compare;
+#[path = "differential/expr.rs"]
+mod expr;
+#[path = "differential/generate.rs"]
+mod generate;
+
+use arrjit::Device;
+use arrjit::lower::Engine;
+use compare::{Outcome, agree, run, run_on};
+use generate::{Program, build};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+
+/// The device under test: the emulator, or a GPU with `ARRJIT_TEST_DEVICE=cuda`.
+fn device() -> Device {
+    if std::env::var("ARRJIT_TEST_DEVICE").is_ok_and(|v| v == "cuda") {
+        Device::Cuda
+    } else {
+        Device::CudaEmulator
+    }
+}
+
+/// Whether the device under test can run here; prints why not (or fails, where it is
+/// required: a GPU that was asked for, or the emulator in CI).
+fn device_available() -> bool {
+    if device() == Device::Cuda {
+        if let Err(why) = arrjit::backend::cuda::open(Device::Cuda) {
+            panic!("ARRJIT_TEST_DEVICE=cuda, but: {why}");
+        }
+        return true;
+    }
+    match arrjit::backend::cuda::emulator::Emulator::new() {
+        Ok(_) => true,
+        Err(why) => {
+            assert!(
+                std::env::var("ARRJIT_REQUIRE_EMULATOR").is_err(),
+                "ARRJIT_REQUIRE_EMULATOR is set, but: {why}"
+            );
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
+fn check(source: &str, engine: Engine) -> Result<(), String> {
+    let single = source.contains("f32") || source.contains("c64");
+    let want = run(source, Engine::Interp);
+    let got = run_on(source, engine, device());
+    agree(&want, &got, "CUDA", single)?;
+    if let Outcome::Panicked(msg) = want {
+        return Err(format!("the interpreter panicked: {msg}"));
+    }
+    Ok(())
+}
+
+fn random_programs(seed: u64) {
+    if !device_available() {
+        return;
+    }
+    let total = std::env::var("ARRJIT_CUDA_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(120);
+    let config = Config {
+        cases: total.div_ceil(2),
+        rng_seed: RngSeed::Fixed(seed),
+        failure_persistence: None,
+        max_shrink_iters: 512,
+        ..Config::default()
+    };
+    let programs = (vec(any::<u32>(), 4), vec(vec(any::<u32>(), 48), 1..=8))
+        .prop_map(|(header, stmts)| build(&header, &stmts));
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&programs, |program: Program| {
+        check(&program.source, Engine::Fused).map_err(TestCaseError::fail)
+    });
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, program)) => {
+            panic!(
+                "the emulated CUDA backend disagrees on this program (shrunk):\n{program:?}\n{why}"
+            )
+        }
+        Err(TestError::Abort(why)) => panic!("aborted: {why}"),
+    }
+}
+
+#[test]
+fn cuda_agrees_on_random_programs_a() {
+    random_programs(0x0c0d_a5ee_d000_0001);
+}
+
+#[test]
+fn cuda_agrees_on_random_programs_b() {
+    random_programs(0x0c0d_a5ee_d000_0002);
+}
+
+/// Reductions and phases at the edges of the launch shapes: empty, one block, many blocks
+/// (more points than `MAX_REDUCE_BLOCKS` blocks of `BLOCK` threads take in one pass), rows
+/// shorter than a warp and longer than a block, integer and bool reductions, and the sum of
+/// nothing (+0, not the -0 it starts from).
+#[test]
+fn cuda_reductions_at_the_edges() {
+    if !device_available() {
+        return;
+    }
+    let scripts = [
+        "x = rand(0, seed=1)\ns = sum(x)\nm = mean(rand(7, seed=2))",
+        "x = rand(300000, seed=3) - 0.5\ns = sum(x)\np = max(x)\nq = min(x)\nv = var(x)",
+        "x = -zeros(5)\ns = sum(x)\nt = sum(x[0:0])",
+        "a = rand(3, 1000, seed=4)\nr = sum(a, axis=1)\nm = max(a, axis=1)",
+        "a = rand(1000, 3, seed=5)\nr = sum(a, axis=0)\nsm = exp(a - max(a, axis=0)) / sum(exp(a - max(a, axis=0)), axis=0)",
+        "a = rand(7, 5, seed=6)\nsm = exp(a) / sum(exp(a), axis=1, keepdims=true)",
+        "i = arange(100000)\ns = sum(i)\nm = max(i % 7)\nb = sum(i % 3 == 0)",
+        "x = randn(5000, seed=7)\nc = sum(x > 0)\nw = where(x > 0, x, 0.0)\nl = sum(w * w)",
+        "x = rand(4, 0, seed=8)\nr = sum(x, axis=1)",
+        "x = rand(2049, seed=9, dtype=f32)\ns = sum(x)\nm = mean(x * x)",
+    ];
+    for src in scripts {
+        for engine in [Engine::Fused, Engine::Unfused] {
+            if let Err(why) = check(src, engine) {
+                panic!("{} on:\n{src}\n{why}", engine.name());
+            }
+        }
+    }
+}
+
+/// The embedding API on the emulated device: arguments go to the device, results come back,
+/// and a second signature compiles a second plan; results match the CPU's.
+#[test]
+fn cuda_through_the_api() {
+    if !device_available() {
+        return;
+    }
+    let source = "fn loss(w, x) = sum((w * x) ** 2)\nfn g(w, x) = value_and_grad(loss, wrt=w)(w, x)\nfn mm(a, b) = maximum(a @ b + 1.0, 0.0)";
+    let on = |device, function: &str| {
+        arrjit::compile_with(
+            source,
+            arrjit::Options {
+                device,
+                function: Some(function.into()),
+                ..arrjit::Options::default()
+            },
+        )
+        .expect("compiles")
+    };
+    for n in [3usize, 1000] {
+        let w: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos()).collect();
+        let want = on(Device::Cpu, "g").call_all(&[&w, &x]).unwrap();
+        let got = on(device(), "g").call_all(&[&w, &x]).unwrap();
+        assert_eq!(want.len(), got.len());
+        for (a, b) in want.iter().zip(&got) {
+            let (a, b) = (a.as_slice::<f64>().unwrap(), b.as_slice::<f64>().unwrap());
+            for (p, q) in a.iter().zip(b) {
+                assert!(
+                    (p - q).abs() <= 1e-12 * p.abs().max(1.0),
+                    "{p} vs {q} (n = {n})"
+                );
+            }
+        }
+    }
+    let a: Vec<f64> = (0..12).map(|i| i as f64 - 5.5).collect();
+    let a = arrjit::Array::from_vec(vec![3, 4], a);
+    let b = arrjit::Array::from_vec(vec![4, 2], (0..8).map(|i| 0.5 - i as f64).collect());
+    let want = on(Device::Cpu, "mm").call(&[&a, &b]).unwrap();
+    let got = on(device(), "mm").call(&[&a, &b]).unwrap();
+    assert_eq!(want.shape(), got.shape());
+    // Exact: small integers (GEMM on the device, or the host's when emulated).
+    assert_eq!(want.as_slice::<f64>(), got.as_slice::<f64>());
+}
+
+/// Runs `arr`, with `--device cuda` meaning the device under test.
+fn arr(args: &[&str]) -> std::process::Output {
+    let bin = std::env::var("ARRJIT_ARR_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_arr").into());
+    let emulate = if device() == Device::Cuda { "0" } else { "1" };
+    std::process::Command::new(bin)
+        .args(args)
+        .env("ARRJIT_CUDA_EMULATOR", emulate)
+        .output()
+        .expect("the arr binary runs")
+}
+
+/// Whether two printed outputs agree: the same words, numbers within `tol` (relative), or
+/// within 1e-12 of each other (values that cancel to about 0, whose rounding is all there is).
+fn same_output(a: &str, b: &str, tol: f64) -> bool {
+    let split = |s: &str| -> Vec<String> {
+        s.split(|c: char| c.is_whitespace() || "[](),".contains(c))
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let (wa, wb) = (split(a), split(b));
+    wa.len() == wb.len()
+        && wa
+            .iter()
+            .zip(&wb)
+            .all(|(x, y)| match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(p), Ok(q)) => {
+                    let close = (p - q).abs() <= tol * p.abs().max(q.abs()) + 1e-12;
+                    p == q || (p.is_nan() && q.is_nan()) || close
+                }
+                _ => x == y,
+            })
+}
+
+/// `arr run --device cuda` prints what the CPU prints, for every example script.
+#[test]
+fn examples_print_the_same_on_the_device() {
+    if !device_available() {
+        return;
+    }
+    let mut checked = 0;
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "arr") {
+            continue;
+        }
+        let p = path.to_str().unwrap();
+        let cpu = arr(&["run", p]);
+        let gpu = arr(&["run", "--device", "cuda", p]);
+        let (a, b) = (
+            String::from_utf8_lossy(&cpu.stdout),
+            String::from_utf8_lossy(&gpu.stdout),
+        );
+        assert!(
+            gpu.status.success(),
+            "{p}: {}",
+            String::from_utf8_lossy(&gpu.stderr)
+        );
+        assert!(same_output(&a, &b, 1e-6), "{p}:\ncpu:\n{a}\ncuda:\n{b}");
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} examples");
+}
+
+/// `arr bench --device cuda` reports the kernels' device time and the copies each way apart,
+/// in the table and in the JSON.
+#[test]
+fn bench_on_the_device_reports_transfers_apart() {
+    if !device_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("arrjit-emu-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("b.arr");
+    std::fs::write(
+        &path,
+        "a = rand(100000, seed=1)\nbench \"chain\" {\n    y = sin(a) * a + 1\n    print(sum(y))\n}\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let args = [
+        "bench",
+        "--device",
+        "cuda",
+        "--repeats",
+        "2",
+        "--min-time",
+        "0",
+    ];
+    let out = arr(&[&args[..], &[p]].concat());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let header = table.lines().next().unwrap();
+    for col in ["kernels", "h2d", "d2h"] {
+        assert!(header.contains(col), "{table}");
+    }
+    let fused = table.lines().find(|l| l.contains("fused")).unwrap();
+    assert!(!fused.contains(" - "), "fused ran on the device: {table}");
+    let interp = table.lines().find(|l| l.contains("interp")).unwrap();
+    assert!(
+        interp.contains(" - "),
+        "the interpreter has no device times: {table}"
+    );
+    let out = arr(&[&args[..], &["--json", p]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fused = v["benches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["mode"] == "fused")
+        .unwrap();
+    assert_eq!(fused["device"], "cuda");
+    // `a` stays on the device from the warm-up run on, and so does the block's result `y`;
+    // only the printed sum comes back.
+    assert_eq!(fused["h2d_bytes"].as_u64(), Some(0), "{fused}");
+    assert_eq!(fused["d2h_bytes"].as_u64(), Some(8), "{fused}");
+    assert!(fused["kernel_s"].as_f64().unwrap() > 0.0, "{fused}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
