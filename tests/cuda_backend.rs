@@ -310,3 +310,51 @@ fn bench_on_the_device_reports_transfers_apart() {
     assert!(fused["kernel_s"].as_f64().unwrap() > 0.0, "{fused}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A top-level loop replaces its graph after each turn, with its live arrays as the new
+/// graph's sources: their device copies carry over, so nothing is copied to the device again;
+/// only the loop's computed arrays come back to the host, once per turn.
+#[test]
+fn loop_turns_keep_arrays_on_the_device() {
+    if !device_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("arrjit-emu-loop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("loop.arr");
+    std::fs::write(
+        &path,
+        "w = zeros(1000)\nx = rand(1000, seed=1)\nbench \"loop\" {\n    for i in 0..5 {\n        w = w - 0.1 * (w - x)\n    }\n}\nprint(sum(w))\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let args = [
+        "bench",
+        "--device",
+        "cuda",
+        "--mode",
+        "fused",
+        "--repeats",
+        "2",
+    ];
+    let out = arr(&[&args[..], &["--min-time", "0", "--json", p]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &v["benches"][0];
+    // Each run starts from the block's saved graph, whose sources `w` and `x` (8 KB each) go
+    // to the device once; the five turns copy nothing there, and bring `w` back each.
+    assert_eq!(b["h2d_bytes"].as_u64(), Some(16_000), "{b}");
+    assert_eq!(b["d2h_bytes"].as_u64(), Some(40_000), "{b}");
+    let cpu = arr(&["run", p]);
+    let gpu = arr(&["run", "--device", "cuda", p]);
+    let (a, g) = (
+        String::from_utf8_lossy(&cpu.stdout),
+        String::from_utf8_lossy(&gpu.stdout),
+    );
+    assert!(same_output(&a, &g, 1e-12), "cpu {a} vs cuda {g}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -163,7 +163,7 @@ impl Executor {
                     };
                     let results = plan.and_then(|plan| {
                         plans.insert(missing.clone(), plan.clone());
-                        gpu.run(&plan, graph, &[])
+                        gpu.run_keeping(&plan, graph, &[])
                     });
                     match results {
                         Ok(results) => {
@@ -187,6 +187,14 @@ impl Executor {
                 }
                 nodes.iter().map(|n| values[n].clone()).collect()
             }
+        }
+    }
+
+    /// Keeps the device copy of node `old`'s value (if any) as source `source` of the graph
+    /// that replaces the current one (see `Gpu::carry`); nothing off the GPU.
+    pub fn carry(&mut self, old: NodeId, old_source: Option<u32>, source: u32) {
+        if let Executor::Gpu { gpu, .. } = self {
+            gpu.carry(old, old_source, source);
         }
     }
 
@@ -289,12 +297,11 @@ impl Executor {
                         arrjit_runtime::recycle(a);
                     }
                 }
-                if let Executor::Gpu {
-                    failed: Some((_, cpu)),
-                    ..
-                } = self
-                {
-                    cpu.forget_values();
+                if let Executor::Gpu { gpu, failed, .. } = self {
+                    gpu.forget_kept();
+                    if let Some((_, cpu)) = failed {
+                        cpu.forget_values();
+                    }
                 }
             }
         }

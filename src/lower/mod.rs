@@ -565,8 +565,20 @@ impl<'o> Lowerer<'o> {
             .filter(|&n| !matches!(self.graph.node(n).op, Op::Const(_)))
             .collect();
         nodes.sort();
-        let values: HashMap<NodeId, Rc<Array>> =
-            nodes.iter().copied().zip(self.values_of(&nodes)).collect();
+        // Sources already have their values (and, on a GPU, their device copies).
+        let (sources, computed): (Vec<NodeId>, Vec<NodeId>) = nodes
+            .into_iter()
+            .partition(|&n| matches!(self.graph.node(n).op, Op::Source(_)));
+        let mut values: HashMap<NodeId, Rc<Array>> = computed
+            .iter()
+            .copied()
+            .zip(self.values_of(&computed))
+            .collect();
+        for n in sources {
+            if let Op::Source(i) = self.graph.node(n).op {
+                values.insert(n, Rc::new(self.graph.source(i).clone()));
+            }
+        }
         let mut old_to_new: HashMap<NodeId, NodeId> = HashMap::new();
         let mut fresh = Graph::new();
         let mut scopes = std::mem::take(&mut self.scopes);
@@ -577,6 +589,16 @@ impl<'o> Lowerer<'o> {
         }
         self.scopes = scopes;
         self.outputs.clear();
+        // Values kept on a GPU stay there as the new graph's sources.
+        for (&old, &new) in &old_to_new {
+            if let Op::Source(i) = fresh.node(new).op {
+                let old_source = match self.graph.node(old).op {
+                    Op::Source(j) => Some(j),
+                    _ => None,
+                };
+                self.exec.carry(old, old_source, i);
+            }
+        }
         self.graph = fresh;
         self.exec.new_graph();
     }

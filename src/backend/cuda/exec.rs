@@ -14,7 +14,7 @@
 
 use super::render::{self, Args, MAX_REDUCE_BLOCKS};
 use super::target::{DevPtr, Entry, MatmulCall, ModuleId, Target};
-use crate::ir::{Graph, Op};
+use crate::ir::{Graph, NodeId, Op};
 use crate::kernel::{
     BufId, BufKind, Kernel, LibraryCall, Over, Phase, Schedule, Step, eval_kernel, run_time_sizes,
 };
@@ -39,6 +39,17 @@ pub struct GpuStats {
     pub modules: u64,
 }
 
+/// What a run does with its outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outputs {
+    /// Copies them to the host.
+    Download,
+    /// Copies them to the host and keeps them on the device (`Gpu::kept`).
+    Keep,
+    /// Leaves them (computed, then dropped).
+    Drop,
+}
+
 /// A buffer on the device.
 #[derive(Clone, Copy, Debug)]
 struct DevBuf {
@@ -59,6 +70,10 @@ pub struct Gpu {
     scratch: Option<(DevBuf, DevBuf)>,
     /// Device copies of the current graph's sources, by source index.
     sources: HashMap<u32, DevBuf>,
+    /// Device copies of values `run_keeping` computed for the current graph, by node.
+    kept: HashMap<NodeId, DevBuf>,
+    /// Kept values that become sources of the next graph (`carry`), by source index.
+    carried: HashMap<u32, DevBuf>,
     stats: GpuStats,
 }
 
@@ -153,6 +168,8 @@ impl Gpu {
             pool: HashMap::new(),
             scratch: None,
             sources: HashMap::new(),
+            kept: HashMap::new(),
+            carried: HashMap::new(),
             stats: GpuStats::default(),
         }
     }
@@ -221,11 +238,36 @@ impl Gpu {
         Ok(a)
     }
 
-    /// Forgets the device copies of the current graph's sources (the graph is replaced).
+    /// Forgets the device copies of the current graph's sources and values (the graph is
+    /// replaced); values passed to `carry` become the new graph's sources.
     pub fn new_graph(&mut self) {
+        self.forget_kept();
         let old: Vec<DevBuf> = self.sources.drain().map(|(_, b)| b).collect();
         for b in old {
             self.recycle(b);
+        }
+        self.sources = std::mem::take(&mut self.carried);
+    }
+
+    /// Forgets the values kept on the device (their memory goes back to the pool).
+    pub fn forget_kept(&mut self) {
+        let old: Vec<DevBuf> = self.kept.drain().map(|(_, b)| b).collect();
+        for b in old {
+            self.recycle(b);
+        }
+    }
+
+    /// Keeps the device copy of node `old`'s value, if there is one, as source `source` of
+    /// the next graph (a script's loop replaces its graph after each turn, with its live
+    /// arrays as sources): the next graph then reads it without copying it to the device.
+    /// `old_source`: `old` is itself source `old_source` of the current graph.
+    pub fn carry(&mut self, old: NodeId, old_source: Option<u32>, source: u32) {
+        let b = match old_source {
+            Some(i) => self.sources.remove(&i),
+            None => self.kept.remove(&old),
+        };
+        if let Some(b) = b {
+            self.carried.insert(source, b);
         }
     }
 
@@ -407,6 +449,16 @@ impl Gpu {
         self.target.matmul(&mm)
     }
 
+    /// `run`, keeping the outputs computed on the device for `carry`.
+    pub fn run_keeping(
+        &mut self,
+        plan: &GpuPlan,
+        graph: &Graph,
+        params: &[&Array],
+    ) -> Result<Vec<Array>, String> {
+        self.run_with(plan, graph, params, Outputs::Keep)
+    }
+
     /// Runs a prepared schedule; returns its outputs (copied to the host), in order.
     pub fn run(
         &mut self,
@@ -414,7 +466,7 @@ impl Gpu {
         graph: &Graph,
         params: &[&Array],
     ) -> Result<Vec<Array>, String> {
-        self.run_with(plan, graph, params, true)
+        self.run_with(plan, graph, params, Outputs::Download)
     }
 
     /// Runs a prepared schedule and waits for it, leaving its outputs on the device (where
@@ -426,7 +478,7 @@ impl Gpu {
         graph: &Graph,
         params: &[&Array],
     ) -> Result<(), String> {
-        self.run_with(plan, graph, params, false)?;
+        self.run_with(plan, graph, params, Outputs::Drop)?;
         self.target.synchronize()
     }
 
@@ -435,13 +487,13 @@ impl Gpu {
         plan: &GpuPlan,
         graph: &Graph,
         params: &[&Array],
-        download: bool,
+        outputs: Outputs,
     ) -> Result<Vec<Array>, String> {
         let schedule = &plan.schedule;
         let mut bufs: Vec<Option<DevBuf>> = vec![None; schedule.buffers.len()];
         // Buffers this run allocated (freed at the end unless recycled earlier).
         let mut owned: Vec<bool> = vec![false; schedule.buffers.len()];
-        let result = self.run_steps(plan, graph, params, &mut bufs, &mut owned, download);
+        let result = self.run_steps(plan, graph, params, &mut bufs, &mut owned, outputs);
         for (b, own) in bufs.iter().zip(&owned) {
             if let (Some(b), true) = (b, own) {
                 self.recycle(*b);
@@ -457,7 +509,7 @@ impl Gpu {
         params: &[&Array],
         bufs: &mut [Option<DevBuf>],
         owned: &mut [bool],
-        download: bool,
+        outputs: Outputs,
     ) -> Result<Vec<Array>, String> {
         let schedule = &plan.schedule;
         for (i, b) in schedule.buffers.iter().enumerate() {
@@ -535,13 +587,20 @@ impl Gpu {
         self.stats.kernel_s += self.target.elapsed(start, end)?;
         self.target.clear_records();
         let mut out = Vec::with_capacity(schedule.outputs.len());
-        if !download {
+        if outputs == Outputs::Drop {
             return Ok(out);
         }
-        for (_, b) in &schedule.outputs {
+        for &(node, b) in &schedule.outputs {
             let buf = &schedule.buffers[b.0 as usize];
             let d = bufs[b.0 as usize].expect("output computed");
             out.push(self.download(d, buf.dtype, &buf.shape)?);
+            if outputs == Outputs::Keep && owned[b.0 as usize] {
+                // The run no longer owns it: it stays on the device.
+                owned[b.0 as usize] = false;
+                if let Some(old) = self.kept.insert(node, d) {
+                    self.recycle(old);
+                }
+            }
         }
         Ok(out)
     }
@@ -607,6 +666,8 @@ impl Gpu {
 
 impl Drop for Gpu {
     fn drop(&mut self) {
+        // Twice: the second gives back the values carried into the first.
+        self.new_graph();
         self.new_graph();
         if let Some((p, v)) = self.scratch.take() {
             self.recycle(p);
