@@ -89,7 +89,7 @@ fn every_kernel_renders_and_compiles_to_ptx() {
         );
         eprintln!("skipped compiling to PTX: {why}");
     }
-    let (mut rendered, mut complex) = (0, 0);
+    let (mut rendered, mut refused) = (0, 0);
     for (name, src) in &sources {
         for k in kernels(src) {
             match render_source(&k) {
@@ -103,11 +103,45 @@ fn every_kernel_renders_and_compiles_to_ptx() {
                 }
                 Err(why) => {
                     assert!(why.contains("not rendered to CUDA yet"), "{name}: {why}");
-                    complex += 1;
+                    refused += 1;
                 }
             }
         }
     }
-    eprintln!("{rendered} kernels rendered, {complex} complex kernels not rendered yet");
+    eprintln!("{rendered} kernels rendered, {refused} not rendered yet (complex functions)");
     assert!(rendered >= 20, "only {rendered} kernels rendered");
+}
+
+/// The device's library kernels (scans) compile for every dtype they take.
+#[test]
+fn library_kernels_compile_to_ptx() {
+    use arrjit::DType;
+    use arrjit::backend::cuda::library::scan_source;
+    let compiler = nvrtc::available();
+    let dtypes = [
+        DType::I32,
+        DType::I64,
+        DType::F32,
+        DType::F64,
+        DType::C64,
+        DType::C128,
+    ];
+    for d in dtypes {
+        for product in [false, true] {
+            let source = scan_source(d, product).expect("a scan for every numeric dtype");
+            if compiler.is_ok()
+                && let Err(e) = nvrtc::compile(&source, "compute_80")
+            {
+                panic!("the {d} scan does not compile:\n{e}");
+            }
+        }
+    }
+    assert!(scan_source(DType::Bool, false).is_none());
+    if let Err(why) = compiler {
+        assert!(
+            std::env::var("ARRJIT_REQUIRE_NVRTC").is_err(),
+            "ARRJIT_REQUIRE_NVRTC is set but {why}"
+        );
+        eprintln!("skipped compiling to PTX: {why}");
+    }
 }

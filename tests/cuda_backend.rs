@@ -114,8 +114,8 @@ fn cuda_agrees_on_random_programs_b() {
 
 /// Reductions and phases at the edges of the launch shapes: empty, one block, many blocks
 /// (more points than `MAX_REDUCE_BLOCKS` blocks of `BLOCK` threads take in one pass), rows
-/// shorter than a warp and longer than a block, integer and bool reductions, and the sum of
-/// nothing (+0, not the -0 it starts from).
+/// shorter than a warp and longer than a block, integer and bool reductions, the sum of
+/// nothing (+0, not the -0 it starts from); and the device's scans.
 #[test]
 fn cuda_reductions_at_the_edges() {
     if !device_available() {
@@ -132,6 +132,13 @@ fn cuda_reductions_at_the_edges() {
         "x = randn(5000, seed=7)\nc = sum(x > 0)\nw = where(x > 0, x, 0.0)\nl = sum(w * w)",
         "x = rand(4, 0, seed=8)\nr = sum(x, axis=1)",
         "x = rand(2049, seed=9, dtype=f32)\ns = sum(x)\nm = mean(x * x)",
+        // Scans (on the device since they have kernels there): long lanes, lanes along
+        // every axis, integers, complex numbers, empty and -0.
+        "x = rand(5000, seed=1) - 0.5\nc = cumsum(x)\np = cumprod(x[0:40] + 1)",
+        "i = arange(2000) % 7 - 3\nc = cumsum(i)\np = cumprod(i32(i[0:30]))",
+        "m = reshape(rand(600, seed=2), (3, 200))\na = cumsum(m, axis=0)\nb = cumprod(m + 0.5, axis=1)",
+        "z = complex(rand(300, seed=3), 1.0)\nc = cumsum(z)\np = cumprod(z[0:5])",
+        "e = cumsum(rand(0, seed=1))\nn = cumsum(-zeros(3))\nf = cumsum(rand(3000, seed=4, dtype=f32))",
     ];
     for src in scripts {
         for engine in [Engine::Fused, Engine::Unfused] {

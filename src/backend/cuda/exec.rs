@@ -4,14 +4,16 @@
 //! Arrays stay on the device from step to step: a schedule's inputs are copied there once
 //! (the current graph's sources are kept there until the graph is replaced), its
 //! intermediates never leave it, and only its outputs are copied back. A step the device
-//! cannot run yet (a kernel that is not rendered, such as a complex one, or a library call
-//! without a device implementation) runs on the host: its inputs are copied back, the
-//! reference evaluator or the runtime computes it, and the result goes to the device again;
-//! `GpuStats::host_steps` counts them.
+//! cannot run yet (a kernel that is not rendered, such as one with a complex division, or a
+//! library call without a device implementation: FFT, sort) runs on the host: its inputs are
+//! copied back, the reference evaluator or the runtime computes it, and the result goes to
+//! the device again; `GpuStats::host_steps` counts them. Matrix products go to the target's
+//! library (cuBLAS) where it has one, scans to `library`'s kernels.
 //!
 //! Launch shapes depend only on the kernel's sizes (`launch_shape`), never on the device, so
 //! reductions give the same bits on every run.
 
+use super::library;
 use super::render::{self, Args, MAX_REDUCE_BLOCKS};
 use super::target::{DevPtr, Entry, MatmulCall, ModuleId, Target};
 use crate::ir::{Graph, NodeId, Op};
@@ -277,16 +279,55 @@ impl Gpu {
             Ok(s) => s,
             Err(why) => return Ok(Err(why)),
         };
+        self.load(&source).map(Ok)
+    }
+
+    /// The module of `source`, compiled and loaded on first use.
+    fn load(&mut self, source: &str) -> Result<ModuleId, String> {
         let key = xxhash_rust::xxh3::xxh3_128(source.as_bytes());
-        if let Some(m) = self.modules.get(&key) {
-            return Ok(m.clone());
+        if let Some(Ok(m)) = self.modules.get(&key) {
+            return Ok(*m);
         }
         let t = Instant::now();
-        let m = self.target.load(&source)?;
+        let m = self.target.load(source)?;
         self.stats.compile_s += t.elapsed().as_secs_f64();
         self.stats.modules += 1;
         self.modules.insert(key, Ok(m));
-        Ok(Ok(m))
+        Ok(m)
+    }
+
+    /// A running sum or product on the device (`runtime/cuda/scan.cuh`), if it has one for
+    /// the dtype.
+    fn scan_on_device(
+        &mut self,
+        call: &LibraryCall,
+        schedule: &Schedule,
+        bufs: &[Option<DevBuf>],
+        out: DevBuf,
+        axis: usize,
+        product: bool,
+    ) -> Option<Result<(), String>> {
+        let input = &schedule.buffers[call.inputs[0].0 as usize];
+        let output = &schedule.buffers[call.output.0 as usize];
+        if !call.views[0].is_plain(&input.shape) || output.dtype != input.dtype {
+            return None;
+        }
+        let source = library::scan_source(input.dtype, product)?;
+        let module = match self.load(&source) {
+            Ok(m) => m,
+            Err(e) => return Some(Err(e)),
+        };
+        let shape = &input.shape;
+        let outer: usize = shape[..axis].iter().product();
+        let inner: usize = shape[axis + 1..].iter().product();
+        let x = bufs[call.inputs[0].0 as usize]?.ptr;
+        let args = library::scan_args(x, out.ptr, outer, shape[axis], inner);
+        let grid = (outer * inner).clamp(1, 1 << 16) as u32;
+        let block = self.target.block();
+        Some(
+            self.target
+                .launch(module, Entry::Kernel, grid, block, &args),
+        )
     }
 
     /// Compiles the kernels of `schedule` (verified first: kernels trust it to stay inside
@@ -560,10 +601,15 @@ impl Gpu {
                     let out = self.alloc(bytes)?;
                     bufs[call.output.0 as usize] = Some(out);
                     owned[call.output.0 as usize] = true;
-                    let on_device = if call.op == Op::MatMul {
-                        self.matmul_on_device(call, schedule, bufs, out)
-                    } else {
-                        None
+                    let on_device = match call.op {
+                        Op::MatMul => self.matmul_on_device(call, schedule, bufs, out),
+                        Op::Cumsum { axis } => {
+                            self.scan_on_device(call, schedule, bufs, out, axis, false)
+                        }
+                        Op::Cumprod { axis } => {
+                            self.scan_on_device(call, schedule, bufs, out, axis, true)
+                        }
+                        _ => None,
                     };
                     match on_device {
                         Some(r) => {

@@ -11,6 +11,7 @@ pub mod device;
 pub mod driver;
 pub mod emulator;
 pub mod exec;
+pub mod library;
 pub mod nvrtc;
 pub mod render;
 pub mod target;

@@ -168,7 +168,7 @@ fn slot_field(d: DType) -> &'static str {
 }
 
 /// The C type of a dtype's elements.
-fn c_type(d: DType) -> &'static str {
+pub(crate) fn c_type(d: DType) -> &'static str {
     match d {
         DType::Bool => "bool",
         DType::I32 => "int",
