@@ -112,11 +112,11 @@ fn every_kernel_renders_and_compiles_to_ptx() {
     assert!(rendered >= 20, "only {rendered} kernels rendered");
 }
 
-/// The device's library kernels (scans) compile for every dtype they take.
+/// The device's library kernels (scans, sorts) compile for every dtype they take.
 #[test]
 fn library_kernels_compile_to_ptx() {
     use arrjit::DType;
-    use arrjit::backend::cuda::library::scan_source;
+    use arrjit::backend::cuda::library::{scan_source, sort_source};
     let compiler = nvrtc::available();
     let dtypes = [
         DType::I32,
@@ -137,6 +137,15 @@ fn library_kernels_compile_to_ptx() {
         }
     }
     assert!(scan_source(DType::Bool, false).is_none());
+    for d in [DType::Bool, DType::I32, DType::I64, DType::F32, DType::F64] {
+        let source = sort_source(d).expect("a sort for every real dtype");
+        if compiler.is_ok()
+            && let Err(e) = nvrtc::compile(&source, "compute_80")
+        {
+            panic!("the {d} sort does not compile:\n{e}");
+        }
+    }
+    assert!(sort_source(DType::C128).is_none());
     if let Err(why) = compiler {
         assert!(
             std::env::var("ARRJIT_REQUIRE_NVRTC").is_err(),

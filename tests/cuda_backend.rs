@@ -115,7 +115,7 @@ fn cuda_agrees_on_random_programs_b() {
 /// Reductions and phases at the edges of the launch shapes: empty, one block, many blocks
 /// (more points than `MAX_REDUCE_BLOCKS` blocks of `BLOCK` threads take in one pass), rows
 /// shorter than a warp and longer than a block, integer and bool reductions, the sum of
-/// nothing (+0, not the -0 it starts from); and the device's scans.
+/// nothing (+0, not the -0 it starts from); and the device's scans and sorts.
 #[test]
 fn cuda_reductions_at_the_edges() {
     if !device_available() {
@@ -139,6 +139,12 @@ fn cuda_reductions_at_the_edges() {
         "m = reshape(rand(600, seed=2), (3, 200))\na = cumsum(m, axis=0)\nb = cumprod(m + 0.5, axis=1)",
         "z = complex(rand(300, seed=3), 1.0)\nc = cumsum(z)\np = cumprod(z[0:5])",
         "e = cumsum(rand(0, seed=1))\nn = cumsum(-zeros(3))\nf = cumsum(rand(3000, seed=4, dtype=f32))",
+        // Sorts (radix passes over keys, then over lanes): ties, ±0 and NaNs in input order,
+        // every real dtype, many lanes, and empty lanes.
+        "x = rand(5000, seed=1) - 0.5\ns = sort(x)\na = argsort(x)\nf = sort(f32(x))\ng = argsort(f32(x))",
+        "v = [3.0, -0.0, 0.0, nan, -1.0, 0.0, -0.0, -nan, 2.0, -inf, inf]\ns = sort(v)\nr = 1 / s\na = argsort(v)",
+        "i = arange(3000) % 17 - 8\ns = sort(i)\na = argsort(i)\nj = sort(i32(i))\nb = argsort(i > 0)\nc = sort(i > 0)",
+        "m = reshape(rand(70000, seed=5), (350, 200))\ns = sort(m)\na = argsort(m)\ne = sort(rand((3, 0), seed=1))",
     ];
     for src in scripts {
         for engine in [Engine::Fused, Engine::Unfused] {

@@ -64,6 +64,10 @@ template <typename T> static T __shfl_down_sync(unsigned mask, T v, int offset) 
 
 static inline double __longlong_as_double(long long x) { double d; memcpy(&d, &x, 8); return d; }
 static inline float __int_as_float(int x) { float f; memcpy(&f, &x, 4); return f; }
+static inline long long __double_as_longlong(double x) { long long i; memcpy(&i, &x, 8); return i; }
+static inline int __float_as_int(float x) { int i; memcpy(&i, &x, 4); return i; }
+// Coroutines switch only at barriers, so a plain read-modify-write is atomic here.
+template <typename T> static T atomicAdd(T* p, T v) { T old = *p; *p = old + v; return old; }
 
 // ---- the entry point the host calls (`emulator.rs`), appended after the kernel ----
 // `ARR_EMU_COMBINE` names `arr_combine`, or a no-op for kernels without one.

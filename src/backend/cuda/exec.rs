@@ -5,10 +5,10 @@
 //! (the current graph's sources are kept there until the graph is replaced), its
 //! intermediates never leave it, and only its outputs are copied back. A step the device
 //! cannot run yet (a kernel that is not rendered, such as one with a complex division, or a
-//! library call without a device implementation: FFT, sort) runs on the host: its inputs are
+//! library call without a device implementation: FFT) runs on the host: its inputs are
 //! copied back, the reference evaluator or the runtime computes it, and the result goes to
 //! the device again; `GpuStats::host_steps` counts them. Matrix products go to the target's
-//! library (cuBLAS) where it has one, scans to `library`'s kernels.
+//! library (cuBLAS) where it has one, scans and sorts to `library`'s kernels.
 //!
 //! Launch shapes depend only on the kernel's sizes (`launch_shape`), never on the device, so
 //! reductions give the same bits on every run.
@@ -294,6 +294,111 @@ impl Gpu {
         self.stats.modules += 1;
         self.modules.insert(key, Ok(m));
         Ok(m)
+    }
+
+    /// A sort or argsort along the last axis on the device (`runtime/cuda/sort.cuh`), if it
+    /// has one for the dtype.
+    fn sort_on_device(
+        &mut self,
+        call: &LibraryCall,
+        schedule: &Schedule,
+        bufs: &[Option<DevBuf>],
+        out: DevBuf,
+        axis: usize,
+        argsort: bool,
+    ) -> Option<Result<(), String>> {
+        let input = &schedule.buffers[call.inputs[0].0 as usize];
+        let shape = &input.shape;
+        if !call.views[0].is_plain(shape) || axis + 1 != shape.len() {
+            return None;
+        }
+        let source = library::sort_source(input.dtype)?;
+        let x = bufs[call.inputs[0].0 as usize]?.ptr;
+        let total: usize = shape.iter().product();
+        if total == 0 {
+            return Some(Ok(()));
+        }
+        let lane = shape[axis];
+        let mut scratch = Vec::new();
+        let result = self.sort_stages(
+            &source,
+            x,
+            out.ptr,
+            input.dtype,
+            total,
+            lane,
+            argsort,
+            &mut scratch,
+        );
+        for b in scratch {
+            self.recycle(b);
+        }
+        Some(result)
+    }
+
+    /// The stages of `sort.cuh` over `total` elements in lanes of `lane`; the scratch
+    /// buffers it allocates go to `scratch`.
+    #[allow(clippy::too_many_arguments)]
+    fn sort_stages(
+        &mut self,
+        source: &str,
+        x: DevPtr,
+        y: DevPtr,
+        dtype: arrjit_runtime::DType,
+        total: usize,
+        lane: usize,
+        argsort: bool,
+        scratch: &mut Vec<DevBuf>,
+    ) -> Result<(), String> {
+        let module = self.load(source)?;
+        let tiles = total.div_ceil(library::SORT_TILE);
+        let mut alloc = |gpu: &mut Gpu, bytes: usize| -> Result<DevPtr, String> {
+            let b = gpu.alloc(bytes)?;
+            scratch.push(b);
+            Ok(b.ptr)
+        };
+        let (mut keys, mut perm) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
+        let (mut keys2, mut perm2) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
+        let counts = alloc(self, 8 * 256 * tiles)?;
+        let key_passes = library::key_passes(dtype);
+        let passes = key_passes + library::lane_passes(total / lane);
+        let block = self.target.block();
+        let grid_for = |threads: usize| threads.div_ceil(block as usize).clamp(1, 1 << 16) as u32;
+        for (stage, pass) in std::iter::once((0, 0))
+            .chain((0..passes).flat_map(|p| [(1, p), (2, p), (3, p)]))
+            .chain(std::iter::once((4, passes)))
+        {
+            let args = library::SortArgs {
+                x,
+                y,
+                keys,
+                perm,
+                keys2,
+                perm2,
+                counts,
+                total,
+                lane,
+                tiles,
+                stage,
+                pass,
+                key_passes,
+                argsort,
+            };
+            let grid = match stage {
+                1 => tiles.clamp(1, 1 << 16) as u32,
+                2 => 1,
+                3 => grid_for(tiles),
+                _ => grid_for(total),
+            };
+            self.target
+                .launch(module, Entry::Kernel, grid, block, &args.bytes())?;
+            self.stats.launches += 1;
+            if stage == 3 {
+                std::mem::swap(&mut keys, &mut keys2);
+                std::mem::swap(&mut perm, &mut perm2);
+            }
+        }
+        Ok(())
     }
 
     /// A running sum or product on the device (`runtime/cuda/scan.cuh`), if it has one for
@@ -608,6 +713,12 @@ impl Gpu {
                         }
                         Op::Cumprod { axis } => {
                             self.scan_on_device(call, schedule, bufs, out, axis, true)
+                        }
+                        Op::Sort { axis } => {
+                            self.sort_on_device(call, schedule, bufs, out, axis, false)
+                        }
+                        Op::ArgSort { axis } => {
+                            self.sort_on_device(call, schedule, bufs, out, axis, true)
                         }
                         _ => None,
                     };

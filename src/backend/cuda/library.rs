@@ -1,11 +1,18 @@
-//! Library calls on the device, as CUDA C of our own (`runtime/cuda/*.cuh`): each is a module
-//! with one `arr_kernel(ArrArgs)` entry, compiled on first use like a fused kernel.
+//! Library calls on the device, as CUDA C of our own (`runtime/cuda/scan.cuh`, `sort.cuh`):
+//! each is a module with one `arr_kernel(ArrArgs)` entry per dtype, compiled on first use like
+//! a fused kernel (and tested the same ways: on the emulator, and compiled to PTX).
 
 use super::render::{PRELUDE, c_type};
 use arrjit_runtime::DType;
 
 /// Inclusive scans along an axis.
 pub const SCAN: &str = include_str!("../../../runtime/cuda/scan.cuh");
+
+/// Stable radix sort and argsort along the last axis.
+pub const SORT: &str = include_str!("../../../runtime/cuda/sort.cuh");
+
+/// Elements per tile of the sort's histogram and scatter stages (`ARR_SORT_TILE`).
+pub const SORT_TILE: usize = 1024;
 
 /// The source of the scan (`product`: cumprod, else cumsum) of `dtype` values, or `None`
 /// where the device has none (bools run on the host).
@@ -26,4 +33,89 @@ pub fn scan_args(x: u64, y: u64, outer: usize, n: usize, inner: usize) -> Vec<u8
         .iter()
         .flat_map(|w| w.to_ne_bytes())
         .collect()
+}
+
+/// The source of the sort of `dtype` values, or `None` where the device has none (complex
+/// numbers sort on the host).
+pub fn sort_source(dtype: DType) -> Option<String> {
+    if dtype.is_complex() {
+        return None;
+    }
+    Some(format!(
+        "{PRELUDE}\n{SORT}\nextern \"C\" __global__ void arr_kernel(const ArrArgs a) {{ arr_sort<{}>(a); }}\n",
+        c_type(dtype)
+    ))
+}
+
+/// The 8-bit digits of a `dtype` key.
+pub fn key_passes(dtype: DType) -> usize {
+    match dtype {
+        DType::Bool => 1,
+        DType::I32 | DType::F32 => 4,
+        _ => 8,
+    }
+}
+
+/// The 8-bit digits of the lane indices `0..lanes`.
+pub fn lane_passes(lanes: usize) -> usize {
+    let bits = usize::BITS - lanes.saturating_sub(1).leading_zeros();
+    bits.div_ceil(8) as usize
+}
+
+/// The `ArrArgs` of the sort's stages (`sort.cuh`), in its field order.
+pub struct SortArgs {
+    pub x: u64,
+    pub y: u64,
+    pub keys: u64,
+    pub perm: u64,
+    pub keys2: u64,
+    pub perm2: u64,
+    pub counts: u64,
+    pub total: usize,
+    pub lane: usize,
+    pub tiles: usize,
+    pub stage: usize,
+    pub pass: usize,
+    pub key_passes: usize,
+    pub argsort: bool,
+}
+
+impl SortArgs {
+    pub fn bytes(&self) -> Vec<u8> {
+        [
+            self.x,
+            self.y,
+            self.keys,
+            self.perm,
+            self.keys2,
+            self.perm2,
+            self.counts,
+            self.total as u64,
+            self.lane as u64,
+            self.tiles as u64,
+            self.stage as u64,
+            self.pass as u64,
+            self.key_passes as u64,
+            self.argsort as u64,
+        ]
+        .iter()
+        .flat_map(|w| w.to_ne_bytes())
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_digits() {
+        assert_eq!(lane_passes(0), 0);
+        assert_eq!(lane_passes(1), 0);
+        assert_eq!(lane_passes(2), 1);
+        assert_eq!(lane_passes(256), 1);
+        assert_eq!(lane_passes(257), 2);
+        assert_eq!(lane_passes(65_536), 2);
+        assert_eq!(lane_passes(65_537), 3);
+    }
 }
