@@ -164,10 +164,13 @@ fn run(cli: Cli) -> ExitCode {
                 Stage::Cuda => state.cuda_text(),
             });
             if matches!(cli.command, Command::Run { stats: true, .. }) {
-                eprint!(
-                    "{}",
-                    arrjit::backend::cpu::format_stats(&state.kernel_stats())
-                );
+                match state.gpu_stats() {
+                    Some(g) => eprint!("{}", arrjit::backend::cuda::exec::format_stats(&g)),
+                    None => eprint!(
+                        "{}",
+                        arrjit::backend::cpu::format_stats(&state.kernel_stats())
+                    ),
+                }
             }
             drop(state);
             if let Some(text) = ir {

@@ -369,5 +369,11 @@ fn loop_turns_keep_arrays_on_the_device() {
         String::from_utf8_lossy(&gpu.stdout),
     );
     assert!(same_output(&a, &g, 1e-12), "cpu {a} vs cuda {g}");
+    // `--stats` on the device: no step on the host, and nothing copied to the device (`zeros`
+    // and `rand` are kernels there too).
+    let stats = arr(&["run", "--stats", "--device", "cuda", p]);
+    let text = String::from_utf8_lossy(&stats.stderr);
+    assert!(text.contains("(0 steps on the host)"), "{text}");
+    assert!(text.contains("to the device    0 ns (0.000 MB)"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -52,6 +52,27 @@ enum Outputs {
     Drop,
 }
 
+/// The statistics as `arr run --stats` prints them on a GPU.
+pub fn format_stats(s: &GpuStats) -> String {
+    use crate::report::human_time;
+    let mb = |b: u64| b as f64 / 1e6;
+    format!(
+        "device kernels   {} in {} launches ({} steps on the host)\n\
+         to the device    {} ({:.3} MB)\n\
+         from the device  {} ({:.3} MB)\n\
+         compiling        {} ({} modules)\n",
+        human_time(s.kernel_s),
+        s.launches,
+        s.host_steps,
+        human_time(s.h2d_s),
+        mb(s.h2d_bytes),
+        human_time(s.d2h_s),
+        mb(s.d2h_bytes),
+        human_time(s.compile_s),
+        s.modules
+    )
+}
+
 /// A buffer on the device.
 #[derive(Clone, Copy, Debug)]
 struct DevBuf {
