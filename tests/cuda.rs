@@ -112,11 +112,12 @@ fn every_kernel_renders_and_compiles_to_ptx() {
     assert!(rendered >= 20, "only {rendered} kernels rendered");
 }
 
-/// The device's library kernels (scans, sorts) compile for every dtype they take.
+/// The device's library kernels (scans, sorts, the steps around cuFFT) compile for every
+/// dtype they take.
 #[test]
 fn library_kernels_compile_to_ptx() {
     use arrjit::DType;
-    use arrjit::backend::cuda::library::{scan_source, sort_source};
+    use arrjit::backend::cuda::library::{fft_source, scan_source, sort_source};
     let compiler = nvrtc::available();
     let dtypes = [
         DType::I32,
@@ -146,6 +147,13 @@ fn library_kernels_compile_to_ptx() {
         }
     }
     assert!(sort_source(DType::C128).is_none());
+    for part in [DType::F32, DType::F64] {
+        if compiler.is_ok()
+            && let Err(e) = nvrtc::compile(&fft_source(part), "compute_80")
+        {
+            panic!("the {part} FFT steps do not compile:\n{e}");
+        }
+    }
     if let Err(why) = compiler {
         assert!(
             std::env::var("ARRJIT_REQUIRE_NVRTC").is_err(),

@@ -377,3 +377,34 @@ fn loop_turns_keep_arrays_on_the_device() {
     assert!(text.contains("to the device    0 ns (0.000 MB)"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The steps around cuFFT (which only a GPU has): widening reals into complex values, and
+/// scaling complex values in place, run on the emulator through the `Target` interface.
+#[test]
+fn fft_steps_widen_and_scale() {
+    use arrjit::backend::cuda::library::{fft_args, fft_source};
+    use arrjit::backend::cuda::target::{Entry, Target};
+    if device() == Device::Cuda || !device_available() {
+        return;
+    }
+    let mut emu = arrjit::backend::cuda::emulator::Emulator::new().unwrap();
+    let m = emu.load(&fft_source(arrjit::DType::F64)).unwrap();
+    let xs: Vec<f64> = (0..100).map(|i| i as f64 - 49.5).collect();
+    let bytes: Vec<u8> = xs.iter().flat_map(|x| x.to_ne_bytes()).collect();
+    let x = emu.alloc(bytes.len()).unwrap();
+    let y = emu.alloc(2 * bytes.len()).unwrap();
+    emu.upload(x, &bytes).unwrap();
+    emu.launch(m, Entry::Kernel, 2, 32, &fft_args(x, y, 100, 1.0, 0))
+        .unwrap();
+    emu.launch(m, Entry::Kernel, 3, 32, &fft_args(0, y, 100, 0.25, 1))
+        .unwrap();
+    let mut out = vec![0u8; 2 * bytes.len()];
+    emu.download(y, &mut out).unwrap();
+    let got: Vec<f64> = out
+        .chunks(8)
+        .map(|c| f64::from_ne_bytes(c.try_into().unwrap()))
+        .collect();
+    for (i, x) in xs.iter().enumerate() {
+        assert_eq!((got[2 * i], got[2 * i + 1]), (x * 0.25, 0.0), "element {i}");
+    }
+}

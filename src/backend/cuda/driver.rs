@@ -1,14 +1,15 @@
 //! A `Target` on a CUDA GPU, through cudarc's driver API: PTX from NVRTC (compiled for the
 //! device's own architecture, through the PTX caches), one stream, raw device memory, and
-//! cuBLAS for matrix products where the library is installed.
+//! cuBLAS for matrix products and cuFFT for FFTs where those libraries are installed.
 //!
 //! A kernel's arguments go by value (`ArrArgs`), so a launch is one `cuLaunchKernel` with
 //! nothing copied first.
 
 use super::nvrtc;
-use super::target::{DevPtr, Entry, MatmulCall, ModuleId, Target, aligned_words};
+use super::target::{DevPtr, Entry, FftCall, FftKind, MatmulCall, ModuleId, Target, aligned_words};
 use arrjit_runtime::DType;
 use cudarc::driver::{CudaContext, result, sys};
+use std::collections::HashMap;
 use std::ffi::{CString, c_void};
 use std::sync::Arc;
 
@@ -23,6 +24,10 @@ pub struct Driver {
     events: Vec<sys::CUevent>,
     /// A cuBLAS handle on `stream`, made on first use (`None` inside: no cuBLAS here).
     blas: Option<Option<cudarc::cublas::sys::cublasHandle_t>>,
+    /// Whether cuFFT can be loaded (probed on first use).
+    cufft: Option<bool>,
+    /// cuFFT plans on `stream`, by transform, precision, length and batch.
+    plans: HashMap<(FftKind, bool, usize, usize), cudarc::cufft::sys::cufftHandle>,
 }
 
 // SAFETY: the handles (stream, functions, events, cuBLAS) belong to the context, which any
@@ -53,6 +58,8 @@ impl Driver {
             modules: Vec::new(),
             events: Vec::new(),
             blas: None,
+            cufft: None,
+            plans: HashMap::new(),
         })
     }
 
@@ -84,6 +91,40 @@ impl Driver {
 }
 
 impl Target for Driver {
+    fn has_fft(&mut self) -> bool {
+        // SAFETY: only tries to dlopen cuFFT by its sonames.
+        *self
+            .cufft
+            .get_or_insert_with(|| unsafe { cudarc::cufft::sys::is_culib_present() })
+    }
+
+    fn fft(&mut self, call: &FftCall) -> Option<Result<(), String>> {
+        use cudarc::cufft::result as fft;
+        if !self.has_fft() || call.n == 0 || call.batch == 0 || self.bind().is_err() {
+            return None;
+        }
+        let plan = match self.plan(call) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let (i, o) = (call.input, call.output);
+        // SAFETY: the plan matches the call's shape; `input` and `output` are device buffers
+        // of `batch` transforms each (as the schedule sizes them), on our stream.
+        let done = unsafe {
+            match (call.kind, call.double) {
+                (FftKind::Complex { inverse }, true) => {
+                    fft::exec_z2z(plan, i as _, o as _, if inverse { 1 } else { -1 })
+                }
+                (FftKind::Complex { inverse }, false) => {
+                    fft::exec_c2c(plan, i as _, o as _, if inverse { 1 } else { -1 })
+                }
+                (FftKind::RealToComplex, true) => fft::exec_d2z(plan, i as _, o as _),
+                (FftKind::RealToComplex, false) => fft::exec_r2c(plan, i as _, o as _),
+            }
+        };
+        Some(done.map_err(|e| err("cuFFT transform failed", e)))
+    }
+
     fn name(&self) -> String {
         self.name.clone()
     }
@@ -314,9 +355,38 @@ impl Target for Driver {
     }
 }
 
+impl Driver {
+    /// The cuFFT plan of `call`'s shape, made on first use.
+    fn plan(&mut self, call: &FftCall) -> Result<cudarc::cufft::sys::cufftHandle, String> {
+        use cudarc::cufft::sys::cufftType as T;
+        let key = (call.kind, call.double, call.n, call.batch);
+        if let Some(&p) = self.plans.get(&key) {
+            return Ok(p);
+        }
+        let kind = match (call.kind, call.double) {
+            (FftKind::Complex { .. }, true) => T::CUFFT_Z2Z,
+            (FftKind::Complex { .. }, false) => T::CUFFT_C2C,
+            (FftKind::RealToComplex, true) => T::CUFFT_D2Z,
+            (FftKind::RealToComplex, false) => T::CUFFT_R2C,
+        };
+        let int = |x: usize| i32::try_from(x).map_err(|_| format!("cuFFT: {x} is too large"));
+        let plan = cudarc::cufft::result::plan_1d(int(call.n)?, kind, int(call.batch)?)
+            .map_err(|e| err("cuFFT plan", e))?;
+        // SAFETY: a fresh plan, bound to our stream (which outlives it).
+        unsafe { cudarc::cufft::result::set_stream(plan, self.stream as _) }
+            .map_err(|e| err("cuFFT stream", e))?;
+        self.plans.insert(key, plan);
+        Ok(plan)
+    }
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         self.clear_records();
+        for (_, plan) in self.plans.drain() {
+            // SAFETY: each plan was made by us and is destroyed once.
+            let _ = unsafe { cudarc::cufft::result::destroy(plan) };
+        }
         if let Some(Some(h)) = self.blas {
             // SAFETY: created by us, destroyed once.
             let _ = unsafe { cudarc::cublas::result::destroy_handle(h) };

@@ -5,17 +5,17 @@
 //! (the current graph's sources are kept there until the graph is replaced), its
 //! intermediates never leave it, and only its outputs are copied back. A step the device
 //! cannot run yet (a kernel that is not rendered, such as one with a complex division, or a
-//! library call without a device implementation: FFT) runs on the host: its inputs are
+//! library call without a device implementation, such as `irfft`) runs on the host: its inputs are
 //! copied back, the reference evaluator or the runtime computes it, and the result goes to
 //! the device again; `GpuStats::host_steps` counts them. Matrix products go to the target's
-//! library (cuBLAS) where it has one, scans and sorts to `library`'s kernels.
+//! libraries (cuBLAS, cuFFT) where it has them, scans and sorts to `library`'s kernels.
 //!
 //! Launch shapes depend only on the kernel's sizes (`launch_shape`), never on the device, so
 //! reductions give the same bits on every run.
 
 use super::library;
 use super::render::{self, Args, MAX_REDUCE_BLOCKS};
-use super::target::{DevPtr, Entry, MatmulCall, ModuleId, Target};
+use super::target::{DevPtr, Entry, FftCall, FftKind, MatmulCall, ModuleId, Target};
 use crate::ir::{Graph, NodeId, Op};
 use crate::kernel::{
     BufId, BufKind, Kernel, LibraryCall, Over, Phase, Schedule, Step, eval_kernel, run_time_sizes,
@@ -315,6 +315,68 @@ impl Gpu {
         self.stats.modules += 1;
         self.modules.insert(key, Ok(m));
         Ok(m)
+    }
+
+    /// An FFT (or real FFT) along the last axis on the device, where the target has a library
+    /// for it: real input to a complex transform is widened first, and an inverse transform
+    /// is divided by n after.
+    fn fft_on_device(
+        &mut self,
+        call: &LibraryCall,
+        schedule: &Schedule,
+        bufs: &[Option<DevBuf>],
+        out: DevBuf,
+    ) -> Option<Result<(), String>> {
+        let input = &schedule.buffers[call.inputs[0].0 as usize];
+        let shape = &input.shape;
+        if !call.views[0].is_plain(shape) || shape.is_empty() || !self.target.has_fft() {
+            return None;
+        }
+        let n = *shape.last()?;
+        let total: usize = shape.iter().product();
+        if n == 0 || total == 0 {
+            return None;
+        }
+        let x = bufs[call.inputs[0].0 as usize]?.ptr;
+        let part = input.dtype.real();
+        let double = part == arrjit_runtime::DType::F64;
+        let (kind, inverse) = match call.op {
+            Op::Fft { inverse } => (FftKind::Complex { inverse }, inverse),
+            _ if input.dtype.is_complex() => return None,
+            _ => (FftKind::RealToComplex, false),
+        };
+        let batch = total / n;
+        let run = |gpu: &mut Gpu| -> Result<(), String> {
+            let widen = matches!(kind, FftKind::Complex { .. }) && !input.dtype.is_complex();
+            let block = gpu.target.block();
+            let grid = total.div_ceil(block as usize).clamp(1, 1 << 16) as u32;
+            let helpers = if widen || inverse {
+                Some(gpu.load(&library::fft_source(part))?)
+            } else {
+                None
+            };
+            if widen && let Some(m) = helpers {
+                let args = library::fft_args(x, out.ptr, total, 1.0, 0);
+                gpu.target.launch(m, Entry::Kernel, grid, block, &args)?;
+            }
+            let fft = FftCall {
+                kind,
+                double,
+                n,
+                batch,
+                input: if widen { out.ptr } else { x },
+                output: out.ptr,
+            };
+            gpu.target
+                .fft(&fft)
+                .unwrap_or_else(|| Err("cuFFT is not available".into()))?;
+            if inverse && let Some(m) = helpers {
+                let args = library::fft_args(0, out.ptr, total, 1.0 / n as f64, 1);
+                gpu.target.launch(m, Entry::Kernel, grid, block, &args)?;
+            }
+            Ok(())
+        };
+        Some(run(self))
     }
 
     /// A sort or argsort along the last axis on the device (`runtime/cuda/sort.cuh`), if it
@@ -735,6 +797,7 @@ impl Gpu {
                         Op::Cumprod { axis } => {
                             self.scan_on_device(call, schedule, bufs, out, axis, true)
                         }
+                        Op::Fft { .. } | Op::Rfft => self.fft_on_device(call, schedule, bufs, out),
                         Op::Sort { axis } => {
                             self.sort_on_device(call, schedule, bufs, out, axis, false)
                         }

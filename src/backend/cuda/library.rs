@@ -1,4 +1,5 @@
-//! Library calls on the device, as CUDA C of our own (`runtime/cuda/scan.cuh`, `sort.cuh`):
+//! Library calls on the device, as CUDA C of our own (`runtime/cuda/scan.cuh`, `sort.cuh`,
+//! and `fft.cuh` around cuFFT):
 //! each is a module with one `arr_kernel(ArrArgs)` entry per dtype, compiled on first use like
 //! a fused kernel (and tested the same ways: on the emulator, and compiled to PTX).
 
@@ -10,6 +11,9 @@ pub const SCAN: &str = include_str!("../../../runtime/cuda/scan.cuh");
 
 /// Stable radix sort and argsort along the last axis.
 pub const SORT: &str = include_str!("../../../runtime/cuda/sort.cuh");
+
+/// The widening and scaling around cuFFT's transforms.
+pub const FFT: &str = include_str!("../../../runtime/cuda/fft.cuh");
 
 /// Elements per tile of the sort's histogram and scatter stages (`ARR_SORT_TILE`).
 pub const SORT_TILE: usize = 1024;
@@ -102,6 +106,29 @@ impl SortArgs {
         .flat_map(|w| w.to_ne_bytes())
         .collect()
     }
+}
+
+/// The source of the steps around an FFT whose complex values have parts of `part` (f32 or
+/// f64).
+pub fn fft_source(part: DType) -> String {
+    let complex = if part == DType::F32 {
+        "ArrC64"
+    } else {
+        "ArrC128"
+    };
+    format!(
+        "{PRELUDE}\n{FFT}\nextern \"C\" __global__ void arr_kernel(const ArrArgs a) {{ arr_fft_step<{}, {complex}>(a); }}\n",
+        c_type(part)
+    )
+}
+
+/// The `ArrArgs` of an FFT step (`fft.cuh`): stage 0 widens `count` reals at `x` into `y`,
+/// stage 1 scales `count` complex values at `y` by `scale`.
+pub fn fft_args(x: u64, y: u64, count: usize, scale: f64, stage: u64) -> Vec<u8> {
+    [x, y, count as u64, scale.to_bits(), stage]
+        .iter()
+        .flat_map(|w| w.to_ne_bytes())
+        .collect()
 }
 
 #[cfg(test)]

@@ -88,6 +88,38 @@ pub trait Target: Send {
     fn matmul(&mut self, _call: &MatmulCall) -> Option<Result<(), String>> {
         None
     }
+
+    /// Whether `fft` can run here (a library for it is installed).
+    fn has_fft(&mut self) -> bool {
+        false
+    }
+
+    /// A batch of FFTs on the device, if the target has a library for them (see `matmul`).
+    fn fft(&mut self, _call: &FftCall) -> Option<Result<(), String>> {
+        None
+    }
+}
+
+/// Which transform `Target::fft` computes, along the last axis, unnormalised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FftKind {
+    /// Complex to complex, forward (e^-2πi…) or inverse (e^+2πi…, not divided by n).
+    Complex { inverse: bool },
+    /// `n` reals to `n/2 + 1` complex values.
+    RealToComplex,
+}
+
+/// `batch` transforms of length `n`, stored one after the other, from `input` to `output`
+/// (which may be the same buffer for complex transforms).
+#[derive(Clone, Debug)]
+pub struct FftCall {
+    pub kind: FftKind,
+    /// Double precision (else single).
+    pub double: bool,
+    pub n: usize,
+    pub batch: usize,
+    pub input: DevPtr,
+    pub output: DevPtr,
 }
 
 /// One (batched) matrix product for `Target::matmul`: `c[b] = a[b] @ b[b]` over `batch`
