@@ -211,6 +211,16 @@ fn arr(args: &[&str]) -> std::process::Output {
         .expect("the arr binary runs")
 }
 
+/// Writes `source` to a fresh script named `name` (in a folder of this process) and returns
+/// its path.
+fn script(name: &str, source: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("arrjit-cuda-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
 /// Whether two printed outputs agree: the same words, numbers within `tol` (relative), or
 /// within 1e-12 of each other (values that cancel to about 0, whose rounding is all there is).
 fn same_output(a: &str, b: &str, tol: f64) -> bool {
@@ -271,14 +281,10 @@ fn bench_on_the_device_reports_transfers_apart() {
     if !device_available() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("arrjit-emu-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("b.arr");
-    std::fs::write(
-        &path,
+    let path = script(
+        "bench.arr",
         "a = rand(100000, seed=1)\nbench \"chain\" {\n    y = sin(a) * a + 1\n    print(sum(y))\n}\n",
-    )
-    .unwrap();
+    );
     let p = path.to_str().unwrap();
     let args = [
         "bench",
@@ -321,7 +327,6 @@ fn bench_on_the_device_reports_transfers_apart() {
     assert_eq!(fused["h2d_bytes"].as_u64(), Some(0), "{fused}");
     assert_eq!(fused["d2h_bytes"].as_u64(), Some(8), "{fused}");
     assert!(fused["kernel_s"].as_f64().unwrap() > 0.0, "{fused}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A top-level loop replaces its graph after each turn, with its live arrays as the new
@@ -332,14 +337,10 @@ fn loop_turns_keep_arrays_on_the_device() {
     if !device_available() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("arrjit-emu-loop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("loop.arr");
-    std::fs::write(
-        &path,
+    let path = script(
+        "loop.arr",
         "w = zeros(1000)\nx = rand(1000, seed=1)\nbench \"loop\" {\n    for i in 0..5 {\n        w = w - 0.1 * (w - x)\n    }\n}\nprint(sum(w))\n",
-    )
-    .unwrap();
+    );
     let p = path.to_str().unwrap();
     let args = [
         "bench",
@@ -375,7 +376,6 @@ fn loop_turns_keep_arrays_on_the_device() {
     let text = String::from_utf8_lossy(&stats.stderr);
     assert!(text.contains("(0 steps on the host)"), "{text}");
     assert!(text.contains("to the device    0 ns (0.000 MB)"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The steps around cuFFT (which only a GPU has): widening reals into complex values, and
