@@ -3,12 +3,13 @@
 //!
 //! Arrays stay on the device from step to step: a schedule's inputs are copied there once
 //! (the current graph's sources are kept there until the graph is replaced), its
-//! intermediates never leave it, and only its outputs are copied back. A step the device
-//! cannot run yet (a kernel that is not rendered, such as one with a complex division, or a
-//! library call without a device implementation, such as `irfft`) runs on the host: its inputs are
-//! copied back, the reference evaluator or the runtime computes it, and the result goes to
-//! the device again; `GpuStats::host_steps` counts them. Matrix products go to the target's
-//! libraries (cuBLAS, cuFFT) where it has them, scans and sorts to `library`'s kernels.
+//! intermediates never leave it, and only its outputs are copied back. Matrix products and
+//! FFTs go to the target's libraries (cuBLAS, cuFFT) where it has them, scans and sorts to
+//! `library`'s kernels. A step the device cannot run yet (a kernel that is not rendered, such
+//! as one with a complex division, or a library call without a device implementation, such as
+//! `irfft`) runs on the host: its inputs are copied back, the reference evaluator or the
+//! runtime computes it, and the result goes to the device again; `GpuStats::host_steps`
+//! counts them.
 //!
 //! Launch shapes depend only on the kernel's sizes (`launch_shape`), never on the device, so
 //! reductions give the same bits on every run.
