@@ -22,7 +22,7 @@ use crate::backend::cuda::exec::{Gpu, GpuPlan};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId, Type};
 use crate::lower::{self, Engine, Mode};
-use crate::passes::fuse::{Fusion, fuse};
+use crate::passes::fuse::fuse;
 use arrjit_runtime::{Array, DType, Element};
 use std::borrow::Cow;
 use std::fmt;
@@ -408,30 +408,17 @@ impl Function {
             .iter()
             .map(|r| roots.binary_search(r).expect("a root"))
             .collect();
-        let prepared = match (&self.cpu, self.options.mode) {
-            (Some(jit), mode) => {
-                let fusion = if mode == Engine::Unfused {
-                    Fusion::Unfused
-                } else {
-                    Fusion::Fused
-                };
-                let schedule = fuse(&graph, &roots, fusion);
-                Some(jit.lock().expect("not poisoned").0.prepare(schedule))
-            }
-            (None, _) => None,
-        };
+        let schedule = || fuse(&graph, &roots, self.options.mode.fusion());
+        let prepared = self
+            .cpu
+            .as_ref()
+            .map(|jit| jit.lock().expect("not poisoned").0.prepare(schedule()));
         let gpu_plan = match &self.gpu {
             Some(gpu) => {
-                let fusion = if self.options.mode == Engine::Unfused {
-                    Fusion::Unfused
-                } else {
-                    Fusion::Fused
-                };
-                let schedule = fuse(&graph, &roots, fusion);
                 let plan = gpu
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .prepare(schedule)
+                    .prepare(schedule())
                     .map_err(|why| Error::new(format!("device cuda: {why}")))?;
                 Some(plan)
             }

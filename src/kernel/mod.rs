@@ -286,6 +286,24 @@ pub struct Buffer {
     pub node: NodeId,
 }
 
+impl Buffer {
+    /// Checks that `a`, bound to this input buffer, has its dtype and shape: compiled code
+    /// trusts the sizes the schedule was verified against.
+    ///
+    /// Panics if not (a caller bound the wrong array: a bug, not a user error).
+    pub fn check_input(&self, a: &arrjit_runtime::Array) {
+        assert!(
+            a.dtype() == self.dtype && a.shape() == self.shape,
+            "input {} is {} {:?}, not {} {:?}",
+            self.node,
+            a.dtype(),
+            a.shape(),
+            self.dtype,
+            self.shape
+        );
+    }
+}
+
 /// The result of fusion: steps in execution order, over buffers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Schedule {

@@ -35,6 +35,15 @@ impl Engine {
         }
     }
 
+    /// How the compiled engines group primitives into kernels (the interpreter builds no
+    /// kernels; it gets `Fused`, which nothing reads).
+    pub fn fusion(self) -> Fusion {
+        match self {
+            Engine::Unfused => Fusion::Unfused,
+            Engine::Fused | Engine::Interp => Fusion::Fused,
+        }
+    }
+
     /// The engine called `name` on the command line.
     pub fn from_name(name: &str) -> Option<Engine> {
         Engine::ALL.into_iter().find(|e| e.name() == name)
@@ -56,7 +65,8 @@ pub(crate) enum Executor {
     /// Kernels on a CUDA device: like `Jit`, with the arrays of a graph kept on the device
     /// between evaluations.
     Gpu {
-        fusion: Fusion,
+        /// `Fused` or `Unfused`.
+        engine: Engine,
         gpu: Box<Gpu>,
         values: HashMap<NodeId, Rc<Array>>,
         plans: HashMap<Vec<NodeId>, Rc<GpuPlan>>,
@@ -78,19 +88,30 @@ fn missing(nodes: &[NodeId], values: &HashMap<NodeId, Rc<Array>>) -> Vec<NodeId>
     missing
 }
 
+/// The GPU plan that computes `nodes` (sorted, once each), fused and compiled on first use.
+fn gpu_plan(
+    gpu: &mut Gpu,
+    plans: &mut HashMap<Vec<NodeId>, Rc<GpuPlan>>,
+    graph: &Graph,
+    nodes: &[NodeId],
+    fusion: Fusion,
+) -> Result<Rc<GpuPlan>, String> {
+    if let Some(p) = plans.get(nodes) {
+        return Ok(p.clone());
+    }
+    let plan = Rc::new(gpu.prepare(fuse(graph, nodes, fusion))?);
+    plans.insert(nodes.to_vec(), plan.clone());
+    Ok(plan)
+}
+
 impl Executor {
     /// `engine` on `device`. The interpreter always runs on the CPU: it is the reference.
     pub fn on(engine: Engine, device: Device) -> Result<Executor, String> {
         if device == Device::Cpu || engine == Engine::Interp {
             return Executor::new(engine);
         }
-        let fusion = if engine == Engine::Unfused {
-            Fusion::Unfused
-        } else {
-            Fusion::Fused
-        };
         Ok(Executor::Gpu {
-            fusion,
+            engine,
             gpu: Box::new(Gpu::new(crate::backend::cuda::open(device)?)),
             values: HashMap::new(),
             plans: HashMap::new(),
@@ -99,19 +120,15 @@ impl Executor {
     }
 
     pub fn new(engine: Engine) -> Result<Executor, String> {
-        let jit = |fusion| {
-            Ok(Executor::Jit {
-                fusion,
-                cpu: Box::new(Cpu::new()?),
-                values: HashMap::new(),
-                plans: HashMap::new(),
-            })
-        };
-        match engine {
-            Engine::Interp => Ok(Executor::Interp(Evaluator::new())),
-            Engine::Fused => jit(Fusion::Fused),
-            Engine::Unfused => jit(Fusion::Unfused),
+        if engine == Engine::Interp {
+            return Ok(Executor::Interp(Evaluator::new()));
         }
+        Ok(Executor::Jit {
+            fusion: engine.fusion(),
+            cpu: Box::new(Cpu::new()?),
+            values: HashMap::new(),
+            plans: HashMap::new(),
+        })
     }
 
     /// The values of `nodes`. The interpreter keeps only the intermediates `keep` names; the
@@ -146,7 +163,7 @@ impl Executor {
                 nodes.iter().map(|n| values[n].clone()).collect()
             }
             Executor::Gpu {
-                fusion,
+                engine,
                 gpu,
                 values,
                 plans,
@@ -157,14 +174,8 @@ impl Executor {
                 }
                 let missing = missing(nodes, values);
                 if !missing.is_empty() {
-                    let plan = match plans.get(&missing) {
-                        Some(p) => Ok(p.clone()),
-                        None => gpu.prepare(fuse(graph, &missing, *fusion)).map(Rc::new),
-                    };
-                    let results = plan.and_then(|plan| {
-                        plans.insert(missing.clone(), plan.clone());
-                        gpu.run_keeping(&plan, graph, &[])
-                    });
+                    let results = gpu_plan(gpu, plans, graph, &missing, engine.fusion())
+                        .and_then(|plan| gpu.run_keeping(&plan, graph, &[]));
                     match results {
                         Ok(results) => {
                             for (n, v) in missing.into_iter().zip(results) {
@@ -172,12 +183,9 @@ impl Executor {
                             }
                         }
                         Err(why) => {
-                            let engine = match fusion {
-                                Fusion::Unfused => Engine::Unfused,
-                                Fusion::Fused => Engine::Fused,
-                            };
                             let mut cpu = Box::new(
-                                Executor::new(engine).unwrap_or(Executor::Interp(Evaluator::new())),
+                                Executor::new(*engine)
+                                    .unwrap_or(Executor::Interp(Evaluator::new())),
                             );
                             let out = cpu.values(graph, nodes, keep);
                             *failed = Some((why, cpu));
@@ -202,7 +210,7 @@ impl Executor {
     /// device and not copied to the host (a `bench` block's results).
     pub fn evaluate(&mut self, graph: &Graph, nodes: &[NodeId]) {
         if let Executor::Gpu {
-            fusion,
+            engine,
             gpu,
             plans,
             failed: None,
@@ -212,14 +220,8 @@ impl Executor {
             let mut key: Vec<NodeId> = nodes.to_vec();
             key.sort();
             key.dedup();
-            let plan = match plans.get(&key) {
-                Some(p) => Ok(p.clone()),
-                None => gpu.prepare(fuse(graph, &key, *fusion)).map(Rc::new),
-            };
-            let done = plan.and_then(|plan| {
-                plans.insert(key, plan.clone());
-                gpu.compute(&plan, graph, &[])
-            });
+            let done = gpu_plan(gpu, plans, graph, &key, engine.fusion())
+                .and_then(|plan| gpu.compute(&plan, graph, &[]));
             if done.is_ok() {
                 return;
             }

@@ -299,15 +299,7 @@ impl Prepared {
                         crate::ir::Op::Param(i) => params[i as usize],
                         ref other => panic!("input buffer of a {other:?} node"),
                     };
-                    // Compiled code trusts the buffer sizes it was verified against.
-                    assert!(
-                        a.dtype() == b.dtype && a.shape() == b.shape,
-                        "input {node} is {} {:?}, not {} {:?}",
-                        a.dtype(),
-                        a.shape(),
-                        b.dtype,
-                        b.shape
-                    );
+                    b.check_input(a);
                     Some(Cow::Borrowed(a))
                 }
                 BufKind::Computed => None,

@@ -6,7 +6,7 @@
 //! nothing copied first.
 
 use super::nvrtc;
-use super::target::{DevPtr, Entry, FftCall, FftKind, MatmulCall, ModuleId, Target, aligned_words};
+use super::target::{DevPtr, Entry, FftCall, FftKind, MatmulCall, ModuleId, Target};
 use arrjit_runtime::DType;
 use cudarc::driver::{CudaContext, result, sys};
 use std::collections::HashMap;
@@ -197,35 +197,30 @@ impl Target for Driver {
         entry: Entry,
         grid: u32,
         block: u32,
-        args: &[u8],
+        args: &[u64],
     ) -> Result<(), String> {
         self.bind()?;
         let (kernel, combine) = self.modules[module.0];
-        let mut words = aligned_words(args);
-        let mut blocks: i64 = 0;
-        let (f, mut params) = match entry {
-            Entry::Kernel => (kernel, vec![words.as_mut_ptr() as *mut c_void]),
-            Entry::Combine { blocks: b } => {
-                blocks = b;
-                let f = combine.ok_or("CUDA: the module has no arr_combine")?;
-                (
-                    f,
-                    vec![
-                        words.as_mut_ptr() as *mut c_void,
-                        &mut blocks as *mut i64 as *mut c_void,
-                    ],
-                )
-            }
+        // The driver only reads through these pointers (it copies the values at the call).
+        let struct_ptr = args.as_ptr() as *mut c_void;
+        let (f, mut blocks) = match entry {
+            Entry::Kernel => (kernel, 0i64),
+            Entry::Combine { blocks } => (
+                combine.ok_or("CUDA: the module has no arr_combine")?,
+                blocks,
+            ),
         };
+        let mut params = vec![struct_ptr];
+        if let Entry::Combine { .. } = entry {
+            params.push(&mut blocks as *mut i64 as *mut c_void);
+        }
         // SAFETY: the parameters match the kernel's signature (`ArrArgs` by value, then an
         // `i64` for `arr_combine`); the driver copies them at the call. The buffers they point
         // to were allocated on this device for the verified schedule.
         unsafe {
             result::launch_kernel(f, (grid, 1, 1), (block, 1, 1), 0, self.stream, &mut params)
         }
-        .map_err(|e| err("kernel launch failed", e))?;
-        let _ = blocks;
-        Ok(())
+        .map_err(|e| err("kernel launch failed", e))
     }
 
     fn synchronize(&mut self) -> Result<(), String> {
@@ -301,50 +296,37 @@ impl Target for Driver {
             call.b_stride as i64,
             (call.m * call.n) as i64,
         );
+        // One call, in the precision of `$t`.
+        macro_rules! gemm {
+            ($f:ident, $t:ty) => {
+                blas::$f(
+                    handle,
+                    op_b,
+                    op_a,
+                    n,
+                    m,
+                    k,
+                    &1.0,
+                    call.b as *const $t,
+                    ldb,
+                    sb,
+                    call.a as *const $t,
+                    lda,
+                    sa,
+                    &0.0,
+                    call.c as *mut $t,
+                    n,
+                    sc,
+                    batch,
+                )
+            };
+        }
         // SAFETY: the pointers are device buffers of the sizes the schedule gives the operands
         // (`batch` matrices, or one when the stride is 0); the handle is on our stream.
         let status = unsafe {
             match call.dtype {
-                DType::F64 => blas::cublasDgemmStridedBatched(
-                    handle,
-                    op_b,
-                    op_a,
-                    n,
-                    m,
-                    k,
-                    &1.0,
-                    call.b as *const f64,
-                    ldb,
-                    sb,
-                    call.a as *const f64,
-                    lda,
-                    sa,
-                    &0.0,
-                    call.c as *mut f64,
-                    n,
-                    sc,
-                    batch,
-                ),
-                _ => blas::cublasSgemmStridedBatched(
-                    handle,
-                    op_b,
-                    op_a,
-                    n,
-                    m,
-                    k,
-                    &1.0,
-                    call.b as *const f32,
-                    ldb,
-                    sb,
-                    call.a as *const f32,
-                    lda,
-                    sa,
-                    &0.0,
-                    call.c as *mut f32,
-                    n,
-                    sc,
-                    batch,
-                ),
+                DType::F64 => gemm!(cublasDgemmStridedBatched, f64),
+                _ => gemm!(cublasSgemmStridedBatched, f32),
             }
         };
         Some(

@@ -11,7 +11,7 @@
 //! Compiled libraries are cached on disk like PTX (`nvrtc::cache_dir`, under `emu/`), keyed
 //! by the source and the compiler's version.
 
-use super::target::{DevPtr, Entry, ModuleId, Target, aligned_words};
+use super::target::{DevPtr, Entry, ModuleId, Target};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -205,7 +205,7 @@ impl Target for Emulator {
         entry: Entry,
         grid: u32,
         block: u32,
-        args: &[u8],
+        args: &[u64],
     ) -> Result<(), String> {
         let lib = self.modules[module.0].clone();
         // SAFETY: the symbol is the one `ARR_EMU_ENTRIES` defines, with this signature.
@@ -217,12 +217,11 @@ impl Target for Emulator {
             Entry::Kernel => (0, 0),
             Entry::Combine { blocks } => (1, blocks),
         };
-        let words = aligned_words(args);
         let _one = LAUNCH.lock().unwrap_or_else(|e| e.into_inner());
         // SAFETY: the kernel reads and writes the buffers its arguments point to, which the
         // launcher allocated on this target for a verified schedule; the launch lock keeps the
         // library's globals (dimensions, barriers, exchange buffer) to this launch.
-        let status = unsafe { run(code, grid, block, words.as_ptr() as *const u8, extra) };
+        let status = unsafe { run(code, grid, block, args.as_ptr() as *const u8, extra) };
         if status != 0 {
             return Err("emulated device: out of memory for the threads' stacks".into());
         }

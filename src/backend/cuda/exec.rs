@@ -28,6 +28,8 @@ use std::time::Instant;
 /// Time and traffic so far, for `arr bench --device cuda`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GpuStats {
+    /// The device's name (`Target::name`).
+    pub device: String,
     /// Device time of the steps (CUDA events around each run's steps).
     pub kernel_s: f64,
     pub h2d_s: f64,
@@ -58,10 +60,12 @@ pub fn format_stats(s: &GpuStats) -> String {
     use crate::report::human_time;
     let mb = |b: u64| b as f64 / 1e6;
     format!(
-        "device kernels   {} in {} launches ({} steps on the host)\n\
+        "device           {}\n\
+         device kernels   {} in {} launches ({} steps on the host)\n\
          to the device    {} ({:.3} MB)\n\
          from the device  {} ({:.3} MB)\n\
          compiling        {} ({} modules)\n",
+        s.device,
         human_time(s.kernel_s),
         s.launches,
         s.host_steps,
@@ -85,9 +89,8 @@ struct DevBuf {
 /// A device, its compiled modules, its memory pool and the current graph's sources.
 pub struct Gpu {
     target: Box<dyn Target>,
-    /// Modules by the hash of their source; `Err`: the kernel is not rendered (runs on the
-    /// host).
-    modules: HashMap<u128, Result<ModuleId, String>>,
+    /// Loaded modules by the hash of their source.
+    modules: HashMap<u128, ModuleId>,
     /// Free buffers by size class.
     pool: HashMap<usize, Vec<DevPtr>>,
     /// The partial results of a reduction's blocks, and the phase values.
@@ -125,11 +128,7 @@ pub struct GpuPlan {
     free_after: Vec<Vec<BufId>>,
 }
 
-impl GpuPlan {
-    pub fn schedule(&self) -> &Schedule {
-        &self.schedule
-    }
-}
+impl GpuPlan {}
 
 /// Size classes: powers of two from 256 bytes, so freed buffers are found again.
 fn class_of(bytes: usize) -> usize {
@@ -186,6 +185,7 @@ fn launch_shape(k: &Kernel, phase: Option<usize>, block: u32) -> (u32, u32) {
 
 impl Gpu {
     pub fn new(target: Box<dyn Target>) -> Gpu {
+        let device = target.name();
         Gpu {
             target,
             modules: HashMap::new(),
@@ -194,21 +194,15 @@ impl Gpu {
             sources: HashMap::new(),
             kept: HashMap::new(),
             carried: HashMap::new(),
-            stats: GpuStats::default(),
+            stats: GpuStats {
+                device,
+                ..GpuStats::default()
+            },
         }
-    }
-
-    pub fn name(&self) -> String {
-        self.target.name()
     }
 
     pub fn stats(&self) -> GpuStats {
         self.stats.clone()
-    }
-
-    /// How many distinct modules are loaded (or refused).
-    pub fn compiled_kernels(&self) -> usize {
-        self.modules.len()
     }
 
     fn alloc(&mut self, bytes: usize) -> Result<DevBuf, String> {
@@ -235,14 +229,21 @@ impl Gpu {
         self.pool.entry(b.class).or_default().push(b.ptr);
     }
 
+    /// `a` copied to a new device buffer.
     fn upload(&mut self, a: &Array) -> Result<DevBuf, String> {
+        let buf = self.alloc(bytes_of(a).len())?;
+        self.upload_into(buf, a)?;
+        Ok(buf)
+    }
+
+    /// `a` copied to device buffer `buf` (as large as `a`'s elements at least).
+    fn upload_into(&mut self, buf: DevBuf, a: &Array) -> Result<(), String> {
         let bytes = bytes_of(a);
-        let buf = self.alloc(bytes.len())?;
         let t = Instant::now();
         self.target.upload(buf.ptr, bytes)?;
         self.stats.h2d_s += t.elapsed().as_secs_f64();
         self.stats.h2d_bytes += bytes.len() as u64;
-        Ok(buf)
+        Ok(())
     }
 
     fn download(
@@ -295,26 +296,26 @@ impl Gpu {
         }
     }
 
-    /// The module of `k`, compiled on first use; `Err`: `k` is not rendered yet.
-    fn module(&mut self, k: &Kernel) -> Result<Result<ModuleId, String>, String> {
-        let source = match render::render_source(k) {
-            Ok(s) => s,
-            Err(why) => return Ok(Err(why)),
-        };
-        self.load(&source).map(Ok)
+    /// The module of `k`, compiled on first use; `None`: `k` is not rendered yet (it runs on
+    /// the host).
+    fn module(&mut self, k: &Kernel) -> Result<Option<ModuleId>, String> {
+        match render::render_source(k) {
+            Ok(source) => self.load(&source).map(Some),
+            Err(_) => Ok(None),
+        }
     }
 
     /// The module of `source`, compiled and loaded on first use.
     fn load(&mut self, source: &str) -> Result<ModuleId, String> {
         let key = xxhash_rust::xxh3::xxh3_128(source.as_bytes());
-        if let Some(Ok(m)) = self.modules.get(&key) {
-            return Ok(*m);
+        if let Some(&m) = self.modules.get(&key) {
+            return Ok(m);
         }
         let t = Instant::now();
         let m = self.target.load(source)?;
         self.stats.compile_s += t.elapsed().as_secs_f64();
         self.stats.modules += 1;
-        self.modules.insert(key, Ok(m));
+        self.modules.insert(key, m);
         Ok(m)
     }
 
@@ -475,7 +476,7 @@ impl Gpu {
                 _ => grid_for(total),
             };
             self.target
-                .launch(module, Entry::Kernel, grid, block, &args.bytes())?;
+                .launch(module, Entry::Kernel, grid, block, &args.words())?;
             self.stats.launches += 1;
             if stage == 3 {
                 std::mem::swap(&mut keys, &mut keys2);
@@ -529,7 +530,7 @@ impl Gpu {
         for step in &schedule.steps {
             steps.push(match step {
                 Step::Kernel(k) => match self.module(k)? {
-                    Ok(module) => {
+                    Some(module) => {
                         let params = k
                             .params
                             .iter()
@@ -543,7 +544,7 @@ impl Gpu {
                             params,
                         }))
                     }
-                    Err(_) => GpuStep::HostKernel,
+                    None => GpuStep::HostKernel,
                 },
                 Step::Library(_) => GpuStep::Library,
             });
@@ -594,7 +595,7 @@ impl Gpu {
                 sizes: &l.sizes,
                 params: &l.params,
             }
-            .bytes()
+            .words()
         };
         let threads = self.target.block();
         if !render::has_phases(k) {
@@ -757,14 +758,7 @@ impl Gpu {
                 },
                 Op::Param(p) => {
                     let a = params[p as usize];
-                    assert!(
-                        a.dtype() == b.dtype && a.shape() == b.shape,
-                        "input {node} is {} {:?}, not {} {:?}",
-                        a.dtype(),
-                        a.shape(),
-                        b.dtype,
-                        b.shape
-                    );
+                    b.check_input(a);
                     owned[i] = true;
                     self.upload(a)?
                 }
@@ -897,20 +891,22 @@ impl Gpu {
         }
         let refs: Vec<&Array> = inputs.iter().collect();
         let value = crate::kernel::run_library(call, schedule, graph, &refs, &[]);
-        let bytes = bytes_of(&value);
-        let t = Instant::now();
-        self.target.upload(out.ptr, bytes)?;
-        self.stats.h2d_s += t.elapsed().as_secs_f64();
-        self.stats.h2d_bytes += bytes.len() as u64;
-        Ok(())
+        self.upload_into(out, &value)
     }
 }
 
 impl Drop for Gpu {
     fn drop(&mut self) {
-        // Twice: the second gives back the values carried into the first.
-        self.new_graph();
-        self.new_graph();
+        self.forget_kept();
+        let held: Vec<DevBuf> = self
+            .sources
+            .drain()
+            .chain(self.carried.drain())
+            .map(|(_, b)| b)
+            .collect();
+        for b in held {
+            self.recycle(b);
+        }
         if let Some((p, v)) = self.scratch.take() {
             self.recycle(p);
             self.recycle(v);

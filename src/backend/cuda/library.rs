@@ -30,13 +30,10 @@ pub fn scan_source(dtype: DType, product: bool) -> Option<String> {
     ))
 }
 
-/// The `ArrArgs` bytes of a scan of `x` into `y`, an array of `outer` × `n` × `inner`
-/// elements scanned along the `n` axis.
-pub fn scan_args(x: u64, y: u64, outer: usize, n: usize, inner: usize) -> Vec<u8> {
-    [x, y, outer as u64, n as u64, inner as u64]
-        .iter()
-        .flat_map(|w| w.to_ne_bytes())
-        .collect()
+/// The `ArrArgs` of a scan of `x` into `y`, an array of `outer` × `n` × `inner` elements
+/// scanned along the `n` axis.
+pub fn scan_args(x: u64, y: u64, outer: usize, n: usize, inner: usize) -> Vec<u64> {
+    vec![x, y, outer as u64, n as u64, inner as u64]
 }
 
 /// The source of the sort of `dtype` values, or `None` where the device has none (complex
@@ -85,8 +82,8 @@ pub struct SortArgs {
 }
 
 impl SortArgs {
-    pub fn bytes(&self) -> Vec<u8> {
-        [
+    pub fn words(&self) -> Vec<u64> {
+        vec![
             self.x,
             self.y,
             self.keys,
@@ -102,9 +99,6 @@ impl SortArgs {
             self.key_passes as u64,
             self.argsort as u64,
         ]
-        .iter()
-        .flat_map(|w| w.to_ne_bytes())
-        .collect()
     }
 }
 
@@ -124,11 +118,8 @@ pub fn fft_source(part: DType) -> String {
 
 /// The `ArrArgs` of an FFT step (`fft.cuh`): stage 0 widens `count` reals at `x` into `y`,
 /// stage 1 scales `count` complex values at `y` by `scale`.
-pub fn fft_args(x: u64, y: u64, count: usize, scale: f64, stage: u64) -> Vec<u8> {
-    [x, y, count as u64, scale.to_bits(), stage]
-        .iter()
-        .flat_map(|w| w.to_ne_bytes())
-        .collect()
+pub fn fft_args(x: u64, y: u64, count: usize, scale: f64, stage: u64) -> Vec<u64> {
+    vec![x, y, count as u64, scale.to_bits(), stage]
 }
 
 #[cfg(test)]

@@ -111,8 +111,8 @@ pub fn has_phases(k: &Kernel) -> bool {
     !k.inner.is_empty() && k.inner.len() == k.space.len()
 }
 
-/// The bytes of `k`'s `ArrArgs`, laid out as `kernel_struct` declares them: 8-byte fields
-/// and 16-byte slots, so there is no padding.
+/// `k`'s `ArrArgs`, laid out as `args_struct` declares it: 8-byte fields and 16-byte slots,
+/// so there is no padding, and the struct is a run of 8-byte words.
 pub struct Args<'a> {
     /// Device addresses of the buffers, in `buffers(k)` order.
     pub bufs: &'a [u64],
@@ -126,30 +126,25 @@ pub struct Args<'a> {
 }
 
 impl Args<'_> {
-    pub fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let words = |out: &mut Vec<u8>, xs: &mut dyn Iterator<Item = [u8; 8]>, min: usize| {
-            let mut n = 0;
-            for x in xs {
-                out.extend_from_slice(&x);
-                n += 1;
+    pub fn words(&self) -> Vec<u64> {
+        // Arrays of the struct have at least one element (C has no empty arrays).
+        let at_least_one = |mut v: Vec<u64>, words: usize| {
+            if v.is_empty() {
+                v.resize(words, 0);
             }
-            // Arrays of the struct have at least one element (C has no empty arrays).
-            for _ in n..min {
-                out.extend_from_slice(&[0; 8]);
-            }
+            v
         };
-        words(&mut out, &mut self.bufs.iter().map(|b| b.to_ne_bytes()), 1);
-        out.extend_from_slice(&self.partials.to_ne_bytes());
-        out.extend_from_slice(&self.phase_vals.to_ne_bytes());
-        out.extend_from_slice(&self.phase.to_ne_bytes());
-        words(&mut out, &mut self.sizes.iter().map(|s| s.to_ne_bytes()), 1);
-        for p in self.params {
-            out.extend_from_slice(p);
-        }
-        if self.params.is_empty() {
-            out.extend_from_slice(&[0; 16]);
-        }
+        let mut out = at_least_one(self.bufs.to_vec(), 1);
+        out.extend([self.partials, self.phase_vals, self.phase as u64]);
+        out.extend(at_least_one(
+            self.sizes.iter().map(|&s| s as u64).collect(),
+            1,
+        ));
+        let slots = self.params.iter().flat_map(|p| {
+            let word = |at: usize| u64::from_ne_bytes(p[at..at + 8].try_into().expect("8 bytes"));
+            [word(0), word(8)]
+        });
+        out.extend(at_least_one(slots.collect(), 2));
         out
     }
 }

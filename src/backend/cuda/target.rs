@@ -8,17 +8,6 @@
 /// A device address (a host address on the emulator).
 pub type DevPtr = u64;
 
-/// `args` copied into 8-byte words, as a launch reads the `ArrArgs` struct (8-byte aligned).
-pub fn aligned_words(args: &[u8]) -> Vec<u64> {
-    let mut words = vec![0u64; args.len().div_ceil(8)];
-    for (w, chunk) in words.iter_mut().zip(args.chunks(8)) {
-        let mut bytes = [0u8; 8];
-        bytes[..chunk.len()].copy_from_slice(chunk);
-        *w = u64::from_ne_bytes(bytes);
-    }
-    words
-}
-
 /// A module loaded on a target, by the index the target gave it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ModuleId(pub usize);
@@ -60,15 +49,16 @@ pub trait Target: Send {
     /// Copies `dst.len()` bytes from the device at `src`; returns when they are there.
     fn download(&mut self, src: DevPtr, dst: &mut [u8]) -> Result<(), String>;
 
-    /// Launches `entry` of `module` on `grid` blocks of `block` threads, with the kernel's
-    /// `ArrArgs` bytes (`render::Args::bytes`).
+    /// Launches `entry` of `module` on `grid` blocks of `block` threads, with the entry's
+    /// `ArrArgs` struct as 8-byte words (its fields are all 8 bytes or multiples of 8, so
+    /// the words are its layout: `render::Args::words`, `library`'s `*_args`).
     fn launch(
         &mut self,
         module: ModuleId,
         entry: Entry,
         grid: u32,
         block: u32,
-        args: &[u8],
+        args: &[u64],
     ) -> Result<(), String>;
 
     /// Waits for everything launched so far.
