@@ -337,3 +337,72 @@ fn a_windowed_fft_is_two_kernels_around_the_transform() {
     assert_eq!(s.kernel_count(), 2, "{text}");
     assert!(matches!(s.steps[1], Step::Library(_)), "{text}");
 }
+
+/// The longest chain of expressions inside one kernel.
+fn expr_depth(k: &arrjit::kernel::Kernel) -> usize {
+    let mut depth = vec![0usize; k.exprs.len()];
+    for (i, e) in k.exprs.iter().enumerate() {
+        let inputs: Vec<usize> = match e {
+            Expr::Unary(_, x) | Expr::Cast(x) => vec![x.0 as usize],
+            Expr::Binary(_, x, y) => vec![x.0 as usize, y.0 as usize],
+            Expr::Where(c, x, y) => vec![c.0 as usize, x.0 as usize, y.0 as usize],
+            _ => Vec::new(),
+        };
+        depth[i] = 1 + inputs.iter().map(|&j| depth[j]).max().unwrap_or(0);
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+#[test]
+fn deep_chains_are_cut_into_bounded_kernels_in_both_modes() {
+    use arrjit::passes::fuse::{MAX_INLINE_DEPTH, MAX_KERNEL_EXPRS};
+    // 6,000 dependent ops: built recursively in one kernel this overflowed the stack (unfused)
+    // and took minutes to compile (fused).
+    let src = "fn f(x) { y = x; for i in 0..3000 { y = sin(y) * 1.0001 }; y }\ny = f(a)";
+    for mode in [Fusion::Fused, Fusion::Unfused] {
+        let (s, text) = schedule_of(&format!("{INPUTS}{src}"), "y", mode);
+        let ks = kernels(&s);
+        for k in &ks {
+            assert!(k.exprs.len() <= MAX_KERNEL_EXPRS, "{mode:?}: {text}");
+            // Loads and constants add one level under the inlined ops.
+            assert!(
+                expr_depth(k) <= MAX_INLINE_DEPTH as usize + 1,
+                "{mode:?}: depth {}",
+                expr_depth(k)
+            );
+        }
+        if mode == Fusion::Fused {
+            let ops = 6000;
+            let most = ops / (MAX_INLINE_DEPTH as usize - 1) + 2;
+            assert!(
+                ks.len() >= ops / MAX_INLINE_DEPTH as usize && ks.len() <= most,
+                "{} kernels",
+                ks.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn kernels_that_differ_only_in_their_buffers_share_code() {
+    use arrjit::backend::cpu::Cpu;
+    // Unfused, the 41 steps are 20 of `sin(load)` and 20 of `load * load`, each on buffers of
+    // its own, and one that broadcasts the constant.
+    let src =
+        format!("{INPUTS}fn f(x) {{ y = x; for i in 0..20 {{ y = sin(y) * 1.5 }}; y }}\ny = f(a)");
+    let (program, _) = syntax::parse(&src);
+    let mut sink = Vec::new();
+    let mut state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
+    let node = state
+        .array_globals()
+        .into_iter()
+        .find(|(n, _)| n == "y")
+        .unwrap()
+        .1;
+    let s = fuse(&state.graph, &[node], Fusion::Unfused);
+    assert_eq!(s.kernel_count(), 41);
+    let mut cpu = Cpu::new().unwrap();
+    let got = cpu.run_schedule(&s, &state.graph, &[]).remove(0);
+    assert!(common::same_bits(&state.global_array("y").unwrap(), &got));
+    assert_eq!(cpu.compiled_kernels(), 3);
+}

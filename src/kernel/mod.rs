@@ -224,6 +224,24 @@ impl Kernel {
             })
             .collect()
     }
+
+    /// Every schedule buffer the kernel reads or writes, in the order of first use (loads in
+    /// expression order, then stores): compiled code numbers them from 0 in this order
+    /// (`structure_key`), so that it does not depend on which buffers of a schedule the kernel
+    /// happens to use.
+    pub fn buffers(&self) -> Vec<BufId> {
+        let loads = self.exprs.iter().filter_map(|e| match e {
+            Expr::Load { buf, .. } => Some(*buf),
+            _ => None,
+        });
+        let mut bufs: Vec<BufId> = Vec::new();
+        for b in loads.chain(self.writes()) {
+            if !bufs.contains(&b) {
+                bufs.push(b);
+            }
+        }
+        bufs
+    }
 }
 
 /// A primitive run by the runtime on whole buffers.

@@ -9,11 +9,13 @@
 //!   the space, every non-zero offset, every other coefficient, every random seed. (Constant
 //!   values are the kernel's `params`, already run-time.)
 //!
-//! `structure_key` replaces the run-time numbers with placeholders; `run_time_sizes` lists their
-//! values in slot order, which `size_slots` describes. Kernels with equal keys differ only in
-//! their run-time numbers, so they share compiled code.
+//! `structure_key` replaces the run-time numbers with placeholders, and numbers the buffers from
+//! 0 in the order of `Kernel::buffers` (the code reads their addresses from a table in that
+//! order); `run_time_sizes` lists the run-time values in slot order, which `size_slots`
+//! describes. Kernels with equal keys differ only in their run-time numbers and in which
+//! buffers they use, so they share compiled code.
 
-use super::{Affine, Expr, ExprId, Kernel};
+use super::{Affine, BufId, Expr, ExprId, Kernel, Phase};
 use crate::ir::Lit;
 
 /// What a run-time size slot holds.
@@ -94,9 +96,19 @@ pub fn run_time_sizes(k: &Kernel) -> Vec<i64> {
     out
 }
 
-/// `k` with its run-time numbers and constant values replaced by placeholders.
+/// `k` with its run-time numbers and constant values replaced by placeholders and its buffers
+/// numbered from 0.
 pub fn structure_key(k: &Kernel) -> Kernel {
     let mut key = k.clone();
+    let bufs = k.buffers();
+    let local = |b: &mut BufId| {
+        *b = BufId(bufs.iter().position(|x| x == b).expect("a buffer of the kernel") as u32);
+    };
+    for p in &mut key.phases {
+        if let Phase::Store { buf, .. } = p {
+            local(buf);
+        }
+    }
     for n in &mut key.space {
         *n = 0;
     }
@@ -106,6 +118,9 @@ pub fn structure_key(k: &Kernel) -> Kernel {
     for e in &mut key.exprs {
         if let Expr::Rand { seed, .. } = e {
             *seed = 0;
+        }
+        if let Expr::Load { buf, .. } = e {
+            local(buf);
         }
         if let Expr::Load { at, .. } | Expr::Index(at) | Expr::Rand { at, .. } = e {
             if offset_is_run_time(at.offset) {

@@ -22,6 +22,13 @@
 //!
 //! In unfused mode every primitive is its own step with a materialised result: NumPy's
 //! execution model.
+//!
+//! Size bounds: a chain of more than `MAX_INLINE_DEPTH` inlined ops is cut into kernels of at
+//! most that depth (`cut_points`, computed bottom-up before anything is built, so that building
+//! recurses at most that deep whatever the graph), and a kernel stops inlining, and stops
+//! merging, at `MAX_KERNEL_EXPRS` expressions. Code generation then stays linear in the size of
+//! the program: one Cranelift function of 40,000 expressions takes tens of seconds and
+//! gigabytes to compile, forty of 1,000 take a second.
 
 use crate::ir::{Graph, Lit, NodeId, Op, Type};
 use crate::kernel::{
@@ -29,7 +36,12 @@ use crate::kernel::{
     View,
 };
 use arrjit_runtime::{DType, strides_of};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// The longest chain of ops one kernel inlines (see the module documentation).
+pub const MAX_INLINE_DEPTH: u32 = 64;
+/// The most expressions one kernel holds before it loads the values it would inline.
+pub const MAX_KERNEL_EXPRS: usize = 1024;
 
 /// How to fuse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +61,14 @@ pub fn fuse(graph: &Graph, roots: &[NodeId], mode: Fusion) -> Schedule {
         steps: Vec::new(),
         buf_of: HashMap::new(),
         producer: HashMap::new(),
+        cuts: HashSet::new(),
     };
+    let cuts = cut_points(graph, roots);
+    f.cuts = cuts.iter().copied().collect();
+    // Bottom-up, so that each is built from buffers no deeper than the bound.
+    for &c in &cuts {
+        f.materialize(c);
+    }
     let outputs = roots.iter().map(|&r| (r, f.materialize(r))).collect();
     Schedule {
         buffers: f.buffers,
@@ -75,6 +94,35 @@ struct Fuser<'g> {
     buf_of: HashMap<NodeId, BufId>,
     /// The step that writes each computed buffer.
     producer: HashMap<BufId, usize>,
+    /// Nodes that get a buffer of their own to bound kernel depth (`cut_points`).
+    cuts: HashSet<NodeId>,
+}
+
+/// The nodes, in topological order, where a chain of computed nodes reaching `roots` gets cut so
+/// that no chain between cuts is `MAX_INLINE_DEPTH` long: each of them gets a buffer of its own.
+/// Walks the graph iteratively (ids are a topological order), so any depth is fine; a graph
+/// without deep chains has no cuts and fuses as if this did not exist.
+fn cut_points(graph: &Graph, roots: &[NodeId]) -> Vec<NodeId> {
+    let reachable = graph.reachable(roots);
+    let mut depth = vec![0u32; graph.len()];
+    let mut cuts = Vec::new();
+    for &id in &reachable {
+        let n = graph.node(id);
+        let d = match n.op {
+            Op::Const(_) | Op::Source(_) | Op::Param(_) => 0,
+            _ => {
+                let below = n.inputs.iter().map(|i| depth[i.index()]).max().unwrap_or(0);
+                if below + 1 >= MAX_INLINE_DEPTH {
+                    cuts.push(id);
+                    0
+                } else {
+                    below + 1
+                }
+            }
+        };
+        depth[id.index()] = d;
+    }
+    cuts
 }
 
 /// A kernel under construction.
@@ -431,7 +479,13 @@ impl Fuser<'_> {
             // Library results and inputs are loaded; everything else is recomputed where it
             // is used, roots included, so that kernels over one space can merge. (Where an
             // index map cannot express a view, `cut` gives it a buffer instead.)
-            Fusion::Fused => !is_library(&n.op) && !matches!(n.op, Op::Source(_) | Op::Param(_)),
+            // A cut point, or any value once the kernel is full, is loaded as well.
+            Fusion::Fused => {
+                !is_library(&n.op)
+                    && !matches!(n.op, Op::Source(_) | Op::Param(_))
+                    && !self.cuts.contains(&node)
+                    && (matches!(n.op, Op::Const(_)) || b.exprs.len() < MAX_KERNEL_EXPRS)
+            }
         };
         let e = if inline {
             self.build_op(b, node, map.clone())
@@ -671,7 +725,7 @@ impl Fuser<'_> {
 /// `a` followed by `b` in one kernel, if their loops agree: the same space, and the same inner
 /// axes unless one of them has only stores over every point (which fit any loop order).
 fn merge(a: &Kernel, b: &Kernel) -> Option<Kernel> {
-    if a.space != b.space {
+    if a.space != b.space || a.exprs.len() + b.exprs.len() > MAX_KERNEL_EXPRS {
         return None;
     }
     let only_full_stores = |k: &Kernel| {

@@ -51,6 +51,7 @@ fn unroll_for(k: &Kernel) -> usize {
 /// What a compiled kernel reads its inputs from. The layout is shared with the generated code.
 #[repr(C)]
 pub struct CallCtx {
+    /// The addresses of the kernel's buffers, in `Kernel::buffers` order.
     pub bufs: *const *mut u8,
     pub params: *const [u8; 16],
     pub sizes: *const i64,

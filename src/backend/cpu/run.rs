@@ -52,6 +52,8 @@ pub struct Call {
     kernel: Kernel,
     sizes: Vec<i64>,
     params: Vec<[u8; 16]>,
+    /// The schedule buffers whose addresses the code reads, in its order (`Kernel::buffers`).
+    bufs: Vec<BufId>,
     writes: Vec<BufId>,
     /// For each phase, the reduce phase whose calls run it (`Kernel::carried_by`).
     carried: Vec<Option<usize>>,
@@ -94,6 +96,7 @@ impl Call {
             kernel: k.clone(),
             sizes: run_time_sizes(k),
             params,
+            bufs: k.buffers(),
             writes: k.writes(),
             carried: k.carried_by(),
             ranges,
@@ -111,12 +114,12 @@ impl Call {
                 b.shape.clone(),
             )));
         }
-        let mut pointers: Vec<*mut u8> = Vec::with_capacity(bufs.len());
-        for (i, b) in bufs.iter_mut().enumerate() {
-            pointers.push(match b {
+        let mut pointers: Vec<*mut u8> = Vec::with_capacity(self.bufs.len());
+        for &id in &self.bufs {
+            pointers.push(match &mut bufs[id.0 as usize] {
                 // Written buffers are owned (allocated just above); read-only ones may be
                 // borrowed.
-                Some(Cow::Owned(a)) if self.writes.contains(&BufId(i as u32)) => data_ptr(a),
+                Some(Cow::Owned(a)) if self.writes.contains(&id) => data_ptr(a),
                 Some(a) => data_addr(a.as_ref()) as *mut u8,
                 None => std::ptr::null_mut(),
             });
@@ -198,7 +201,8 @@ fn call_all(
 ) {
     let shared = SendCtx(ctx);
     let call = |ctx: &SendCtx, (start, end): (usize, usize), out: *mut [u8; 16]| {
-        // SAFETY: `f` was compiled from a kernel with the structure of the one `ctx` describes,
+        // SAFETY: `f` was compiled from a kernel with the structure of the one `ctx` describes
+        // (its buffer table in that kernel's `Kernel::buffers` order),
         // whose loads and stores stay inside the buffers of the verified schedule
         // (`kernel::verify_schedule` checks every index map against the buffer sizes); every
         // buffer it touches is allocated or was written by an earlier step, and `ctx`'s arrays

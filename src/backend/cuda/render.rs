@@ -98,11 +98,7 @@ pub fn render_kernel(k: &Kernel) -> Result<String, String> {
 
 /// The schedule buffers `k` uses, in the order of its `args.bufs`.
 pub fn buffers(k: &Kernel) -> Vec<BufId> {
-    let mut bufs = k.reads();
-    bufs.extend(k.writes());
-    bufs.sort();
-    bufs.dedup();
-    bufs
+    k.buffers()
 }
 
 /// Whether `k` runs one phase per launch (inner axes only), with `arr_combine` after each
