@@ -21,6 +21,7 @@ use crate::backend::cpu::{Cpu, Prepared};
 use crate::backend::cuda::exec::{Gpu, GpuPlan};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId, Type};
+use crate::limits::{Deadline, Expired, Limits};
 use crate::lower::{self, Engine, Mode};
 use crate::passes::fuse::fuse;
 use arrjit_runtime::{Array, DType, Element};
@@ -68,6 +69,9 @@ pub struct Options {
     /// Where the function runs: the CPU (the default), or a CUDA GPU (`compile_with` says in
     /// one line what is missing where there is none). The interpreter runs on the CPU.
     pub device: Device,
+    /// What the source may use: array sizes, graph nodes, file access, time (see
+    /// [`Limits`]). The time limit applies to compiling and to each call on its own.
+    pub limits: Limits,
 }
 
 /// Where compiled code runs.
@@ -88,6 +92,7 @@ impl Default for Options {
             function: None,
             file_name: "<source>".to_string(),
             device: Device::Cpu,
+            limits: Limits::default(),
         }
     }
 }
@@ -123,7 +128,7 @@ pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
     }
     // Run the top level once: it defines the functions and reports errors early.
     let mut sink = Vec::new();
-    let state = lower::run(&program_ast, source, Mode::Run, &mut sink)
+    let state = top_level(&program_ast, source, &options.limits, &mut sink)
         .map_err(|d| Error::new(crate::diag::render(&options.file_name, source, &d)))?;
     let mut functions = state.functions();
     functions.sort_by(|a, b| a.0.cmp(&b.0));
@@ -186,6 +191,25 @@ pub fn compile_with(source: &str, options: Options) -> Result<Function, Error> {
         gpu,
         specs: RwLock::new(Vec::new()),
     })
+}
+
+/// Runs the top level of `program` on the interpreter, within `limits`.
+fn top_level<'o>(
+    program: &crate::syntax::ast::Program,
+    source: &'o str,
+    limits: &Limits,
+    out: &'o mut dyn std::io::Write,
+) -> Result<lower::Lowerer<'o>, Vec<crate::diag::Diagnostic>> {
+    let (engine, device) = (Engine::Interp, Device::Cpu);
+    lower::run_limited(
+        program,
+        source,
+        Mode::Run,
+        engine,
+        device,
+        limits.clone(),
+        out,
+    )
 }
 
 /// The JIT, shared by the threads that call one function.
@@ -316,22 +340,33 @@ impl Function {
                 args.len()
             )));
         }
+        let deadline = Deadline::after(self.options.limits.time);
         let arrays: Vec<Cow<Array>> = args.iter().map(|a| a.to_array()).collect();
         let spec = self.spec(&arrays)?;
         let params: Vec<&Array> = arrays.iter().map(|a| a.as_ref()).collect();
+        let late = |e: Expired| Error::new(format!("`{}`: {e}", self.name));
         let outputs = match (&spec.prepared, &spec.gpu_plan, &self.gpu) {
-            (Some(prepared), _, _) => prepared.run(&spec.graph, &params),
-            (_, Some(plan), Some(gpu)) => gpu
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .run(plan, &spec.graph, &params)
-                .map_err(|why| Error::new(format!("device cuda: {why}")))?,
+            (Some(prepared), _, _) => prepared
+                .run_until(&spec.graph, &params, deadline)
+                .map_err(late)?,
+            (_, Some(plan), Some(gpu)) => {
+                deadline.check().map_err(late)?;
+                let outputs = gpu
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .run(plan, &spec.graph, &params)
+                    .map_err(|why| Error::new(format!("device cuda: {why}")))?;
+                deadline.check().map_err(late)?;
+                outputs
+            }
             _ => {
                 let mut ev = Evaluator::with_params(params.iter().map(|&a| a.clone()).collect());
-                spec.results
-                    .iter()
-                    .map(|&n| ev.eval(&spec.graph, n).as_ref().clone())
-                    .collect()
+                let mut outputs = Vec::with_capacity(spec.results.len());
+                for &n in &spec.results {
+                    let value = ev.eval_until(&spec.graph, n, |_| true, deadline);
+                    outputs.push(value.map_err(late)?.as_ref().clone());
+                }
+                outputs
             }
         };
         let compiled = spec.prepared.is_some() || spec.gpu_plan.is_some();
@@ -385,7 +420,8 @@ impl Function {
         };
         let (ast, _) = crate::syntax::parse(source);
         let mut sink = Vec::new();
-        let mut state = lower::run(&ast, source, Mode::Run, &mut sink).map_err(|d| render(&d))?;
+        let mut state =
+            top_level(&ast, source, &self.options.limits, &mut sink).map_err(|d| render(&d))?;
         let def = state
             .functions()
             .into_iter()

@@ -27,6 +27,7 @@ pub mod backend;
 pub mod diag;
 pub mod ir;
 pub mod kernel;
+pub mod limits;
 pub mod lower;
 pub mod passes;
 pub mod report;
@@ -34,4 +35,5 @@ pub mod syntax;
 
 pub use api::{Arg, Device, Error, Function, Options, compile, compile_with};
 pub use arrjit_runtime::{Array, DType, recycle};
+pub use limits::Limits;
 pub use lower::Engine;

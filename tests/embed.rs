@@ -178,6 +178,64 @@ fn functions_are_send_and_sync_and_agree_across_threads() {
     }
 }
 
+/// Eight threads make the first calls of a fresh function at the same moment, each with a
+/// signature of its own, so they specialise and compile at once through the shared kernel
+/// cache: every result matches a sequential run of another fresh function bit for bit, and the
+/// cache ends up with the same kernels (no duplicates, none lost).
+#[test]
+fn concurrent_first_calls_share_the_kernel_cache_safely() {
+    let src = "fn f(a, b) = (softmax(a * b), sum(exp(a / 10) * b, axis=0), cumsum(a))";
+    // Four lengths times two dtypes: eight signatures, four of one kernel structure each.
+    let args = |t: usize| -> (Array, Array) {
+        let n = 1000 + 3000 * (t % 4);
+        let (a, b) = (data(n, t as u64), data(n, 100 + t as u64));
+        let to = |v: Vec<f64>| Array::from_vec(vec![n / 10, 10], v);
+        let (a, b) = (to(a), to(b));
+        if t < 4 {
+            (a, b)
+        } else {
+            (a.cast(arrjit::DType::F32), b.cast(arrjit::DType::F32))
+        }
+    };
+    for mode in [Engine::Fused, Engine::Unfused] {
+        let sequential_f = with_mode(src, mode);
+        let sequential: Vec<Vec<Array>> = (0..8)
+            .map(|t| {
+                let (a, b) = args(t);
+                sequential_f.call_all(&[&a, &b]).unwrap()
+            })
+            .collect();
+        let f = with_mode(src, mode);
+        let start = std::sync::Barrier::new(8);
+        let parallel: Vec<Vec<Vec<Array>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|t| {
+                    let (f, start) = (&f, &start);
+                    s.spawn(move || {
+                        let (a, b) = args(t);
+                        start.wait();
+                        (0..5).map(|_| f.call_all(&[&a, &b]).unwrap()).collect()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (t, runs) in parallel.iter().enumerate() {
+            for run in runs {
+                for (p, q) in run.iter().zip(&sequential[t]) {
+                    assert!(common::same_bits(p, q), "{mode:?}, thread {t}");
+                }
+            }
+        }
+        let names = |f: &Function| {
+            let mut s: Vec<String> = f.kernel_stats().iter().map(|k| k.summary.clone()).collect();
+            s.sort();
+            s
+        };
+        assert_eq!(names(&f), names(&sequential_f), "{mode:?}");
+    }
+}
+
 /// Asking the API for the CUDA device where it cannot run is an error that says why; where
 /// it can, the function runs there.
 #[test]

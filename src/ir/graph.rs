@@ -76,6 +76,8 @@ pub struct Graph {
     nodes: Vec<Node>,
     dedup: HashMap<Node, NodeId>,
     sources: Vec<Array>,
+    /// The bytes of all the nodes' values together.
+    bytes: u128,
 }
 
 impl Graph {
@@ -90,6 +92,9 @@ impl Graph {
             return id;
         }
         let id = NodeId(self.nodes.len() as u32);
+        let elements = (node.ty.shape.iter()).fold(1u128, |n, &d| n.saturating_mul(d as u128));
+        let bytes = elements.saturating_mul(node.ty.dtype.itemsize() as u128);
+        self.bytes = self.bytes.saturating_add(bytes);
         self.nodes.push(node.clone());
         self.dedup.insert(node, id);
         id
@@ -101,6 +106,12 @@ impl Graph {
         let ty = Type::new(array.dtype(), array.shape().to_vec());
         self.sources.push(array);
         self.add(Op::Source(index), Vec::new(), ty)
+    }
+
+    /// The bytes all the nodes' values take together: what an engine that kept every value
+    /// would hold.
+    pub fn bytes(&self) -> u128 {
+        self.bytes
     }
 
     pub fn node(&self, id: NodeId) -> &Node {

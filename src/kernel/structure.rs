@@ -102,7 +102,11 @@ pub fn structure_key(k: &Kernel) -> Kernel {
     let mut key = k.clone();
     let bufs = k.buffers();
     let local = |b: &mut BufId| {
-        *b = BufId(bufs.iter().position(|x| x == b).expect("a buffer of the kernel") as u32);
+        *b = BufId(
+            bufs.iter()
+                .position(|x| x == b)
+                .expect("a buffer of the kernel") as u32,
+        );
     };
     for p in &mut key.phases {
         if let Phase::Store { buf, .. } = p {

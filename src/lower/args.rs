@@ -140,10 +140,7 @@ impl Bound {
         // Evaluated now, in check mode too: later shapes depend on it.
         Ok(match l.const_value(a.node) {
             Some(v) => v,
-            None => {
-                l.require_value(a.node, span, &what_needs(what))?;
-                l.value_of(a.node).get(0)
-            }
+            None => l.value_of(a.node, span, &what_needs(what))?.get(0),
         })
     }
 

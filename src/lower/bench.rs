@@ -247,7 +247,7 @@ impl Lowerer<'_> {
         name: &StrLit,
         body: &Block,
     ) -> Result<(), Diagnostic> {
-        self.materialize();
+        self.materialize()?;
         let saved = Saved {
             scopes: self.scopes.clone(),
             unseeded_rand_calls: self.unseeded_rand_calls,

@@ -7,11 +7,8 @@ use super::Lowerer;
 use super::value::Arr;
 use crate::ir::interp::eval_node;
 use crate::ir::{BinaryOp, Lit, Node, NodeId, Op, ReduceOp, Type, UnaryOp};
+use crate::limits::max_array_bytes;
 use arrjit_runtime::{Array, DType, Kind, Scalar};
-
-/// Largest array the interpreter will create, in bytes. Above this an allocation would take the
-/// machine down (or abort the process) rather than fail cleanly.
-pub const MAX_ARRAY_BYTES: u128 = 16_000_000_000;
 
 pub type BuildResult<T> = Result<T, String>;
 
@@ -46,19 +43,20 @@ pub fn human_bytes(bytes: u128) -> String {
     }
 }
 
-/// Checks that an array of `shape` and `dtype` can be created, returning its element count.
+/// Checks that an array of `shape` and `dtype` can be created on this machine
+/// (`limits::max_array_bytes`), returning its element count.
 pub fn check_size(shape: &[usize], dtype: DType) -> BuildResult<usize> {
     let count = shape
         .iter()
         .try_fold(1u128, |acc, &d| acc.checked_mul(d as u128));
     let bytes = count.and_then(|c| c.checked_mul(dtype.itemsize() as u128));
     match (count, bytes) {
-        (Some(c), Some(b)) if b <= MAX_ARRAY_BYTES => Ok(c as usize),
+        (Some(c), Some(b)) if b <= max_array_bytes() => Ok(c as usize),
         (_, b) => Err(format!(
             "array of shape {} and dtype {dtype} is too large ({}; the limit is {})",
             shape_text(shape),
             b.map_or("more than 10^38 bytes".to_string(), human_bytes),
-            human_bytes(MAX_ARRAY_BYTES)
+            human_bytes(max_array_bytes())
         )),
     }
 }
@@ -125,10 +123,45 @@ impl Lowerer<'_> {
         self.graph.ty(a.node)
     }
 
-    /// Adds a node after checking its size; folds elementwise ops on constants into a constant
-    /// and applies the peephole rules of `simplify.rs`.
+    /// Checks that one more array of `shape` and `dtype` fits this run's limits (its size, the
+    /// size of all arrays together, the node count and the time); returns its element count.
+    pub fn admit(&self, shape: &[usize], dtype: DType) -> BuildResult<usize> {
+        self.deadline.check().map_err(|e| e.to_string())?;
+        let limits = &self.limits;
+        if self.graph.len() >= limits.max_nodes {
+            return Err(format!(
+                "the program's graph has reached its limit of {} nodes (a loop inside a \
+                 function adds its body to the graph at every turn; a loop at the top level \
+                 does not)",
+                limits.max_nodes
+            ));
+        }
+        let count = check_size(shape, dtype)?;
+        if let Some(max) = limits.max_elements
+            && count > max
+        {
+            return Err(format!(
+                "array of shape {} has {count} elements; the limit is {max}",
+                shape_text(shape)
+            ));
+        }
+        if let Some(max) = limits.max_bytes {
+            let total = self.graph.bytes() + count as u128 * dtype.itemsize() as u128;
+            if total > max as u128 {
+                return Err(format!(
+                    "the arrays of this run would take {} together; the limit is {}",
+                    human_bytes(total),
+                    human_bytes(max as u128)
+                ));
+            }
+        }
+        Ok(count)
+    }
+
+    /// Adds a node after checking it against the limits; folds elementwise ops on constants into
+    /// a constant and applies the peephole rules of `simplify.rs`.
     pub fn node(&mut self, op: Op, inputs: Vec<NodeId>, ty: Type) -> BuildResult<NodeId> {
-        check_size(&ty.shape, ty.dtype)?;
+        self.admit(&ty.shape, ty.dtype)?;
         let elementwise = matches!(op, Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast);
         let all_const = inputs
             .iter()

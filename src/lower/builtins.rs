@@ -2,7 +2,7 @@
 //! interpreter, autodiff and the backends only ever see primitives.
 
 use super::args::{bind, normalize_axis};
-use super::build::{BuildResult, check_size, shape_text};
+use super::build::{BuildResult, human_bytes, shape_text};
 use super::value::{Arr, Value};
 use super::{Lowerer, Mode};
 use crate::diag::{Diagnostic, Span};
@@ -141,12 +141,14 @@ pub fn call(
             let b = bind!(&["path", "x"]);
             let path = b.string(0, "the path")?;
             let x = b.arr(l, 1)?;
-            l.outputs.push((format!("save \"{path}\""), x.node));
+            files_allowed(l, "save", &path, span)?;
+            l.outputs.push((format!("save {path:?}"), x.node));
             if l.mode == Mode::Run {
-                l.require_value(x.node, span, "`save`")?;
-                let value = l.value_of(x.node);
+                let value = l.value_of(x.node, span, "`save`")?;
+                // Every way writing can fail is about the path (its folder, its name, the
+                // disk behind it), so the message points at the path.
                 arrjit_runtime::npy::write_npy(Path::new(&path), &value).map_err(|e| {
-                    Diagnostic::error(span, format!("cannot save \"{path}\": {}", e.kind))
+                    Diagnostic::error(b.value(0).1, format!("cannot save {path:?}: {}", e.kind))
                 })?;
             }
             Ok(Value::Unit)
@@ -154,10 +156,21 @@ pub fn call(
         "load" => {
             let b = bind!(&["path"]);
             let path = b.string(0, "the path")?;
+            files_allowed(l, "load", &path, span)?;
+            if let (Some(max), Ok(meta)) = (l.limits.max_bytes, std::fs::metadata(&path)) {
+                // Refused before reading: the file alone would take more than all arrays may.
+                if meta.len() > max.saturating_add(1 << 16) {
+                    return Err(at(format!(
+                        "{path:?} holds {}, more than the limit of {} for all arrays",
+                        human_bytes(meta.len() as u128),
+                        human_bytes(max as u128)
+                    )));
+                }
+            }
             let a = arrjit_runtime::npy::read_npy(Path::new(&path)).map_err(|e| {
-                Diagnostic::error(b.value(0).1, format!("cannot load \"{path}\": {}", e.kind))
+                Diagnostic::error(b.value(0).1, format!("cannot load {path:?}: {}", e.kind))
             })?;
-            check_size(a.shape(), a.dtype()).map_err(at)?;
+            l.admit(a.shape(), a.dtype()).map_err(at)?;
             Ok(Value::Arr(Arr::strong(l.graph.add_source(a))))
         }
         "grad" | "value_and_grad" => differentiate(l, name, args, span),
@@ -558,10 +571,7 @@ fn print(l: &mut Lowerer, values: Vec<(Value, Span)>, span: Span) -> Result<(), 
 
 fn describe_value(l: &mut Lowerer, v: &Value, span: Span) -> Result<String, Diagnostic> {
     Ok(match v {
-        Value::Arr(a) => {
-            l.require_value(a.node, span, "`print`")?;
-            format_array(&l.value_of(a.node))
-        }
+        Value::Arr(a) => format_array(&*l.value_of(a.node, span, "`print`")?),
         Value::Str(s) => s.clone(),
         Value::Tuple(items) => {
             let parts: Result<Vec<String>, Diagnostic> =
@@ -622,4 +632,15 @@ fn infer_reshape(count: usize, dims: &[i64], from: &[usize]) -> Result<Vec<usize
         None => {}
     }
     Ok(shape)
+}
+
+/// An error at `span` unless the limits allow file access.
+fn files_allowed(l: &Lowerer, what: &str, path: &str, span: Span) -> Result<(), Diagnostic> {
+    if l.limits.files {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        span,
+        format!("file access is turned off for this program: `{what}` cannot use {path:?}"),
+    ))
 }

@@ -6,6 +6,7 @@ use crate::backend::cpu::{Cpu, Prepared};
 use crate::backend::cuda::exec::{Gpu, GpuPlan, GpuStats};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId};
+use crate::limits::{Deadline, Expired};
 use crate::passes::fuse::{Fusion, fuse};
 use arrjit_runtime::Array;
 use std::collections::HashMap;
@@ -132,17 +133,19 @@ impl Executor {
     }
 
     /// The values of `nodes`. The interpreter keeps only the intermediates `keep` names; the
-    /// compiled engines keep the values they were asked for.
+    /// compiled engines keep the values they were asked for. Stops between steps (between
+    /// kernel launches on a GPU: before and after the run) once `deadline` has passed.
     pub fn values(
         &mut self,
         graph: &Graph,
         nodes: &[NodeId],
         keep: impl Fn(NodeId) -> bool,
-    ) -> Vec<Rc<Array>> {
+        deadline: Deadline,
+    ) -> Result<Vec<Rc<Array>>, Expired> {
         match self {
             Executor::Interp(ev) => nodes
                 .iter()
-                .map(|&n| ev.eval_keeping(graph, n, &keep))
+                .map(|&n| ev.eval_until(graph, n, &keep, deadline))
                 .collect(),
             Executor::Jit {
                 fusion,
@@ -155,12 +158,12 @@ impl Executor {
                     let plan = plans
                         .entry(missing.clone())
                         .or_insert_with(|| Rc::new(cpu.prepare(fuse(graph, &missing, *fusion))));
-                    let results = plan.run(graph, &[]);
+                    let results = plan.run_until(graph, &[], deadline)?;
                     for (n, v) in missing.into_iter().zip(results) {
                         values.insert(n, Rc::new(v));
                     }
                 }
-                nodes.iter().map(|n| values[n].clone()).collect()
+                Ok(nodes.iter().map(|n| values[n].clone()).collect())
             }
             Executor::Gpu {
                 engine,
@@ -170,10 +173,11 @@ impl Executor {
                 failed,
             } => {
                 if let Some((_, cpu)) = failed {
-                    return cpu.values(graph, nodes, keep);
+                    return cpu.values(graph, nodes, keep, deadline);
                 }
                 let missing = missing(nodes, values);
                 if !missing.is_empty() {
+                    deadline.check()?;
                     let results = gpu_plan(gpu, plans, graph, &missing, engine.fusion())
                         .and_then(|plan| gpu.run_keeping(&plan, graph, &[]));
                     match results {
@@ -187,13 +191,14 @@ impl Executor {
                                 Executor::new(*engine)
                                     .unwrap_or(Executor::Interp(Evaluator::new())),
                             );
-                            let out = cpu.values(graph, nodes, keep);
+                            let out = cpu.values(graph, nodes, keep, deadline);
                             *failed = Some((why, cpu));
                             return out;
                         }
                     }
+                    deadline.check()?;
                 }
-                nodes.iter().map(|n| values[n].clone()).collect()
+                Ok(nodes.iter().map(|n| values[n].clone()).collect())
             }
         }
     }
@@ -227,7 +232,8 @@ impl Executor {
             }
         }
         // Elsewhere, or after a device error (which `values` records): the values, dropped.
-        drop(self.values(graph, nodes, |_| false));
+        let no_deadline = self.values(graph, nodes, |_| false, Deadline::NONE);
+        drop(no_deadline.expect("no deadline to miss"));
     }
 
     /// The first device error, if the device failed (values were then computed on the CPU).

@@ -1,7 +1,7 @@
 //! Expressions: literals, names, operators, calls, indexing and array literals.
 
 use super::Lowerer;
-use super::build::{check_size, shape_text};
+use super::build::shape_text;
 use super::value::{Arr, Value};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::interp::movement;
@@ -419,7 +419,7 @@ impl Lowerer<'_> {
         let mut shape = vec![arrs.len()];
         shape.extend_from_slice(&inner);
         let at = |m: String| Diagnostic::error(span, m);
-        check_size(&shape, dtype).map_err(at)?;
+        self.admit(&shape, dtype).map_err(at)?;
         // All elements known (literals, or literals nested in literals): one source array.
         let mut row_shape = vec![1];
         row_shape.extend_from_slice(&inner);
@@ -484,10 +484,9 @@ impl Lowerer<'_> {
         // Evaluated now, in check mode too: later shapes depend on it.
         let scalar = match self.const_value(a.node) {
             Some(s) => s,
-            None => {
-                self.require_value(a.node, span, &format!("{what} (it sets a shape)"))?;
-                self.value_of(a.node).get(0)
-            }
+            None => self
+                .value_of(a.node, span, &format!("{what} (it sets a shape)"))?
+                .get(0),
         };
         Ok(scalar.to_i64_exact().expect("integer dtype"))
     }

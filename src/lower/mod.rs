@@ -20,12 +20,13 @@ mod simplify;
 mod value;
 
 pub use bench::{BenchOptions, BenchResult, DeviceTime, Timing, bench, bench_names};
-pub use build::{MAX_ARRAY_BYTES, broadcast_shapes, shape_text};
+pub use build::{broadcast_shapes, shape_text};
 pub use engine::Engine;
 pub use value::{Arr, FnDef, Value};
 
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{Graph, NodeId, Op};
+use crate::limits::{Deadline, Expired, Limits};
 use crate::syntax::ast::{FnBody, Program, Stmt, StmtKind};
 use arrjit_runtime::Array;
 use std::collections::{HashMap, HashSet};
@@ -72,6 +73,12 @@ pub struct Lowerer<'o> {
     pub outputs: Vec<(String, NodeId)>,
     /// Set by `arr bench`: `bench` blocks are then timed in each engine (see `bench.rs`).
     bench: Option<bench::Harness<'o>>,
+    /// What the program may use (`limits.rs`).
+    pub(crate) limits: Limits,
+    /// When the run must stop, from `limits.time`.
+    pub(crate) deadline: Deadline,
+    /// The statement being run: where a run that goes over its time is stopped.
+    stmt_span: Span,
 }
 
 /// Marks that a statement failed; its diagnostic is already in `Lowerer::diags`.
@@ -127,9 +134,31 @@ pub fn run_on_device<'o>(
     device: crate::api::Device,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+    run_limited(
+        program,
+        source,
+        mode,
+        engine,
+        device,
+        Limits::default(),
+        out,
+    )
+}
+
+/// Like `run_on_device`, within `limits` (the time limit counts from now).
+pub fn run_limited<'o>(
+    program: &Program,
+    source: &'o str,
+    mode: Mode,
+    engine: Engine,
+    device: crate::api::Device,
+    limits: Limits,
+    out: &'o mut dyn Write,
+) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
     let exec = engine::Executor::on(engine, device)
         .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
     let mut l = Lowerer::new(source, mode, exec, out);
+    l.set_limits(limits);
     let _ = l.exec_top(&program.stmts);
     l.report_device_error();
     if l.diags.is_empty() {
@@ -162,7 +191,16 @@ impl<'o> Lowerer<'o> {
             diags: Vec::new(),
             outputs: Vec::new(),
             bench: None,
+            limits: Limits::default(),
+            deadline: Deadline::NONE,
+            stmt_span: Span::default(),
         }
+    }
+
+    /// Runs from now on within `limits`; the time limit starts now.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.deadline = Deadline::after(limits.time);
+        self.limits = limits;
     }
 
     /// The value of global variable `name`, evaluated, if it holds an array.
@@ -170,7 +208,8 @@ impl<'o> Lowerer<'o> {
         match self.scopes[0].get(name)? {
             Value::Arr(a) => {
                 let node = a.node;
-                Some(Rc::unwrap_or_clone(self.value_of(node)))
+                let value = self.values_of(&[node]).ok()?.remove(0);
+                Some(Rc::unwrap_or_clone(value))
             }
             _ => None,
         }
@@ -280,6 +319,14 @@ impl<'o> Lowerer<'o> {
     }
 
     fn exec(&mut self, stmt: &Stmt, top: bool) -> Result<(), Diagnostic> {
+        let outer = std::mem::replace(&mut self.stmt_span, stmt.span);
+        let done = self.exec_inner(stmt, top);
+        self.stmt_span = outer;
+        done
+    }
+
+    fn exec_inner(&mut self, stmt: &Stmt, top: bool) -> Result<(), Diagnostic> {
+        self.out_of_time()?;
         match &stmt.kind {
             StmtKind::Assign { target, value } => {
                 let v = self.expr(value)?;
@@ -311,6 +358,7 @@ impl<'o> Lowerer<'o> {
                 let hi = self.static_int_expr(end, "a loop bound")?;
                 let mut i = lo;
                 while i < hi {
+                    self.out_of_time()?;
                     let iv = self.weak_const(crate::ir::Lit::Int(i));
                     self.bind(&var.name, Value::Arr(iv));
                     self.exec_all(&body.stmts, top)?;
@@ -318,7 +366,7 @@ impl<'o> Lowerer<'o> {
                         break;
                     }
                     if top {
-                        self.materialize();
+                        self.materialize()?;
                     }
                     i += 1;
                 }
@@ -443,14 +491,13 @@ impl<'o> Lowerer<'o> {
                 ),
             ));
         }
-        let params: Vec<Value> = args
-            .iter()
-            .enumerate()
-            .map(|(i, ty)| {
-                let node = self.graph.add(Op::Param(i as u32), Vec::new(), ty.clone());
-                Value::Arr(value::Arr::strong(node))
-            })
-            .collect();
+        let mut params: Vec<Value> = Vec::with_capacity(args.len());
+        for (i, (ty, p)) in args.iter().zip(&def.params).enumerate() {
+            self.admit(&ty.shape, ty.dtype)
+                .map_err(|m| Diagnostic::error(p.span, format!("argument `{}`: {m}", p.name)))?;
+            let node = self.graph.add(Op::Param(i as u32), Vec::new(), ty.clone());
+            params.push(Value::Arr(value::Arr::strong(node)));
+        }
         let not_array = |v: &Value| {
             Diagnostic::error(
                 span,
@@ -487,12 +534,7 @@ impl<'o> Lowerer<'o> {
     /// An error if `node` depends on a parameter traced symbolically (a function being
     /// differentiated, or compiled by the embedding API): its value does not exist until the
     /// function is called with numbers. `what` says what needed the value.
-    pub(crate) fn require_value(
-        &self,
-        node: NodeId,
-        span: Span,
-        what: &str,
-    ) -> Result<(), Diagnostic> {
+    fn require_value(&self, node: NodeId, span: Span, what: &str) -> Result<(), Diagnostic> {
         let mut stack = vec![node];
         let mut seen = HashSet::new();
         while let Some(n) = stack.pop() {
@@ -532,14 +574,21 @@ impl<'o> Lowerer<'o> {
         crate::diag::line_col(self.source, span.start as usize)
     }
 
-    /// Evaluates an array. Values bound to names are kept for later use; other temporaries
-    /// are freed as soon as the evaluation no longer needs them.
-    pub(crate) fn value_of(&mut self, node: NodeId) -> Rc<Array> {
-        self.values_of(&[node]).remove(0)
+    /// Evaluates an array that `what` (at `span`) needs now. Values bound to names are kept for
+    /// later use; other temporaries are freed as soon as the evaluation no longer needs them.
+    pub(crate) fn value_of(
+        &mut self,
+        node: NodeId,
+        span: Span,
+        what: &str,
+    ) -> Result<Rc<Array>, Diagnostic> {
+        self.require_value(node, span, what)?;
+        let mut values = self.values_of(&[node]).map_err(|e| self.stopped(e))?;
+        Ok(values.remove(0))
     }
 
     /// Evaluates several arrays at once (one schedule, when compiling).
-    fn values_of(&mut self, nodes: &[NodeId]) -> Vec<Rc<Array>> {
+    fn values_of(&mut self, nodes: &[NodeId]) -> Result<Vec<Rc<Array>>, Expired> {
         let mut named = HashSet::new();
         for scope in &self.scopes {
             for v in scope.values() {
@@ -547,12 +596,22 @@ impl<'o> Lowerer<'o> {
             }
         }
         self.exec
-            .values(&self.graph, nodes, |id| named.contains(&id))
+            .values(&self.graph, nodes, |id| named.contains(&id), self.deadline)
+    }
+
+    /// An error at the current statement once the time limit has passed.
+    fn out_of_time(&self) -> Result<(), Diagnostic> {
+        self.deadline.check().map_err(|e| self.stopped(e))
+    }
+
+    /// The time limit's error, at the current statement.
+    fn stopped(&self, e: Expired) -> Diagnostic {
+        Diagnostic::error(self.stmt_span, e.to_string())
     }
 
     /// Replaces every live array by a source node holding its value and starts a fresh graph,
     /// so a loop does not grow the graph without bound.
-    fn materialize(&mut self) {
+    fn materialize(&mut self) -> Result<(), Diagnostic> {
         // Every live array that is not a constant, computed together.
         let mut live = HashSet::new();
         for scope in &self.scopes {
@@ -569,11 +628,9 @@ impl<'o> Lowerer<'o> {
         let (sources, computed): (Vec<NodeId>, Vec<NodeId>) = nodes
             .into_iter()
             .partition(|&n| matches!(self.graph.node(n).op, Op::Source(_)));
-        let mut values: HashMap<NodeId, Rc<Array>> = computed
-            .iter()
-            .copied()
-            .zip(self.values_of(&computed))
-            .collect();
+        let computed_values = self.values_of(&computed).map_err(|e| self.stopped(e))?;
+        let mut values: HashMap<NodeId, Rc<Array>> =
+            computed.iter().copied().zip(computed_values).collect();
         for n in sources {
             if let Op::Source(i) = self.graph.node(n).op {
                 values.insert(n, Rc::new(self.graph.source(i).clone()));
@@ -601,6 +658,7 @@ impl<'o> Lowerer<'o> {
         }
         self.graph = fresh;
         self.exec.new_graph();
+        Ok(())
     }
 
     fn remap(

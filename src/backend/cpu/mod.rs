@@ -20,6 +20,7 @@ mod vector;
 use crate::kernel::{
     BufId, BufKind, Kernel, Schedule, Step, eval_kernel, run_library, structure_key,
 };
+use crate::limits::{Deadline, Expired};
 use arrjit_runtime::Array;
 use cranelift_codegen::ir::{AbiParam, UserFuncName, types};
 use cranelift_codegen::settings::{self, Configurable};
@@ -287,6 +288,17 @@ impl Prepared {
     ///
     /// Panics if an input does not have the dtype and shape the schedule was made for.
     pub fn run(&self, graph: &crate::ir::Graph, params: &[&Array]) -> Vec<Array> {
+        self.run_until(graph, params, Deadline::NONE)
+            .expect("no deadline to miss")
+    }
+
+    /// Like `run`, stopping between steps once `deadline` has passed.
+    pub fn run_until(
+        &self,
+        graph: &crate::ir::Graph,
+        params: &[&Array],
+        deadline: Deadline,
+    ) -> Result<Vec<Array>, Expired> {
         let schedule = &self.schedule;
         // Inputs are borrowed, not copied: kernels never write them.
         let mut bufs: Vec<Option<Cow<Array>>> = schedule
@@ -306,6 +318,7 @@ impl Prepared {
             })
             .collect();
         for ((step, how), free) in schedule.steps.iter().zip(&self.steps).zip(&self.free_after) {
+            deadline.check()?;
             match (step, how) {
                 (Step::Kernel(_), PreparedStep::Compiled(call)) => call.run(schedule, &mut bufs),
                 (Step::Kernel(k), _) => {
@@ -346,7 +359,7 @@ impl Prepared {
             };
             result.push(value.expect("output computed").into_owned());
         }
-        result
+        Ok(result)
     }
 }
 

@@ -13,6 +13,7 @@ pub(crate) mod scalar;
 
 use super::graph::{Graph, Node, NodeId};
 use super::op::Op;
+use crate::limits::{Deadline, Expired};
 use arrjit_runtime::Array;
 use std::rc::Rc;
 
@@ -95,11 +96,24 @@ impl Evaluator {
         id: NodeId,
         keep: impl Fn(NodeId) -> bool,
     ) -> Rc<Array> {
+        self.eval_until(graph, id, keep, Deadline::NONE)
+            .expect("no deadline to miss")
+    }
+
+    /// Like `eval_keeping`, stopping between nodes once `deadline` has passed (the values
+    /// computed so far stay valid).
+    pub fn eval_until(
+        &mut self,
+        graph: &Graph,
+        id: NodeId,
+        keep: impl Fn(NodeId) -> bool,
+        deadline: Deadline,
+    ) -> Result<Rc<Array>, Expired> {
         if self.values.len() < graph.len() {
             self.values.resize(graph.len(), None);
         }
         if let Some(v) = &self.values[id.index()] {
-            return v.clone();
+            return Ok(v.clone());
         }
         // The nodes to compute: everything `id` needs that has no value yet.
         let mut todo = vec![false; graph.len()];
@@ -119,6 +133,7 @@ impl Evaluator {
         // Ids are a topological order, so computing in id order always finds inputs ready.
         // No recursion: deep graphs cannot overflow the stack.
         for n in (0..graph.len()).filter(|&n| todo[n]) {
+            deadline.check()?;
             let need = NodeId(n as u32);
             let node = graph.node(need);
             let inputs: Vec<Rc<Array>> = node
@@ -143,7 +158,7 @@ impl Evaluator {
                 }
             }
         }
-        self.values[id.index()].clone().expect("just evaluated")
+        Ok(self.values[id.index()].clone().expect("just evaluated"))
     }
 }
 

@@ -1,0 +1,254 @@
+//! Restricted embedding: each of `Limits`' bounds refuses a program that crosses it, with a
+//! located message and without doing the work, in every engine; a program inside the bounds
+//! runs as before.
+
+use arrjit::{Engine, Error, Function, Limits, Options, compile_with};
+use std::time::Duration;
+
+const ENGINES: [Engine; 3] = [Engine::Fused, Engine::Unfused, Engine::Interp];
+
+fn compile(source: &str, mode: Engine, limits: &Limits) -> Result<Function, Error> {
+    compile_with(
+        source,
+        Options {
+            mode,
+            limits: limits.clone(),
+            file_name: "user.arr".into(),
+            ..Options::default()
+        },
+    )
+}
+
+/// The error of calling `fn f(x)` of `source` on `x`, in every engine (the same in each).
+fn refusal(source: &str, x: &[f64], limits: &Limits) -> String {
+    let mut messages = ENGINES.iter().map(|&mode| {
+        let f = compile(source, mode, limits).expect("compiles");
+        f.call(&[&x.to_vec()]).expect_err("refused").to_string()
+    });
+    let first = messages.next().unwrap();
+    for other in messages {
+        assert_eq!(other, first);
+    }
+    first
+}
+
+fn runs(source: &str, x: &[f64], limits: &Limits) {
+    for mode in ENGINES {
+        let f = compile(source, mode, limits).expect("compiles");
+        f.call(&[&x.to_vec()]).expect("runs within the limits");
+    }
+}
+
+#[test]
+fn an_array_over_the_element_limit_is_refused_where_it_is_made() {
+    let limits = Limits {
+        max_elements: Some(1000),
+        ..Limits::default()
+    };
+    let src = "fn f(x) = x + sum(zeros(5000))";
+    let err = refusal(src, &[1.0], &limits);
+    assert!(
+        err.starts_with(
+            "user.arr:1:19: error: array of shape (5000,) has 5000 elements; the limit is 1000"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("zeros(5000)"), "{err}");
+    runs("fn f(x) = x + sum(zeros(1000))", &[1.0], &limits);
+    // Arguments count too: they are arrays of the program.
+    let err = refusal("fn f(x) = x * 2", &[0.5; 1001], &limits);
+    assert!(
+        err.starts_with("user.arr:1:6: error: argument `x`: array of shape (1001,)"),
+        "{err}"
+    );
+    // So does a broadcast that stays a view when fused.
+    let err = refusal("fn f(x) = x + zeros((2000, 1))", &[1.0], &limits);
+    assert!(err.contains("the limit is 1000"), "{err}");
+}
+
+#[test]
+fn arrays_over_the_byte_limit_together_are_refused() {
+    // Each array of 1,000 f64 takes 8 kB: the argument and five intermediates (48 kB) fit in
+    // 60 kB; in the longer chain the eighth array, `sqrt(x)`, brings the total to 64 kB.
+    let limits = Limits {
+        max_bytes: Some(60_000),
+        ..Limits::default()
+    };
+    let x = vec![0.25; 1000];
+    runs("fn f(x) = sin(x) * cos(x) + exp(x)", &x, &limits);
+    let err = refusal(
+        "fn f(x) = sin(x) * cos(x) + exp(x) + tan(x) * sqrt(x) - log(x)",
+        &x,
+        &limits,
+    );
+    assert!(err.starts_with("user.arr:1:47: error:"), "{err}");
+    assert!(
+        err.contains("the arrays of this run would take 64.0 KB together; the limit is 60.0 KB"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_graph_over_the_node_limit_is_refused() {
+    let limits = Limits {
+        max_nodes: 500,
+        ..Limits::default()
+    };
+    let src = "fn f(x) { y = x; for i in 0..1000 { y = y * 0.5 + 1 }; y }";
+    let err = refusal(src, &[1.0, 2.0], &limits);
+    assert!(
+        err.contains("error: the program's graph has reached its limit of 500 nodes"),
+        "{err}"
+    );
+    runs(
+        "fn f(x) { y = x; for i in 0..100 { y = y * 0.5 + 1 }; y }",
+        &[1.0, 2.0],
+        &limits,
+    );
+}
+
+#[test]
+fn the_default_node_limit_stops_a_runaway_unrolled_loop() {
+    let src = "fn f(x) { y = x; for i in 0..2000000 { y = y + 1 }; y }";
+    let f = compile(src, Engine::Interp, &Limits::default()).unwrap();
+    let err = f.call(&[&vec![1.0]]).unwrap_err().to_string();
+    assert!(err.contains("reached its limit of 1000000 nodes"), "{err}");
+}
+
+#[test]
+fn file_access_can_be_turned_off() {
+    let dir = std::env::temp_dir().join(format!("arrjit-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("x.npy");
+    let p = path.display().to_string();
+    arrjit_runtime::npy::write_npy(&path, &arrjit::Array::from_vec(vec![2], vec![1.0f64, 2.0]))
+        .unwrap();
+    let locked = Limits {
+        files: false,
+        ..Limits::default()
+    };
+    let load = format!("fn f(x) = x + load({p:?})");
+    let err = refusal(&load, &[1.0], &locked);
+    assert!(
+        err.starts_with("user.arr:1:15: error: file access is turned off"),
+        "{err}"
+    );
+    assert!(err.contains("`load` cannot use"), "{err}");
+    runs(&load, &[1.0], &Limits::default());
+
+    // `save` at the top level runs when the function is compiled: refused there, nothing written.
+    let out = dir.join("out.npy");
+    let save = format!("save({:?}, [1.0])\nfn f(x) = x", out.display().to_string());
+    for mode in ENGINES {
+        let err = compile(&save, mode, &locked)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            err.starts_with("user.arr:1:1: error: file access is turned off"),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_file_larger_than_the_byte_limit_is_not_read() {
+    let dir = std::env::temp_dir().join(format!("arrjit-limits-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.npy");
+    let big = arrjit::Array::from_vec(vec![200_000], vec![0.0f64; 200_000]);
+    arrjit_runtime::npy::write_npy(&path, &big).unwrap();
+    let limits = Limits {
+        max_bytes: Some(100_000),
+        ..Limits::default()
+    };
+    let src = format!("fn f(x) = x + load({:?})", path.display().to_string());
+    let err = refusal(&src, &[1.0], &limits);
+    assert!(
+        err.contains("holds 1.6 MB, more than the limit of 100.0 KB"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_time_limit_stops_compiling_and_calling() {
+    // A limit of zero has passed at the first check: a located error, whatever the engine.
+    let none = Limits {
+        time: Some(Duration::ZERO),
+        ..Limits::default()
+    };
+    for mode in ENGINES {
+        let err = compile("x = 1 + 2\nfn f(x) = x", mode, &none)
+            .err()
+            .expect("out of time")
+            .to_string();
+        assert!(
+            err.starts_with("user.arr:1:1: error: the run went over its time limit of 0 µs"),
+            "{err}"
+        );
+    }
+    // Tracing 400,000 nodes takes far longer than 20 ms anywhere: the call stops while it
+    // builds the graph, long before the node limit.
+    let short = Limits {
+        time: Some(Duration::from_millis(20)),
+        ..Limits::default()
+    };
+    let src = "fn f(x) { y = x; for i in 0..200000 { y = sin(y) * 1.0001 }; y }";
+    for mode in ENGINES {
+        let f = compile(src, mode, &short).unwrap();
+        let err = f.call(&[&vec![1.0]]).unwrap_err().to_string();
+        // Where it stops depends on the time: somewhere in the loop's body.
+        assert!(
+            err.starts_with("user.arr:1:")
+                && err.contains("error: the run went over its time limit of 20 ms"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn runs_stop_between_steps_once_the_deadline_has_passed() {
+    use arrjit::backend::cpu::Cpu;
+    use arrjit::ir::interp::Evaluator;
+    use arrjit::limits::{Deadline, Expired};
+    use arrjit::lower::{self, Mode};
+    use arrjit::passes::fuse::{Fusion, fuse};
+
+    let src = "a = rand(1000, seed=1)\ny = sort(a * 3) + 1";
+    let (program, _) = arrjit::syntax::parse(src);
+    let mut sink = Vec::new();
+    let mut state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
+    let (_, y) = state
+        .array_globals()
+        .into_iter()
+        .find(|(n, _)| n == "y")
+        .unwrap();
+    let want = state.global_array("y").unwrap();
+    let past = Deadline::after(Some(Duration::ZERO));
+    std::thread::sleep(Duration::from_millis(1));
+    let expired = Err(Expired(Duration::ZERO));
+
+    let mut cpu = Cpu::new().unwrap();
+    let prepared = cpu.prepare(fuse(&state.graph, &[y], Fusion::Fused));
+    assert_eq!(
+        prepared.run_until(&state.graph, &[], past).map(|_| ()),
+        expired
+    );
+    let got = prepared
+        .run_until(&state.graph, &[], Deadline::NONE)
+        .unwrap();
+    assert!(got[0] == want);
+
+    let mut ev = Evaluator::new();
+    assert_eq!(
+        ev.eval_until(&state.graph, y, |_| true, past).map(|_| ()),
+        expired
+    );
+    let got = ev
+        .eval_until(&state.graph, y, |_| true, Deadline::NONE)
+        .unwrap();
+    assert!(*got == want);
+}
