@@ -62,8 +62,10 @@ __device__ __forceinline__ i64 arr_max(i64 a, i64 b) { return a > b ? a : b; }
     __device__ __forceinline__ T arr_sign(T a) {                                             \
         return (a == (T)0 || a != a) ? a : (a > (T)0 ? (T)1 : (T)-1);                        \
     }                                                                                        \
-    __device__ __forceinline__ T arr_min(T a, T b) { return (a != a || b != b) ? a + b : (a < b ? a : b); } \
-    __device__ __forceinline__ T arr_max(T a, T b) { return (a != a || b != b) ? a + b : (a > b ? a : b); } \
+    /* NaN if either is (the first NaN), else the smaller (larger), the first when equal: so */ \
+    /* minimum(0.0, -0.0) is 0.0, as in the interpreter. */                                  \
+    __device__ __forceinline__ T arr_min(T a, T b) { return (a <= b || a != a) ? a : b; }    \
+    __device__ __forceinline__ T arr_max(T a, T b) { return (a >= b || a != a) ? a : b; }    \
     __device__ __forceinline__ T arr_pow(T a, T b) { return pow##SUFFIX(a, b); }             \
     __device__ __forceinline__ T arr_atan2(T a, T b) { return atan2##SUFFIX(a, b); }         \
     __device__ __forceinline__ T arr_rem(T a, T b) {                                         \

@@ -1,0 +1,217 @@
+//! What the fuzz targets check, one function per target, each taking arbitrary bytes. Shared by
+//! the libFuzzer targets (`fuzz_targets/`) and by their short proptest versions in the test
+//! suite (`tests/fuzz_props.rs`). A panic anywhere is a finding; so is an `Err`.
+
+#![allow(dead_code)]
+
+use arrjit::diag;
+use arrjit::lower::{self, Engine, Mode};
+use arrjit::syntax;
+use arrjit::{Array, DType, Device, Limits};
+use std::time::Duration;
+
+/// Sources longer than this are skipped: the fuzzer's time is better spent on many small ones.
+const MAX_SOURCE: usize = 2048;
+
+/// Lexer and parser: any bytes give a tree and diagnostics, and the diagnostics render. A source
+/// that parses cleanly prints (as an S-expression) the same after a second parse of itself.
+pub fn parse(data: &[u8]) -> Result<(), String> {
+    let source = String::from_utf8_lossy(data);
+    let (program, diags) = syntax::parse(&source);
+    let rendered = diag::render("fuzz.arr", &source, &diags);
+    if diags.is_empty() != rendered.is_empty() {
+        return Err(format!(
+            "{} diagnostics rendered as {rendered:?}",
+            diags.len()
+        ));
+    }
+    for d in &diags {
+        let (start, end) = (d.span.start as usize, d.span.end as usize);
+        if start > end || end > source.len() {
+            return Err(format!(
+                "span {start}..{end} outside a source of {}",
+                source.len()
+            ));
+        }
+    }
+    if diags.is_empty() {
+        let printed = syntax::print::program(&program);
+        let (again, _) = syntax::parse(&source);
+        if syntax::print::program(&again) != printed {
+            return Err("parsing the same source twice gave two trees".into());
+        }
+    }
+    Ok(())
+}
+
+/// The bounds every fuzzed program runs under: tiny arrays, small graphs, no files, a second.
+pub fn limits() -> Limits {
+    Limits {
+        max_elements: Some(4096),
+        max_bytes: Some(4 << 20),
+        max_nodes: 4096,
+        files: false,
+        time: Some(Duration::from_secs(1)),
+    }
+}
+
+/// What one engine made of a program.
+#[derive(Debug)]
+enum Outcome {
+    Ran(Vec<(String, Array)>),
+    Rejected(String),
+    /// Over the time limit: not compared, since where it stops depends on the machine.
+    OutOfTime,
+}
+
+fn run(program: &syntax::ast::Program, source: &str, engine: Engine) -> Outcome {
+    let mut sink = Vec::new();
+    let ran = lower::run_limited(
+        program,
+        source,
+        Mode::Run,
+        engine,
+        Device::Cpu,
+        limits(),
+        &mut sink,
+    );
+    match ran {
+        Ok(mut state) => {
+            let names: Vec<String> = state.array_globals().into_iter().map(|g| g.0).collect();
+            let arrays = names
+                .into_iter()
+                .filter_map(|n| state.global_array(&n).map(|a| (n, a)))
+                .collect();
+            Outcome::Ran(arrays)
+        }
+        Err(d) => {
+            let text = diag::render("fuzz.arr", source, &d);
+            if text.contains("time limit") {
+                Outcome::OutOfTime
+            } else {
+                Outcome::Rejected(text)
+            }
+        }
+    }
+}
+
+/// The whole pipeline on a source: parse, check, then run on the interpreter and on unfused and
+/// fused compiled kernels, within `limits()`. Nothing may panic; the engines must end the same
+/// way (the same diagnostics, or the same variables of the same dtypes and shapes with the same
+/// values, up to the rounding that compiled math and summation order may differ by).
+pub fn pipeline(data: &[u8]) -> Result<(), String> {
+    let Ok(source) = std::str::from_utf8(data) else {
+        return Ok(());
+    };
+    if source.len() > MAX_SOURCE {
+        return Ok(());
+    }
+    let (program, diags) = syntax::parse(source);
+    if !diags.is_empty() {
+        return Ok(());
+    }
+    let mut sink = Vec::new();
+    let engine = Engine::Interp;
+    let checked = lower::run_limited(
+        &program,
+        source,
+        Mode::Check,
+        engine,
+        Device::Cpu,
+        limits(),
+        &mut sink,
+    );
+    drop(checked);
+    let want = run(&program, source, Engine::Interp);
+    for engine in [Engine::Unfused, Engine::Fused] {
+        let got = run(&program, source, engine);
+        agree(&want, &got).map_err(|why| format!("{}: {why}\n{source}", engine.name()))?;
+    }
+    Ok(())
+}
+
+fn agree(want: &Outcome, got: &Outcome) -> Result<(), String> {
+    match (want, got) {
+        (Outcome::OutOfTime, _) | (_, Outcome::OutOfTime) => Ok(()),
+        (Outcome::Rejected(w), Outcome::Rejected(g)) if w == g => Ok(()),
+        (Outcome::Ran(w), Outcome::Ran(g)) => {
+            if w.len() != g.len() {
+                return Err(format!("{} variables against {}", w.len(), g.len()));
+            }
+            for ((name, a), (other, b)) in w.iter().zip(g) {
+                if name != other {
+                    return Err(format!("variables `{name}` and `{other}`"));
+                }
+                same_values(a, b).map_err(|why| format!("`{name}`: {why}"))?;
+            }
+            Ok(())
+        }
+        _ => Err(format!(
+            "the interpreter and the compiled engine end differently:\n{want:?}\n{got:?}"
+        )),
+    }
+}
+
+/// Equal dtypes and shapes; integers and bools equal; floats equal up to a relative 1e-6 (f64)
+/// or 1e-3 (f32, c64), with NaN where the other has NaN and the same infinities. The tolerances
+/// are loose because arbitrary programs amplify the last-bit differences that compiled math
+/// functions and other summation orders are allowed; a wrong result is almost never that close.
+fn same_values(a: &Array, b: &Array) -> Result<(), String> {
+    if a.dtype() != b.dtype() || a.shape() != b.shape() {
+        return Err(format!(
+            "{} {:?} against {} {:?}",
+            a.dtype(),
+            a.shape(),
+            b.dtype(),
+            b.shape()
+        ));
+    }
+    let tol = match a.dtype() {
+        DType::Bool | DType::I32 | DType::I64 if a == b => return Ok(()),
+        DType::Bool | DType::I32 | DType::I64 => return Err(format!("{a:?} against {b:?}")),
+        DType::F32 | DType::C64 => 1e-3,
+        DType::F64 | DType::C128 => 1e-6,
+    };
+    let (x, y) = (parts(a), parts(b));
+    for (i, (&p, &q)) in x.iter().zip(&y).enumerate() {
+        let same = if p.is_nan() || q.is_nan() {
+            p.is_nan() && q.is_nan()
+        } else if p.is_infinite() || q.is_infinite() {
+            p == q
+        } else {
+            (p - q).abs() <= tol * (1.0 + p.abs().max(q.abs()))
+        };
+        if !same {
+            return Err(format!("element part {i}: {p} against {q}"));
+        }
+    }
+    Ok(())
+}
+
+/// Every real component as f64 (complex numbers give two).
+fn parts(a: &Array) -> Vec<f64> {
+    let c = a.cast(DType::C128);
+    c.as_slice::<num_complex::Complex64>()
+        .expect("c128")
+        .iter()
+        .flat_map(|z| [z.re, z.im])
+        .collect()
+}
+
+/// The `.npy` reader: any bytes give an array or an error, never a panic or a huge allocation;
+/// an array it reads writes back to bytes that read as the same array.
+pub fn npy(data: &[u8]) -> Result<(), String> {
+    let Ok(a) = arrjit_runtime::npy::read_npy_bytes(data) else {
+        return Ok(());
+    };
+    let written = arrjit_runtime::npy::write_npy_bytes(&a);
+    let b = arrjit_runtime::npy::read_npy_bytes(&written)
+        .map_err(|e| format!("an array written by us does not read back: {e}"))?;
+    if arrjit_runtime::npy::write_npy_bytes(&b) != written {
+        return Err(format!("{:?} changed on a round trip", a.shape()));
+    }
+    if a.shape() != b.shape() || a.dtype() != b.dtype() {
+        return Err("dtype or shape changed on a round trip".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,2 @@
+t = rand((4, 5), seed=15) < 0.5
+y = any(t, axis=1)

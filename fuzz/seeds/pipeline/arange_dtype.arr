@@ -1,0 +1,1 @@
+y = arange(5, dtype=f32)

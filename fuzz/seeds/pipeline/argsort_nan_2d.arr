@@ -1,0 +1,2 @@
+nanm = [[3.0, nan, -1.0, 0.5], [inf, -2.0, -inf, nan], [0.0, -0.0, 2.0, 1.0]]
+y = argsort(nanm, axis=1)

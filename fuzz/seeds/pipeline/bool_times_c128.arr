@@ -1,0 +1,3 @@
+t = rand((4, 5), seed=15) < 0.5
+z = complex(rand((4, 5), seed=17) * 4 - 2, rand((4, 5), seed=18) * 4 - 2)
+y = t * z

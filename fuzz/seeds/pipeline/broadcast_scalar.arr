@@ -1,0 +1,1 @@
+y = broadcast_to(2.5, (2, 3))

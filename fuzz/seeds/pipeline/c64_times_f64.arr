@@ -1,0 +1,3 @@
+a = rand((4, 5), seed=1) * 4 - 2
+w = c64(complex(rand(5, seed=19) * 4 - 2, rand(5, seed=20) * 4 - 2))
+y = w * a

@@ -1,0 +1,3 @@
+j = i32([3, -2, 1, 5, -4])
+w = c64(complex(rand(5, seed=19) * 4 - 2, rand(5, seed=20) * 4 - 2))
+y = w * j

@@ -1,0 +1,2 @@
+k = i64(floor(rand((4, 5), seed=13) * 7)) - 3
+y = bool(k * 1.0)

@@ -1,0 +1,2 @@
+f = f32(rand((4, 5), seed=6) * 4 - 2)
+y = ceil(f)

@@ -1,0 +1,3 @@
+a = rand((4, 5), seed=1) * 4 - 2
+p = rand((4, 5), seed=4) * 2.9 + 0.1
+y = concat(a, p, axis=1)

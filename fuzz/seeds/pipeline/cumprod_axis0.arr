@@ -1,0 +1,2 @@
+p = rand((4, 5), seed=4) * 2.9 + 0.1
+y = cumprod(p, axis=0)

@@ -1,0 +1,2 @@
+big = rand((2, 4), seed=29) * 500 + 500
+y = exp(big)

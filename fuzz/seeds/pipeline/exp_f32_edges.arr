@@ -1,0 +1,2 @@
+nanf = f32([1.5, nan, -inf, -0.0, 0.0, inf, -2.5, nan])
+y = exp(nanf)

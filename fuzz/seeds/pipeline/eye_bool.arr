@@ -1,0 +1,1 @@
+y = eye(2, dtype=bool)

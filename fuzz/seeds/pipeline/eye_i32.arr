@@ -1,0 +1,1 @@
+y = eye(3, dtype=i32)

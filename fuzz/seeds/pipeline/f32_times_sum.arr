@@ -1,0 +1,3 @@
+a = rand((4, 5), seed=1) * 4 - 2
+f = f32(rand((4, 5), seed=6) * 4 - 2)
+y = f * sum(a)

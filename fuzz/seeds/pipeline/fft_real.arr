@@ -1,0 +1,2 @@
+v = rand(8, seed=27) * 4 - 2
+y = fft(v)

@@ -1,0 +1,2 @@
+a = rand((4, 5), seed=1) * 4 - 2
+y = floor(a)

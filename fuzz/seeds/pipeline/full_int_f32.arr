@@ -1,0 +1,1 @@
+y = full(3, 7, dtype=f32)

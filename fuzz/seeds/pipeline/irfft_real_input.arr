@@ -1,0 +1,2 @@
+b = rand(5, seed=2) * 4 - 2
+y = irfft(b)

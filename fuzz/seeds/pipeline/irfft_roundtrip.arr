@@ -1,0 +1,2 @@
+v7 = rand(7, seed=28) * 4 - 2
+y = irfft(rfft(v7), 7)

@@ -1,0 +1,1 @@
+y = linspace(0, 1j, 3)

@@ -1,0 +1,1 @@
+y = linspace(-10, 0, 4, dtype=i64)

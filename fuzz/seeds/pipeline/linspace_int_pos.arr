@@ -1,0 +1,1 @@
+y = linspace(0, 10, 4, dtype=i64)

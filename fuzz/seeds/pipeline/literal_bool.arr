@@ -1,0 +1,1 @@
+y = [true, false, true]

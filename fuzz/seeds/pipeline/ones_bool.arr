@@ -1,0 +1,1 @@
+y = ones(3, dtype=bool)

@@ -1,0 +1,4 @@
+a = rand((4, 5), seed=1) * 4 - 2
+t = rand((4, 5), seed=15) < 0.5
+t2 = rand(5, seed=16) < 0.5
+y = t or t2 and (a > 0)

@@ -1,0 +1,2 @@
+ji = i32(floor(rand((4, 5), seed=12) * 21)) - 10
+y = sum(ji, axis=1)

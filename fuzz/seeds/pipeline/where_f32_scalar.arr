@@ -1,0 +1,3 @@
+f = f32(rand((4, 5), seed=6) * 4 - 2)
+t = rand((4, 5), seed=15) < 0.5
+y = where(t, f, 0)

@@ -1,0 +1,1 @@
+y = zeros((2, 3), dtype=c128)

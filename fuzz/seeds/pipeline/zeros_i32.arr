@@ -1,0 +1,1 @@
+y = zeros(4, dtype=i32)
