@@ -127,14 +127,14 @@ fn the_values_are_the_documented_ones() {
         ]
     );
     // Floats follow IEEE 754.
-    let (zero, one) = (0.0f64, 1.0f64);
+    let (zero, one, minus_one) = (0.0f64, 1.0f64, -1.0f64);
     assert_eq!(
         bits(&f64s(&g, "idiv0")),
         bits(&[one / zero, -one / zero, zero / zero])
     );
     assert_eq!(
         bits(&f64s(&g, "fzero")),
-        bits(&[0.0 * -1.0, -0.0 * -1.0, 1.0 * 0.0])
+        bits(&[zero * minus_one, -zero * minus_one, one * zero])
     );
     let fmod = f64s(&g, "fmod");
     let floored = |a: f64, b: f64| {
