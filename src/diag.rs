@@ -127,8 +127,6 @@ fn render_one(file: &SimpleFile<&str, &str>, d: &Diagnostic, out: &mut String) {
         .unwrap_or("")
         .trim_end_matches(['\n', '\r']);
     let gutter = " ".repeat(line.to_string().len());
-    let _ = writeln!(out, "{gutter} |");
-    let _ = writeln!(out, "{line} | {text}");
     // The caret runs to the end of the span or of the line, whichever comes first.
     let line_end = line_range.start + text.len();
     let caret_end = end.min(line_end).max(start);
@@ -136,8 +134,10 @@ fn render_one(file: &SimpleFile<&str, &str>, d: &Diagnostic, out: &mut String) {
         .get(start..caret_end)
         .map_or(1, |s| s.chars().count())
         .max(1);
-    let pad = " ".repeat(col.saturating_sub(1));
-    let mut caret_line = format!("{gutter} | {pad}{}", "^".repeat(width));
+    let shown = shown_line(text, col.saturating_sub(1), width);
+    let _ = writeln!(out, "{gutter} |");
+    let _ = writeln!(out, "{line} | {}", shown.text);
+    let mut caret_line = format!("{gutter} | {}{}", shown.pad, "^".repeat(shown.width));
     if let Some(label) = &d.label {
         caret_line.push(' ');
         caret_line.push_str(label);
@@ -145,6 +145,71 @@ fn render_one(file: &SimpleFile<&str, &str>, d: &Diagnostic, out: &mut String) {
     let _ = writeln!(out, "{caret_line}");
     for note in &d.notes {
         let _ = writeln!(out, "{gutter} = note: {note}");
+    }
+}
+
+/// Lines longer than this many characters are shown as a window around the caret.
+const MAX_SHOWN_CHARS: usize = 120;
+
+/// A source line as drawn under a message: what to print, the text before the caret and the
+/// caret's width.
+struct ShownLine {
+    text: String,
+    pad: String,
+    width: usize,
+}
+
+/// Draws `line` with the caret at character `col` (0-based), `width` characters wide.
+///
+/// Characters that would disturb a terminal (control characters, invisible text-direction
+/// marks, byte-order marks) are drawn as visible stand-ins of the same width, so that the
+/// caret stays under them; tabs before the caret are repeated in the padding. A long line is
+/// cut to a window around the caret, with `…` where text was left out.
+fn shown_line(line: &str, col: usize, width: usize) -> ShownLine {
+    let chars: Vec<char> = line.chars().collect();
+    let col = col.min(chars.len());
+    let (from, to) = if chars.len() <= MAX_SHOWN_CHARS {
+        (0, chars.len())
+    } else {
+        let from = col.saturating_sub(MAX_SHOWN_CHARS / 2);
+        (from, (from + MAX_SHOWN_CHARS).min(chars.len()))
+    };
+    let mut text = String::new();
+    let mut pad = String::new();
+    if from > 0 {
+        text.push('…');
+        pad.push(' ');
+    }
+    text.extend(chars[from..to].iter().map(|&c| visible(c)));
+    if to < chars.len() {
+        text.push('…');
+    }
+    pad.extend(
+        chars[from..col]
+            .iter()
+            .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+    );
+    let width = width.min(to.saturating_sub(col)).max(1);
+    ShownLine { text, pad, width }
+}
+
+/// A character as drawn in a source line: itself, or a visible stand-in for one that a
+/// terminal would act on or not show.
+fn visible(c: char) -> char {
+    match c {
+        '\t' => c,
+        // The Control Pictures block has a symbol for each C0 control: `␀`, `␛`, `␍`, …
+        '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+        '\x7f' => '\u{2421}',
+        // C1 controls, text-direction marks and overrides, zero-width characters and the
+        // byte-order mark.
+        '\u{80}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}' => '\u{fffd}',
+        _ => c,
     }
 }
 
@@ -174,5 +239,42 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("1 | x = (1 +\n  |         ^\n"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_are_drawn_visibly() {
+        let src = "x = 1\0\x1b + \u{202e}2\r+\n";
+        let d = Diagnostic::error(Span::new(5, 6), "unexpected character");
+        let text = render("t.arr", src, &[d]);
+        assert!(
+            text.contains("1 | x = 1\u{2400}\u{241b} + \u{fffd}2\u{240d}+\n"),
+            "{text}"
+        );
+        assert!(!text.contains(['\0', '\x1b', '\r', '\u{202e}']), "{text:?}");
+        assert!(text.contains("  |      ^\n"), "{text}");
+    }
+
+    #[test]
+    fn tabs_before_the_caret_are_kept_in_the_padding() {
+        let src = "\tx = y\n";
+        let d = Diagnostic::error(Span::new(5, 6), "unknown name `y`");
+        let text = render("t.arr", src, &[d]);
+        assert!(text.starts_with("t.arr:1:6: error:"), "{text}");
+        assert!(text.contains("1 | \tx = y\n  | \t    ^\n"), "{text:?}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_to_a_window_around_the_caret() {
+        let src = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        let d = Diagnostic::error(Span::new(4004, 4005), "too deep");
+        let text = render("t.arr", &src, &[d]);
+        assert!(
+            text.starts_with("t.arr:1:4005: error: too deep\n"),
+            "{text}"
+        );
+        let shown = text.lines().nth(2).unwrap();
+        assert_eq!(shown, format!("1 | …{}…", "(".repeat(120)));
+        let caret = text.lines().nth(3).unwrap();
+        assert_eq!(caret, format!("  | {}^", " ".repeat(61)));
     }
 }

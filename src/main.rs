@@ -348,8 +348,25 @@ fn load(file: &Path) -> Result<(String, String, Program), ExitCode> {
             eprintln!("arr: error: cannot read \"{name}\": {e}");
             return Err(ExitCode::from(1));
         }
-        Err(SourceError::Utf8 { text, at }) => {
-            let d = Diagnostic::error(Span::new(at, at + 1), "the file is not valid UTF-8 text");
+        Err(SourceError::Utf8 {
+            text,
+            at,
+            byte,
+            offset,
+        }) => {
+            let message = match byte {
+                Some(b) => {
+                    format!("the file is not valid UTF-8 text: byte 0x{b:02X} at offset {offset}")
+                }
+                None => format!(
+                    "the file is not valid UTF-8 text: it ends inside a character at offset {offset}"
+                ),
+            };
+            let d = Diagnostic::error(Span::new(at, at + 1), message)
+                .with_label("not UTF-8")
+                .with_note(
+                    "scripts are UTF-8 text; is this a binary file, or saved in another encoding?",
+                );
             eprint!("{}", diag::render(&name, &text, &[d]));
             return Err(ExitCode::from(1));
         }
@@ -393,23 +410,38 @@ fn grads(file: &Path) -> ExitCode {
 
 enum SourceError {
     Io(std::io::Error),
-    /// Invalid UTF-8: the text decoded lossily and the byte offset of the first bad byte.
+    /// Invalid UTF-8: the text decoded lossily, the offset in it of the first bad byte, that
+    /// byte (`None` when the file ends inside a character) and its offset in the file.
     Utf8 {
         text: String,
         at: usize,
+        byte: Option<u8>,
+        offset: usize,
     },
 }
 
+/// Reads a script as UTF-8 text. A byte-order mark at the start is dropped, as editors that
+/// write one expect (offsets, and so lines and columns, count from after it).
 fn read_source(path: &Path) -> Result<String, SourceError> {
-    let bytes = std::fs::read(path).map_err(SourceError::Io)?;
+    let mut bytes = std::fs::read(path).map_err(SourceError::Io)?;
+    let bom = "\u{feff}".len();
+    let skipped = if bytes.starts_with("\u{feff}".as_bytes()) {
+        bytes.drain(..bom);
+        bom
+    } else {
+        0
+    };
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
+        let truncated = e.utf8_error().error_len().is_none();
         let bytes = e.into_bytes();
         // Lossy decoding keeps the valid prefix byte for byte, so `at` still points at the
         // first replacement character.
         SourceError::Utf8 {
+            byte: (!truncated).then(|| bytes[at]),
             text: String::from_utf8_lossy(&bytes).into_owned(),
             at,
+            offset: skipped + at,
         }
     })
 }

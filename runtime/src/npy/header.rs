@@ -15,13 +15,29 @@ pub(super) struct Header {
 }
 
 /// A Python literal as it appears in a header.
-#[derive(Debug)]
 enum Value {
     Str(String),
     Bool(bool),
     Tuple(Vec<usize>),
     /// Anything else (a list, a number, …), kept as text for the error message.
     Other(String),
+}
+
+impl std::fmt::Display for Value {
+    /// The value as Python would write it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Str(s) => write!(f, "'{}'", s.escape_debug()),
+            Value::Bool(true) => f.write_str("True"),
+            Value::Bool(false) => f.write_str("False"),
+            Value::Tuple(dims) if dims.len() == 1 => write!(f, "({},)", dims[0]),
+            Value::Tuple(dims) => {
+                let dims: Vec<String> = dims.iter().map(usize::to_string).collect();
+                write!(f, "({})", dims.join(", "))
+            }
+            Value::Other(text) => write!(f, "{}", text.trim().escape_debug()),
+        }
+    }
 }
 
 struct Parser<'a> {
@@ -124,7 +140,10 @@ impl Parser<'_> {
             if trailing_comma {
                 self.pos += 1;
             } else if self.peek() != Some(')') {
-                return Err(NpyError::malformed(format!("bad shape in {:?}", self.text)));
+                return Err(NpyError::malformed(format!(
+                    "shape must be a tuple of non-negative integers, found {:?}",
+                    self.text
+                )));
             }
         }
         self.pos += 1;
@@ -192,6 +211,12 @@ pub(super) fn parse_header(text: &str) -> Result<Header, NpyError> {
     p.expect('{')?;
     let (mut descr, mut fortran, mut shape) = (None, None, None);
     while p.peek() != Some('}') {
+        if p.peek().is_none() {
+            return Err(NpyError::malformed(format!(
+                "the dict is not closed (no '}}') in {:?}",
+                p.text
+            )));
+        }
         let key = p.string()?;
         p.expect(':')?;
         let value = p.value()?;
@@ -228,19 +253,23 @@ pub(super) fn parse_header(text: &str) -> Result<Header, NpyError> {
         Value::Other(s) => return Err(NpyError::new(NpyErrorKind::UnsupportedDtype(s))),
         v => {
             return Err(NpyError::malformed(format!(
-                "'descr' is not a string: {v:?}"
+                "'descr' is {v}, not a dtype string such as '<f8'"
             )));
         }
     };
     let fortran_order = match fortran.ok_or_else(|| missing("fortran_order"))? {
         Value::Bool(b) => b,
-        v => return Err(NpyError::malformed(format!("'fortran_order' is {v:?}"))),
+        v => {
+            return Err(NpyError::malformed(format!(
+                "'fortran_order' is {v}, not True or False"
+            )));
+        }
     };
     let shape = match shape.ok_or_else(|| missing("shape"))? {
         Value::Tuple(dims) => dims,
         v => {
             return Err(NpyError::malformed(format!(
-                "'shape' is not a tuple: {v:?}"
+                "'shape' is {v}, not a tuple of non-negative integers"
             )));
         }
     };
@@ -276,7 +305,9 @@ fn parse_descr(descr: &str) -> Result<(DType, bool), NpyError> {
     // little-endian.
     let big_endian = match order {
         '>' => true,
-        '|' if dtype.itemsize() > 1 => return Err(unsupported()),
+        '|' if dtype.itemsize() > 1 => {
+            return Err(NpyError::new(NpyErrorKind::NoByteOrder(descr.to_string())));
+        }
         _ => false,
     };
     Ok((dtype, big_endian))

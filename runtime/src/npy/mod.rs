@@ -58,6 +58,9 @@ pub enum NpyErrorKind {
     MalformedHeader(String),
     /// The `descr` names a dtype we do not have (or a structured dtype).
     UnsupportedDtype(String),
+    /// The `descr` says `|` (byte order does not apply) for a type wider than one byte, so
+    /// the order of its bytes is unknown.
+    NoByteOrder(String),
     /// The shape's byte count does not fit in memory addresses.
     TooLarge { shape: Vec<usize> },
     /// Fewer data bytes than the header's shape and dtype need.
@@ -98,6 +101,9 @@ impl fmt::Display for NpyErrorKind {
                 f,
                 "unsupported .npy format version {major}.{minor} (known: 1.0, 2.0, 3.0)"
             ),
+            NpyErrorKind::TruncatedHeader { have: 0, .. } => {
+                f.write_str("truncated .npy: the file is empty (0 bytes)")
+            }
             NpyErrorKind::TruncatedHeader { needed, have } => write!(
                 f,
                 "truncated .npy: the header needs {needed} bytes but the file holds {have} bytes"
@@ -107,6 +113,11 @@ impl fmt::Display for NpyErrorKind {
                 f,
                 "unsupported dtype '{d}' (supported: bool, int32, int64, float32, float64, \
                  complex64, complex128)"
+            ),
+            NpyErrorKind::NoByteOrder(d) => write!(
+                f,
+                "unsupported dtype '{d}': '|' says byte order does not apply, which is true \
+                 only of one-byte types (NumPy writes '<' or '>' for wider ones)"
             ),
             NpyErrorKind::TooLarge { shape } => {
                 write!(f, "array too large: shape {} overflows", shape_repr(shape))
@@ -151,8 +162,20 @@ impl std::error::Error for NpyError {
     }
 }
 
+/// An I/O error that says `what` instead of the system's words.
+fn io_error(kind: std::io::ErrorKind, what: &str) -> NpyError {
+    NpyError::new(NpyErrorKind::Io(std::io::Error::new(kind, what)))
+}
+
 /// Reads a `.npy` file.
 pub fn read_npy(path: &Path) -> Result<Array, NpyError> {
+    if path.is_dir() {
+        return Err(io_error(
+            std::io::ErrorKind::IsADirectory,
+            "it is a folder, not a .npy file",
+        )
+        .at(path));
+    }
     let bytes = fs::read(path).map_err(|e| NpyError::new(NpyErrorKind::Io(e)).at(path))?;
     read_npy_bytes(&bytes).map_err(|e| e.at(path))
 }
@@ -412,16 +435,35 @@ fn encode_elements(data: &Data, out: &mut Vec<u8>) {
 pub fn write_npy(path: &Path, a: &Array) -> Result<(), NpyError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let io = |e: std::io::Error| NpyError::new(NpyErrorKind::Io(e)).at(path);
-    let name = path.file_name().ok_or_else(|| {
-        io(std::io::Error::new(
+    if path.as_os_str().is_empty() {
+        return Err(io_error(std::io::ErrorKind::InvalidInput, "the path is empty").at(path));
+    }
+    if path.is_dir() {
+        return Err(io_error(
+            std::io::ErrorKind::IsADirectory,
+            "it is a folder; give the name of a file to write",
+        )
+        .at(path));
+    }
+    let Some(name) = path.file_name() else {
+        return Err(io_error(
             std::io::ErrorKind::InvalidInput,
             "the path does not name a file",
-        ))
-    })?;
+        )
+        .at(path));
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        let what = if dir.exists() {
+            format!("\"{}\" is not a folder", dir.display())
+        } else {
+            format!("the folder \"{}\" does not exist", dir.display())
+        };
+        return Err(io_error(std::io::ErrorKind::NotFound, &what).at(path));
+    }
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(
         ".{}.{}.{unique}.tmp",

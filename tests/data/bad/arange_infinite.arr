@@ -1,0 +1,1 @@
+x = arange(0, inf)

@@ -1,0 +1,1 @@
+x = zeros(3, shape=4)

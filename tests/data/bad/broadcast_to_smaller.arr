@@ -1,0 +1,1 @@
+x = broadcast_to(ones(3), (2, 4))

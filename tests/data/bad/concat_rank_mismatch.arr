@@ -1,0 +1,1 @@
+x = concat(ones(3), ones((2, 3)))

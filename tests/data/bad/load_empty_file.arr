@@ -1,0 +1,1 @@
+x = load("empty_file.npy")

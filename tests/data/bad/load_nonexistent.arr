@@ -1,0 +1,1 @@
+x = load("no_such_file.npy")

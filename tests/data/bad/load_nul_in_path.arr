@@ -1,0 +1,1 @@
+x = load("bad\npath.npy")

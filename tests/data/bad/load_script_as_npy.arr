@@ -1,0 +1,1 @@
+x = load("load_script_as_npy.arr")

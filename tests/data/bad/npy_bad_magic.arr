@@ -1,0 +1,2 @@
+x = load("npy_bad_magic.npy")
+print(x)

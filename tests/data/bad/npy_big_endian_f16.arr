@@ -1,0 +1,2 @@
+x = load("npy_big_endian_f16.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_descr_not_string.npy")
+print(x)

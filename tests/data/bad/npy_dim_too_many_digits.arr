@@ -1,0 +1,2 @@
+x = load("npy_dim_too_many_digits.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_dtype_bytes.npy")
+print(x)

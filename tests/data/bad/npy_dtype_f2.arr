@@ -1,0 +1,2 @@
+x = load("npy_dtype_f2.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_dtype_f8_no_order.npy")
+print(x)

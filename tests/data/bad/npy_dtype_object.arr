@@ -1,0 +1,2 @@
+x = load("npy_dtype_object.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_dtype_structured.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_dtype_u2.npy")
+print(x)

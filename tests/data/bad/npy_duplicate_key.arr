@@ -1,0 +1,2 @@
+x = load("npy_duplicate_key.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_float_dim.npy")
+print(x)

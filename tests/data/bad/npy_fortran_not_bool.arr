@@ -1,0 +1,2 @@
+x = load("npy_fortran_not_bool.npy")
+print(x)

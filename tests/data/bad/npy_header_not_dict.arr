@@ -1,0 +1,2 @@
+x = load("npy_header_not_dict.npy")
+print(x)

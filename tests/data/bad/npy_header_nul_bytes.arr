@@ -1,0 +1,2 @@
+x = load("npy_header_nul_bytes.npy")
+print(x)

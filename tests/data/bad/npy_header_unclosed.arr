@@ -1,0 +1,2 @@
+x = load("npy_header_unclosed.npy")
+print(x)

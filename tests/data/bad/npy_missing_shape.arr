@@ -1,0 +1,2 @@
+x = load("npy_missing_shape.npy")
+print(x)

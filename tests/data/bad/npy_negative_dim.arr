@@ -1,0 +1,2 @@
+x = load("npy_negative_dim.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_shape_not_tuple.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_shape_overflows.npy")
+print(x)

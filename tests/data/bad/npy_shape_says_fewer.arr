@@ -1,0 +1,2 @@
+x = load("npy_shape_says_fewer.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_shape_says_more.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_shape_too_large.npy")
+print(x)

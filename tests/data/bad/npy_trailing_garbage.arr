@@ -1,0 +1,2 @@
+x = load("npy_trailing_garbage.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_truncated_data.npy")
+print(x)

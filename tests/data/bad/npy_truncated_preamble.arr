@@ -1,0 +1,2 @@
+x = load("npy_truncated_preamble.npy")
+print(x)

@@ -1,0 +1,2 @@
+x = load("npy_unknown_key.npy")
+print(x)

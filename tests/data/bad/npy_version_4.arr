@@ -1,0 +1,2 @@
+x = load("npy_version_4.npy")
+print(x)

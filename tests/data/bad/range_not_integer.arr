@@ -1,0 +1,1 @@
+for i in 0..2.5 { print(i) }

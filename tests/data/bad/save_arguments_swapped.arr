@@ -1,0 +1,2 @@
+x = ones(3)
+save(x, "out.npy")

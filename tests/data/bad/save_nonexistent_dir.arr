@@ -1,0 +1,1 @@
+save("no/such/dir/out.npy", ones(3))

@@ -1,0 +1,1 @@
+save("../bad", ones(3))

@@ -1,0 +1,2 @@
+x = zeros(10**12, dtype=i32)
+print(sum(x))
