@@ -78,10 +78,14 @@ fn run(program: &syntax::ast::Program, source: &str, engine: Engine) -> Outcome 
     match ran {
         Ok(mut state) => {
             let names: Vec<String> = state.array_globals().into_iter().map(|g| g.0).collect();
-            let arrays = names
-                .into_iter()
-                .filter_map(|n| state.global_array(&n).map(|a| (n, a)))
-                .collect();
+            let mut arrays = Vec::with_capacity(names.len());
+            for n in names {
+                // Reading a value that is not computed yet runs under the same time limit.
+                let Some(a) = state.global_array(&n) else {
+                    return Outcome::OutOfTime;
+                };
+                arrays.push((n, a));
+            }
             Outcome::Ran(arrays)
         }
         Err(d) => {

@@ -203,7 +203,8 @@ impl<'o> Lowerer<'o> {
         self.limits = limits;
     }
 
-    /// The value of global variable `name`, evaluated, if it holds an array.
+    /// The value of global variable `name`, evaluated, if it holds an array (and, under a time
+    /// limit, if there is time left to evaluate it).
     pub fn global_array(&mut self, name: &str) -> Option<Array> {
         match self.scopes[0].get(name)? {
             Value::Arr(a) => {
