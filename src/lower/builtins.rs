@@ -488,12 +488,15 @@ fn differentiate(
         Value::Grad(g) => (g.def.clone(), Some(g)),
         Value::Poison => return Ok(Value::Poison),
         other => {
+            let what = match &other {
+                Value::Builtin(b) => {
+                    format!("the builtin `{b}` (define one: `fn g(x) = sum({b}(x))`)")
+                }
+                _ => other.describe().to_string(),
+            };
             return Err(Diagnostic::error(
                 f.value.span,
-                format!(
-                    "`{name}` differentiates functions defined with `fn`, not {}",
-                    other.describe()
-                ),
+                format!("`{name}` differentiates functions defined with `fn`, not {what}"),
             ));
         }
     };

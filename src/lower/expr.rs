@@ -367,7 +367,9 @@ impl Lowerer<'_> {
                     }
                     let (first, len) = slice_bounds(n, s, t, k);
                     start[axis] = if len == 0 { 0 } else { first };
-                    step[axis] = k;
+                    // With one element or none the step moves nothing; 1 keeps index
+                    // arithmetic away from steps like -2**63.
+                    step[axis] = if len <= 1 { 1 } else { k };
                     shape[axis] = len as usize;
                     keep.push(axis);
                 }
@@ -509,14 +511,16 @@ pub fn slice_bounds(n: i64, start: Option<i64>, stop: Option<i64>, step: i64) ->
             stop.map_or(-1, |t| adjust(t, -1, n - 1)),
         )
     };
+    // In i128: `t - s + step` overflows i64 for steps near ±2**63.
+    let (s, t, step) = (s as i128, t as i128, step as i128);
     let len = if step > 0 {
         if t > s { (t - s + step - 1) / step } else { 0 }
     } else if s > t {
-        (s - t + (-step) - 1) / (-step)
+        (s - t - step - 1) / -step
     } else {
         0
     };
-    (s, len)
+    (s as i64, len as i64)
 }
 
 fn binop(op: BinOp) -> BinaryOp {
@@ -548,4 +552,23 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slice_bounds;
+
+    #[test]
+    fn slices_with_extreme_steps_count_like_numpy() {
+        // NumPy: `np.arange(5)[::-2**63]` is `[4]`, `[-2**63:2**63-1:2**63-1]` is `[0]`.
+        assert_eq!(slice_bounds(5, None, None, i64::MIN), (4, 1));
+        assert_eq!(
+            slice_bounds(5, Some(i64::MIN), Some(i64::MAX), i64::MAX),
+            (0, 1)
+        );
+        assert_eq!(slice_bounds(5, None, None, i64::MAX), (0, 1));
+        assert_eq!(slice_bounds(5, Some(i64::MAX), None, -1), (4, 5));
+        assert_eq!(slice_bounds(5, None, None, 2), (0, 3));
+        assert_eq!(slice_bounds(5, Some(3), Some(1), 1), (3, 0));
+    }
 }

@@ -61,6 +61,8 @@ pub struct Lowerer<'o> {
     /// Counts `rand`/`randn` calls without `seed=`, so each gets its own stream.
     unseeded_rand_calls: u64,
     call_depth: usize,
+    /// The user functions being called, outermost first.
+    call_stack: Vec<String>,
     /// Placeholder parameters made for differentiation so far.
     placeholders: u32,
     /// Whether to keep each differentiated function's derivative as text (`arr ir --grad`).
@@ -185,6 +187,7 @@ impl<'o> Lowerer<'o> {
             source,
             unseeded_rand_calls: 0,
             call_depth: 0,
+            call_stack: Vec::new(),
             placeholders: 0,
             record_grads: false,
             grad_texts: Vec::new(),
@@ -394,13 +397,23 @@ impl<'o> Lowerer<'o> {
         args: Vec<Value>,
         call_span: Span,
     ) -> Result<Value, Diagnostic> {
+        let name = &def.name.name;
         if self.call_depth >= MAX_CALL_DEPTH {
+            // The cycle: from the last call of this function to this one.
+            let from = self.call_stack.iter().rposition(|n| n == name).unwrap_or(0);
+            let mut cycle: Vec<String> = self.call_stack[from..]
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect();
+            let what = if cycle.len() <= 1 {
+                format!("`{name}` calls itself without end")
+            } else {
+                cycle.push(format!("`{name}`"));
+                format!("{} call each other without end", cycle.join(" → "))
+            };
             return Err(Diagnostic::error(
                 call_span,
-                format!(
-                    "calls nest more than {MAX_CALL_DEPTH} deep: `{}` calls itself without end",
-                    def.name.name
-                ),
+                format!("calls nest more than {MAX_CALL_DEPTH} deep: {what}"),
             ));
         }
         let scope: HashMap<String, Value> = def
@@ -411,14 +424,19 @@ impl<'o> Lowerer<'o> {
             .collect();
         self.scopes.push(scope);
         self.call_depth += 1;
+        self.call_stack.push(name.clone());
         let result = self.run_body(def);
+        self.call_stack.pop();
         self.call_depth -= 1;
         self.scopes.pop();
         result.map_err(|mut d| {
             if d.span != call_span {
                 let (line, col) = self.line_col(call_span);
-                d.notes
-                    .push(format!("in `{}`, called at {line}:{col}", def.name.name));
+                let note = format!("in `{name}`, called at {line}:{col}");
+                // A recursion's frames repeat: each different one is shown once.
+                if !d.notes.contains(&note) {
+                    d.notes.push(note);
+                }
             }
             d
         })

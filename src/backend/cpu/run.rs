@@ -114,6 +114,11 @@ impl Call {
                 b.shape.clone(),
             )));
         }
+        // Nothing to write: skip the loops, which may still be long over the other axes.
+        let empty = |w: &BufId| schedule.buffers[w.0 as usize].shape.contains(&0);
+        if self.writes.iter().all(empty) {
+            return;
+        }
         let mut pointers: Vec<*mut u8> = Vec::with_capacity(self.bufs.len());
         for &id in &self.bufs {
             pointers.push(match &mut bufs[id.0 as usize] {

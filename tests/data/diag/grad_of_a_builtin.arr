@@ -1,0 +1,1 @@
+print(grad(sin)(1.0))
