@@ -1,11 +1,11 @@
 //! `arr`: run, check and inspect `.arr` scripts.
 
-use arrjit::Device;
 use arrjit::diag::{self, Diagnostic, Span};
 use arrjit::lower::{self, BenchOptions, BenchResult, Engine, Mode};
 use arrjit::passes::fuse::Fusion;
 use arrjit::report::{self, Table};
 use arrjit::syntax::{self, ast::Program};
+use arrjit::{Device, Limits};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,9 +35,12 @@ enum Command {
         /// cache hits to standard error.
         #[arg(long)]
         stats: bool,
-        /// Where to run: `cpu`, or `cuda` (not built yet: says what is missing here).
+        /// Where to run: `cpu`, or `cuda` (an NVIDIA GPU; where none can run, says what is
+        /// missing).
         #[arg(long, value_name = "DEVICE", default_value = "cpu")]
         device: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Time a script's `bench` blocks in each mode, side by side.
     Bench(BenchArgs),
@@ -56,6 +59,48 @@ enum Command {
     },
 }
 
+/// Bounds for running a script from an untrusted source (`arrjit::Limits`).
+#[derive(Args)]
+struct LimitArgs {
+    /// Refuse any array of more elements than this.
+    #[arg(long, value_name = "N")]
+    max_elements: Option<usize>,
+    /// Refuse a run whose arrays would take more than this many bytes together.
+    #[arg(long, value_name = "BYTES")]
+    max_bytes: Option<u64>,
+    /// Refuse a graph of more nodes than this (default 1000000).
+    #[arg(long, value_name = "N")]
+    max_nodes: Option<usize>,
+    /// Refuse `load` and `save`.
+    #[arg(long)]
+    no_files: bool,
+    /// Stop the run after this many seconds.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    time_limit: Option<std::time::Duration>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let default = Limits::default();
+        Limits {
+            max_elements: self.max_elements,
+            max_bytes: self.max_bytes,
+            max_nodes: self.max_nodes.unwrap_or(default.max_nodes),
+            files: !self.no_files,
+            time: self.time_limit,
+        }
+    }
+}
+
+/// A number of seconds, as a duration.
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    let s: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(s)
+        .map_err(|_| format!("`{text}` is not a number of seconds that is 0 or more"))
+}
+
 #[derive(Args)]
 struct BenchArgs {
     file: PathBuf,
@@ -63,7 +108,7 @@ struct BenchArgs {
     /// list); all three by default. The first also runs the rest of the script.
     #[arg(long = "mode", value_name = "MODE", value_delimiter = ',')]
     modes: Vec<String>,
-    /// Where to run: `cpu`, or `cuda` (not built yet: says what is missing here).
+    /// Where to run: `cpu`, or `cuda` (an NVIDIA GPU; where none can run, says what is missing).
     #[arg(long, value_name = "DEVICE", default_value = "cpu")]
     device: String,
     /// Print the measurements as JSON instead of a table.
@@ -121,10 +166,16 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     let mut on = Device::Cpu;
+    let mut bounds = Limits::default();
     let (file, mode, engine, stage) = match &cli.command {
         Command::Run {
-            file, mode, device, ..
+            file,
+            mode,
+            device,
+            limits,
+            ..
         } => {
+            bounds = limits.limits();
             match check_device(device) {
                 Ok(d) => on = d,
                 Err(why) => {
@@ -152,7 +203,7 @@ fn run(cli: Cli) -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match lower::run_on_device(&program, &source, mode, engine, on, &mut out) {
+    match lower::run_limited(&program, &source, mode, engine, on, bounds, &mut out) {
         Ok(state) => {
             let ir = stage.map(|stage| match stage {
                 Stage::Lowered => state.ir_text(),

@@ -240,3 +240,64 @@ fn device_cuda_runs_or_says_what_is_missing() {
     let out = arr(&["run", "--device", "cpu", "tests/data/ir/chain.arr"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn run_takes_limits_for_untrusted_scripts() {
+    let dir = scratch_dir("limits");
+    let script = dir.join("s.arr");
+    std::fs::write(
+        &script,
+        "x = rand(1000, seed=1)\ny = sum(x * x)\nsave(\"y.npy\", y)\nfor i in 0..100000000 { z = x + i }\n",
+    )
+    .unwrap();
+    let s = script.to_str().unwrap();
+    // `save` writes beside the script: run from its folder.
+    let arr = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_arr"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let cases: [(&[&str], &str); 5] = [
+        (&["--no-files"], ":3:1: error: file access is turned off"),
+        (
+            &["--max-elements", "999"],
+            ":1:5: error: array of shape (1000,) has 1000 elements; the limit is 999",
+        ),
+        (
+            &["--max-bytes", "12000"],
+            ":2:9: error: the arrays of this run would take 16.0 KB together; the limit is 12.0 KB",
+        ),
+        (
+            &["--max-nodes", "3"],
+            ":2:9: error: the program's graph has reached its limit of 3 nodes",
+        ),
+        (
+            &["--no-files", "--time-limit", "0"],
+            ":1:1: error: the run went over its time limit of 0 µs",
+        ),
+    ];
+    for (flags, want) in cases {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.push(s);
+        let out = arr(&args);
+        assert_eq!(out.status.code(), Some(1), "{flags:?}");
+        let err = text(&out.stderr);
+        assert!(err.starts_with(s) && err.contains(want), "{flags:?}: {err}");
+        assert!(!dir.join("y.npy").exists(), "{flags:?}");
+    }
+    // The loop's 10^8 turns stop at the time limit.
+    let out = arr(&["run", "--time-limit", "0.2", s]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(":4:1: error: the run went over its time limit of 200 ms"));
+    assert!(dir.join("y.npy").exists());
+    let out = arr(&["run", "--time-limit", "soon", s]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a usage error, from the argument parser"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
