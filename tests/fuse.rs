@@ -36,6 +36,16 @@ fn schedule_of(source: &str, root: &str, mode: Fusion) -> (Schedule, String) {
     (schedule, text)
 }
 
+/// The node of global array `name`.
+fn global_node(state: &Lowerer, name: &str) -> NodeId {
+    let globals = state.array_globals();
+    globals
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .expect("a global array")
+        .1
+}
+
 fn kernels(s: &Schedule) -> Vec<&arrjit::kernel::Kernel> {
     s.steps
         .iter()
@@ -244,12 +254,7 @@ fn new_constants_compile_nothing_new() {
         let (program, _) = syntax::parse(&src);
         let mut sink = Vec::new();
         let mut state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
-        let node = state
-            .array_globals()
-            .into_iter()
-            .find(|(n, _)| n == "y")
-            .unwrap()
-            .1;
+        let node = global_node(&state, "y");
         let s = fuse(&state.graph, &[node], Fusion::Fused);
         let got = cpu.run_schedule(&s, &state.graph, &[]).remove(0);
         assert_eq!(
@@ -393,12 +398,7 @@ fn kernels_that_differ_only_in_their_buffers_share_code() {
     let (program, _) = syntax::parse(&src);
     let mut sink = Vec::new();
     let mut state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
-    let node = state
-        .array_globals()
-        .into_iter()
-        .find(|(n, _)| n == "y")
-        .unwrap()
-        .1;
+    let node = global_node(&state, "y");
     let s = fuse(&state.graph, &[node], Fusion::Unfused);
     assert_eq!(s.kernel_count(), 41);
     let mut cpu = Cpu::new().unwrap();
