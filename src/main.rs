@@ -44,6 +44,16 @@ enum Command {
     },
     /// Time a script's `bench` blocks in each mode, side by side.
     Bench(BenchArgs),
+    /// An interactive prompt: each line runs like the next line of a script, and the value of an
+    /// expression is printed.
+    Repl {
+        /// How to compute (as for `run`).
+        #[arg(long, value_enum, default_value_t = ExecMode::Fused)]
+        mode: ExecMode,
+        /// Where to run: `cpu` or `cuda`.
+        #[arg(long, value_name = "DEVICE", default_value = "cpu")]
+        device: String,
+    },
     /// Parse and type-check a script without running it.
     Check { file: PathBuf },
     /// Print the graph IR a script builds.
@@ -134,6 +144,16 @@ enum ExecMode {
     Interp,
 }
 
+impl ExecMode {
+    fn engine(self) -> Engine {
+        match self {
+            ExecMode::Fused => Engine::Fused,
+            ExecMode::Unfused => Engine::Unfused,
+            ExecMode::Interp => Engine::Interp,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Stage {
     /// The graph as lowered from the source.
@@ -183,14 +203,10 @@ fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(1);
                 }
             }
-            let engine = match mode {
-                ExecMode::Fused => Engine::Fused,
-                ExecMode::Unfused => Engine::Unfused,
-                ExecMode::Interp => Engine::Interp,
-            };
-            (file, Mode::Run, engine, None)
+            (file, Mode::Run, mode.engine(), None)
         }
         Command::Bench(args) => return bench(args),
+        Command::Repl { mode, device } => return repl(*mode, device),
         Command::Check { file } => (file, Mode::Check, Engine::Interp, None),
         Command::Ir {
             file, grad: true, ..
@@ -240,6 +256,17 @@ fn run(cli: Cli) -> ExitCode {
 
 /// `arr bench`: the table (or JSON) goes to stdout as each block is measured; what the script
 /// itself prints goes to stderr, so stdout holds nothing else.
+fn repl(mode: ExecMode, device: &str) -> ExitCode {
+    let done = check_device(device).and_then(|d| arrjit::repl::run(mode.engine(), d));
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("arr: error: {why}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn bench(args: &BenchArgs) -> ExitCode {
     let options = match bench_options(args) {
         Ok(options) => options,

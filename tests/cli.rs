@@ -301,3 +301,32 @@ fn run_takes_limits_for_untrusted_scripts() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn repl_runs_lines_and_prints_values_from_a_pipe() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arr"))
+        .arg("repl")
+        .env("HOME", scratch_dir("repl"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input =
+        "x = arange(3)\nx * 2\nfn f(v) {\n  v + 1\n}\nprint(sum(f(x)))\ny = zeros(10**12)\nx\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "[0 2 4]\n6\n[0 1 2]\n");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("<repl>:7:5: error: array of shape (1000000000000,)"),
+        "{err}"
+    );
+}

@@ -572,7 +572,8 @@ fn print(l: &mut Lowerer, values: Vec<(Value, Span)>, span: Span) -> Result<(), 
     Ok(())
 }
 
-fn describe_value(l: &mut Lowerer, v: &Value, span: Span) -> Result<String, Diagnostic> {
+/// A value as `print` shows it.
+pub(super) fn describe_value(l: &mut Lowerer, v: &Value, span: Span) -> Result<String, Diagnostic> {
     Ok(match v {
         Value::Arr(a) => format_array(&*l.value_of(a.node, span, "`print`")?),
         Value::Str(s) => s.clone(),

@@ -29,6 +29,7 @@ use crate::ir::{Graph, NodeId, Op};
 use crate::limits::{Deadline, Expired, Limits};
 use crate::syntax::ast::{FnBody, Program, Stmt, StmtKind};
 use arrjit_runtime::Array;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::rc::Rc;
@@ -57,7 +58,7 @@ pub struct Lowerer<'o> {
     out: &'o mut dyn Write,
     /// Set when the reader of the output has gone away; printing then stops.
     output_closed: bool,
-    source: &'o str,
+    source: Cow<'o, str>,
     /// Counts `rand`/`randn` calls without `seed=`, so each gets its own stream.
     unseeded_rand_calls: u64,
     call_depth: usize,
@@ -147,6 +148,17 @@ pub fn run_on_device<'o>(
     )
 }
 
+/// An interactive session (`arr repl`): nothing run yet; `Lowerer::run_more` runs each new
+/// piece of source.
+pub fn session<'o>(
+    engine: Engine,
+    device: crate::api::Device,
+    out: &'o mut dyn Write,
+) -> Result<Lowerer<'o>, String> {
+    let exec = engine::Executor::on(engine, device)?;
+    Ok(Lowerer::new("", Mode::Run, exec, out))
+}
+
 /// Like `run_on_device`, within `limits` (the time limit counts from now).
 pub fn run_limited<'o>(
     program: &Program,
@@ -184,7 +196,7 @@ impl<'o> Lowerer<'o> {
             mode,
             out,
             output_closed: false,
-            source,
+            source: Cow::Borrowed(source),
             unseeded_rand_calls: 0,
             call_depth: 0,
             call_stack: Vec::new(),
@@ -204,6 +216,38 @@ impl<'o> Lowerer<'o> {
     pub fn set_limits(&mut self, limits: Limits) {
         self.deadline = Deadline::after(limits.time);
         self.limits = limits;
+    }
+
+    /// Runs statements that a session has added to its source: `source` is the whole session so
+    /// far (so that spans and `LINE:COL` notes point into it) and `stmts` the new statements.
+    /// Returns the value of a final expression statement, formatted as `print` would, unless it
+    /// has none (`print(…)`); or the diagnostics of the statement that failed, after which
+    /// the session goes on with what the earlier statements did.
+    pub fn run_more(
+        &mut self,
+        source: &str,
+        stmts: &[Stmt],
+    ) -> Result<Option<String>, Vec<Diagnostic>> {
+        self.source = Cow::Owned(source.to_string());
+        self.diags.clear();
+        let Some((last, init)) = stmts.split_last() else {
+            return Ok(None);
+        };
+        let shown = (|| {
+            self.exec_all(init, true)?;
+            let StmtKind::Expr(e) = &last.kind else {
+                self.exec(last, true)?;
+                return Ok(None);
+            };
+            self.stmt_span = last.span;
+            let v = self.expr(e)?;
+            if matches!(v, Value::Unit) {
+                return Ok(None);
+            }
+            builtins::describe_value(self, &v, e.span).map(Some)
+        })();
+        self.stmt_span = Span::default();
+        shown.map_err(|d| vec![d])
     }
 
     /// The value of global variable `name`, evaluated, if it holds an array (and, under a time
@@ -590,7 +634,7 @@ impl<'o> Lowerer<'o> {
 
     /// 1-based line and column of a span's start.
     pub(crate) fn line_col(&self, span: Span) -> (usize, usize) {
-        crate::diag::line_col(self.source, span.start as usize)
+        crate::diag::line_col(&self.source, span.start as usize)
     }
 
     /// Evaluates an array that `what` (at `span`) needs now. Values bound to names are kept for

@@ -1,0 +1,181 @@
+//! `arr repl`: an interactive prompt. Each entry runs like the next lines of one script (lazily,
+//! with everything defined before it), and the value of an entry that is an expression is
+//! printed as `print` would. An error reports its line in the session and leaves the session as
+//! it was before the failing statement. Line editing and history come from rustyline; the
+//! history is kept in `~/.arr_history`.
+
+use crate::diag;
+use crate::lower::{self, Engine, Lowerer};
+use crate::syntax::{self, lexer, token::Token};
+use rustyline::error::ReadlineError;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// What the session makes of a line of input.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// A bracket or block is still open: the entry goes on on the next line.
+    More,
+    /// The entry ran; what to show (nothing for a statement, the value for an expression).
+    Shown(Option<String>),
+    /// The entry failed: the rendered diagnostics.
+    Failed(String),
+}
+
+/// A session: the source entered so far and the state it built.
+pub struct Session<'o> {
+    lowerer: Lowerer<'o>,
+    /// Every entry that parsed, one after the other: spans point into it.
+    text: String,
+    /// The lines of the entry being typed.
+    pending: String,
+}
+
+/// The name diagnostics give the session's source.
+const NAME: &str = "<repl>";
+
+impl<'o> Session<'o> {
+    /// A session computing with `engine` on `device`; `print` writes to `out`.
+    pub fn new(
+        engine: Engine,
+        device: crate::api::Device,
+        out: &'o mut dyn Write,
+    ) -> Result<Session<'o>, String> {
+        Ok(Session {
+            lowerer: lower::session(engine, device, out)?,
+            text: String::new(),
+            pending: String::new(),
+        })
+    }
+
+    /// Takes one line of input.
+    pub fn feed(&mut self, line: &str) -> Reply {
+        self.pending.push_str(line);
+        self.pending.push('\n');
+        if open_brackets(&self.pending) > 0 {
+            return Reply::More;
+        }
+        let entry = std::mem::take(&mut self.pending);
+        let candidate = format!("{}{entry}", self.text);
+        let (program, diags) = syntax::parse(&candidate);
+        if !diags.is_empty() {
+            return Reply::Failed(diag::render(NAME, &candidate, &diags));
+        }
+        let start = self.text.len() as u32;
+        let new: Vec<_> = program
+            .stmts
+            .into_iter()
+            .filter(|s| s.span.start >= start)
+            .collect();
+        self.text = candidate;
+        match self.lowerer.run_more(&self.text, &new) {
+            Ok(shown) => Reply::Shown(shown),
+            Err(d) => Reply::Failed(diag::render(NAME, &self.text, &d)),
+        }
+    }
+
+    /// Whether an entry is half typed.
+    pub fn is_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
+
+/// How many brackets and braces `text` leaves open (strings and comments do not count; the
+/// lexer knows them).
+fn open_brackets(text: &str) -> i64 {
+    let (tokens, _) = lexer::lex(text);
+    tokens
+        .iter()
+        .map(|t| match t.token {
+            Token::LParen | Token::LBracket | Token::LBrace => 1,
+            Token::RParen | Token::RBracket | Token::RBrace => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+fn history_file() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".arr_history"))
+}
+
+/// Runs the prompt until end of input (Ctrl-D). Ctrl-C drops the entry being typed.
+pub fn run(engine: Engine, device: crate::api::Device) -> Result<(), String> {
+    let mut editor = rustyline::DefaultEditor::new().map_err(|e| e.to_string())?;
+    let history = history_file();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut session = Session::new(engine, device, &mut out)?;
+    loop {
+        let prompt = if session.is_pending() { "... " } else { ">>> " };
+        let line = match editor.readline(prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                session.pending.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(e.to_string()),
+        };
+        if !line.trim().is_empty() {
+            let _ = editor.add_history_entry(line.as_str());
+        }
+        match session.feed(&line) {
+            Reply::More | Reply::Shown(None) => {}
+            Reply::Shown(Some(value)) => println!("{value}"),
+            Reply::Failed(message) => eprint!("{message}"),
+        }
+    }
+    if let Some(h) = &history {
+        let _ = editor.save_history(h);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session_of(out: &mut Vec<u8>) -> Session<'_> {
+        Session::new(Engine::Fused, crate::api::Device::Cpu, out).unwrap()
+    }
+
+    #[test]
+    fn entries_run_like_the_lines_of_one_script() {
+        let mut out = Vec::new();
+        let mut s = session_of(&mut out);
+        assert_eq!(s.feed("x = arange(4)"), Reply::Shown(None));
+        assert_eq!(s.feed("x * 2"), Reply::Shown(Some("[0 2 4 6]".into())));
+        assert_eq!(s.feed("fn sq(v) {"), Reply::More);
+        assert_eq!(s.feed("  v * v"), Reply::More);
+        assert_eq!(s.feed("}"), Reply::Shown(None));
+        assert_eq!(s.feed("sum(sq(x))"), Reply::Shown(Some("14".into())));
+        assert_eq!(s.feed("print(\"done\")"), Reply::Shown(None));
+        drop(s);
+        assert_eq!(String::from_utf8(out).unwrap(), "done\n");
+    }
+
+    #[test]
+    fn an_error_names_its_line_in_the_session_and_the_session_goes_on() {
+        let mut out = Vec::new();
+        let mut s = session_of(&mut out);
+        s.feed("x = [1.0, 2.0]");
+        let Reply::Failed(msg) = s.feed("y = x + [1.0, 2.0, 3.0]") else {
+            panic!("a shape error")
+        };
+        assert!(
+            msg.starts_with("<repl>:2:5: error: shapes (2,) and (3,)"),
+            "{msg}"
+        );
+        // An open bracket continues the entry; the finished entry fails to parse, and is
+        // dropped.
+        assert_eq!(s.feed("y = (1 +"), Reply::More);
+        let Reply::Failed(msg) = s.feed(")") else {
+            panic!("`y = (1 + )` does not parse")
+        };
+        assert!(msg.starts_with("<repl>:4:1: error: expected an expression"), "{msg}");
+        assert_eq!(s.feed("x + 1"), Reply::Shown(Some("[2. 3.]".into())));
+    }
+}
