@@ -299,25 +299,32 @@ fn bench(args: &BenchArgs) -> ExitCode {
         table = table.with_device_columns();
     }
     let mut header_printed = false;
+    let progress = progress_bar(names.len());
     let mut print_rows = |r: &BenchResult| {
+        progress.inc(1);
+        progress.set_message(r.name.clone());
         if args.json {
             return;
         }
-        let mut out = std::io::stdout().lock();
-        if !std::mem::replace(&mut header_printed, true) {
-            let _ = write!(out, "{}", table.header());
-        }
-        let _ = write!(out, "{}", table.rows(r));
-        let _ = out.flush();
+        progress.suspend(|| {
+            let mut out = std::io::stdout().lock();
+            if !std::mem::replace(&mut header_printed, true) {
+                let _ = write!(out, "{}", table.header());
+            }
+            let _ = write!(out, "{}", table.rows(r));
+            let _ = out.flush();
+        });
     };
     let mut script_out = std::io::stderr();
-    let results = match lower::bench(
+    let outcome = lower::bench(
         &program,
         &source,
         &options,
         &mut script_out,
         &mut print_rows,
-    ) {
+    );
+    progress.finish_and_clear();
+    let results = match outcome {
         Ok(results) => results,
         Err(diags) => {
             eprint!("{}", diag::render(&name, &source, &diags));
@@ -363,6 +370,24 @@ fn check_device(device: &str) -> Result<Device, String> {
 }
 
 /// The options of `arr bench`, checked; or why they make no sense.
+/// A progress bar over `blocks` bench blocks, on standard error when it is a terminal; hidden
+/// when it is piped or under CI (the `CI` variable set).
+fn progress_bar(blocks: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(blocks as u64);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} blocks, last: {msg}",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 fn bench_options(args: &BenchArgs) -> Result<BenchOptions, String> {
     let device = check_device(&args.device)?;
     let mut options = BenchOptions {

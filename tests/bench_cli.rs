@@ -80,7 +80,8 @@ fn json_reports_every_block_in_every_mode() {
         "{}",
         benches[0]
     );
-    // The script's own output goes to stderr, once per statement.
+    // The script's own output goes to stderr, once per statement; and nothing else: the
+    // progress bar shows only on a terminal.
     assert_eq!(stderr, "before True\ninside True\nafter True True\n");
 }
 
