@@ -175,7 +175,10 @@ mod tests {
         let Reply::Failed(msg) = s.feed(")") else {
             panic!("`y = (1 + )` does not parse")
         };
-        assert!(msg.starts_with("<repl>:4:1: error: expected an expression"), "{msg}");
+        assert!(
+            msg.starts_with("<repl>:4:1: error: expected an expression"),
+            "{msg}"
+        );
         assert_eq!(s.feed("x + 1"), Reply::Shown(Some("[2. 3.]".into())));
     }
 }
