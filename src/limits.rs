@@ -94,7 +94,7 @@ impl Default for Limits {
 }
 
 /// When a run has to stop: its start plus the time limit, if there is one.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Deadline(Option<(Instant, Duration)>);
 
 impl Deadline {

@@ -22,11 +22,10 @@ pub enum Reply {
     Failed(String),
 }
 
-/// A session: the source entered so far and the state it built.
+/// A session: the state its entries built, and the source they came from (every entry that
+/// parsed, one after the other: `Lowerer::source`).
 pub struct Session<'o> {
     lowerer: Lowerer<'o>,
-    /// Every entry that parsed, one after the other: spans point into it.
-    text: String,
     /// The lines of the entry being typed.
     pending: String,
 }
@@ -43,7 +42,6 @@ impl<'o> Session<'o> {
     ) -> Result<Session<'o>, String> {
         Ok(Session {
             lowerer: lower::session(engine, device, out)?,
-            text: String::new(),
             pending: String::new(),
         })
     }
@@ -56,21 +54,20 @@ impl<'o> Session<'o> {
             return Reply::More;
         }
         let entry = std::mem::take(&mut self.pending);
-        let candidate = format!("{}{entry}", self.text);
+        let start = self.lowerer.source().len() as u32;
+        let candidate = format!("{}{entry}", self.lowerer.source());
         let (program, diags) = syntax::parse(&candidate);
         if !diags.is_empty() {
             return Reply::Failed(diag::render(NAME, &candidate, &diags));
         }
-        let start = self.text.len() as u32;
         let new: Vec<_> = program
             .stmts
             .into_iter()
             .filter(|s| s.span.start >= start)
             .collect();
-        self.text = candidate;
-        match self.lowerer.run_more(&self.text, &new) {
+        match self.lowerer.run_more(candidate, &new) {
             Ok(shown) => Reply::Shown(shown),
-            Err(d) => Reply::Failed(diag::render(NAME, &self.text, &d)),
+            Err(d) => Reply::Failed(diag::render(NAME, self.lowerer.source(), &d)),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `arr bench` end to end: JSON and SVG outputs are well formed, and user errors exit 1 with a
 //! clear message. Wall-clock times are never asserted on, only their consistency.
 
+mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -187,14 +188,7 @@ fn device_cuda_without_a_gpu_exits_1() {
     }
     let path = script("nocuda.arr", TINY);
     let out = arr(&["bench", "--device", "cuda", path.to_str().unwrap()]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.starts_with("arr: error: --device cuda: "),
-        "{stderr}"
-    );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(out.stdout.is_empty());
+    common::assert_cuda_refused(&out);
 }
 
 #[test]

@@ -13,6 +13,7 @@
 
 #[path = "differential/calls.rs"]
 mod calls;
+mod common;
 #[path = "differential/compare.rs"]
 mod compare;
 #[path = "differential/expr.rs"]
@@ -28,36 +29,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 
-/// The device under test: the emulator, or a GPU with `ARRJIT_TEST_DEVICE=cuda`.
-fn device() -> Device {
-    if std::env::var("ARRJIT_TEST_DEVICE").is_ok_and(|v| v == "cuda") {
-        Device::Cuda
-    } else {
-        Device::CudaEmulator
-    }
-}
-
-/// Whether the device under test can run here; prints why not (or fails, where it is
-/// required: a GPU that was asked for, or the emulator in CI).
-fn device_available() -> bool {
-    if device() == Device::Cuda {
-        if let Err(why) = arrjit::backend::cuda::open(Device::Cuda) {
-            panic!("ARRJIT_TEST_DEVICE=cuda, but: {why}");
-        }
-        return true;
-    }
-    match arrjit::backend::cuda::emulator::Emulator::new() {
-        Ok(_) => true,
-        Err(why) => {
-            assert!(
-                std::env::var("ARRJIT_REQUIRE_EMULATOR").is_err(),
-                "ARRJIT_REQUIRE_EMULATOR is set, but: {why}"
-            );
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
+use common::{cuda_test_device as device, cuda_test_device_available as device_available};
 
 fn check(source: &str, engine: Engine) -> Result<(), String> {
     let single = source.contains("f32") || source.contains("c64");

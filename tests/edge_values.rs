@@ -28,24 +28,6 @@ fn globals(engine: Engine, device: Device) -> BTreeMap<String, Array> {
         .collect()
 }
 
-/// The CUDA device to compare too, if one can run here.
-fn cuda_device() -> Option<Device> {
-    if std::env::var("ARRJIT_TEST_DEVICE").is_ok_and(|v| v == "cuda") {
-        return Some(Device::Cuda);
-    }
-    match arrjit::backend::cuda::emulator::Emulator::new() {
-        Ok(_) => Some(Device::CudaEmulator),
-        Err(why) => {
-            assert!(
-                std::env::var("ARRJIT_REQUIRE_EMULATOR").is_err(),
-                "ARRJIT_REQUIRE_EMULATOR is set, but: {why}"
-            );
-            eprintln!("skipped the CUDA backend: {why}");
-            None
-        }
-    }
-}
-
 #[test]
 fn every_engine_and_device_gives_the_same_bits() {
     let want = globals(Engine::Interp, Device::Cpu);
@@ -53,7 +35,8 @@ fn every_engine_and_device_gives_the_same_bits() {
         ("unfused", globals(Engine::Unfused, Device::Cpu)),
         ("fused", globals(Engine::Fused, Device::Cpu)),
     ];
-    if let Some(device) = cuda_device() {
+    if common::cuda_test_device_available() {
+        let device = common::cuda_test_device();
         runs.push(("cuda unfused", globals(Engine::Unfused, device)));
         runs.push(("cuda fused", globals(Engine::Fused, device)));
     }

@@ -54,20 +54,20 @@ pub fn check_size(shape: &[usize], dtype: DType) -> BuildResult<usize> {
     let bytes = count.and_then(|c| c.checked_mul(dtype.itemsize() as u128));
     // An empty array with huge other dimensions holds nothing, but its loops would still run
     // over them: its non-zero dimensions must fit as well (NumPy: "array is too big").
-    let nonzero = shape
-        .iter()
-        .filter(|&&d| d != 0)
-        .try_fold(dtype.itemsize() as u128, |acc, &d| {
-            acc.checked_mul(d as u128)
-        });
-    if nonzero.is_none_or(|b| b > max_array_bytes()) && count == Some(0) {
-        return Err(format!(
-            "array of shape {} and dtype {dtype} is too large: it is empty, but its other \
-             dimensions alone would take {} (the limit is {})",
-            shape_text(shape),
-            nonzero.map_or("more than 10^38 bytes".to_string(), human_bytes),
-            human_bytes(max_array_bytes())
-        ));
+    if count == Some(0) {
+        let nonzero = (shape.iter().filter(|&&d| d != 0))
+            .try_fold(dtype.itemsize() as u128, |acc, &d| {
+                acc.checked_mul(d as u128)
+            });
+        if nonzero.is_none_or(|b| b > max_array_bytes()) {
+            return Err(format!(
+                "array of shape {} and dtype {dtype} is too large: it is empty, but its other \
+                 dimensions alone would take {} (the limit is {})",
+                shape_text(shape),
+                nonzero.map_or("more than 10^38 bytes".to_string(), human_bytes),
+                human_bytes(max_array_bytes())
+            ));
+        }
     }
     match (count, bytes) {
         (Some(c), Some(b)) if b <= max_array_bytes() => Ok(c as usize),

@@ -225,29 +225,36 @@ impl<'o> Lowerer<'o> {
     /// the session goes on with what the earlier statements did.
     pub fn run_more(
         &mut self,
-        source: &str,
+        source: String,
         stmts: &[Stmt],
     ) -> Result<Option<String>, Vec<Diagnostic>> {
-        self.source = Cow::Owned(source.to_string());
+        self.source = Cow::Owned(source);
         self.diags.clear();
+        let shown = self.run_entry(stmts);
+        self.stmt_span = Span::default();
+        shown.map_err(|d| vec![d])
+    }
+
+    /// The source the spans point into (for a session, every entry so far).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    fn run_entry(&mut self, stmts: &[Stmt]) -> Result<Option<String>, Diagnostic> {
         let Some((last, init)) = stmts.split_last() else {
             return Ok(None);
         };
-        let shown = (|| {
-            self.exec_all(init, true)?;
-            let StmtKind::Expr(e) = &last.kind else {
-                self.exec(last, true)?;
-                return Ok(None);
-            };
-            self.stmt_span = last.span;
-            let v = self.expr(e)?;
-            if matches!(v, Value::Unit) {
-                return Ok(None);
-            }
-            builtins::describe_value(self, &v, e.span).map(Some)
-        })();
-        self.stmt_span = Span::default();
-        shown.map_err(|d| vec![d])
+        self.exec_all(init, true)?;
+        let StmtKind::Expr(e) = &last.kind else {
+            self.exec(last, true)?;
+            return Ok(None);
+        };
+        self.stmt_span = last.span;
+        let v = self.expr(e)?;
+        if matches!(v, Value::Unit) {
+            return Ok(None);
+        }
+        builtins::describe_value(self, &v, e.span).map(Some)
     }
 
     /// The value of global variable `name`, evaluated, if it holds an array (and, under a time

@@ -258,3 +258,47 @@ pub fn first_mismatch(want: &arrjit_runtime::Array, got: &arrjit_runtime::Array)
         (w, g) => w == g,
     })
 }
+
+/// The CUDA device the tests run on: the emulator, or a GPU with `ARRJIT_TEST_DEVICE=cuda`.
+pub fn cuda_test_device() -> arrjit::Device {
+    if std::env::var("ARRJIT_TEST_DEVICE").is_ok_and(|v| v == "cuda") {
+        arrjit::Device::Cuda
+    } else {
+        arrjit::Device::CudaEmulator
+    }
+}
+
+/// Whether `cuda_test_device()` can run here; prints why not (or fails, where it is required:
+/// a GPU that was asked for, or the emulator with `ARRJIT_REQUIRE_EMULATOR`, as in CI).
+pub fn cuda_test_device_available() -> bool {
+    if cuda_test_device() == arrjit::Device::Cuda {
+        if let Err(why) = arrjit::backend::cuda::open(arrjit::Device::Cuda) {
+            panic!("ARRJIT_TEST_DEVICE=cuda, but: {why}");
+        }
+        return true;
+    }
+    match arrjit::backend::cuda::emulator::Emulator::new() {
+        Ok(_) => true,
+        Err(why) => {
+            assert!(
+                std::env::var("ARRJIT_REQUIRE_EMULATOR").is_err(),
+                "ARRJIT_REQUIRE_EMULATOR is set, but: {why}"
+            );
+            eprintln!("skipped the CUDA backend: {why}");
+            false
+        }
+    }
+}
+
+/// Checks that `arr … --device cuda` refused to run: exit status 1, one line on stderr that
+/// names the missing part, nothing on stdout.
+pub fn assert_cuda_refused(out: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("arr: error: --device cuda: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+}

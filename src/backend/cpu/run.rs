@@ -55,6 +55,9 @@ pub struct Call {
     /// The schedule buffers whose addresses the code reads, in its order (`Kernel::buffers`).
     bufs: Vec<BufId>,
     writes: Vec<BufId>,
+    /// An outer axis is empty, so every output is: the call writes nothing (its loops over the
+    /// other axes may still be long).
+    empty: bool,
     /// For each phase, the reduce phase whose calls run it (`Kernel::carried_by`).
     carried: Vec<Option<usize>>,
     /// The ranges of the split axis the calls cover (one call per range, in parallel when
@@ -98,6 +101,7 @@ impl Call {
             params,
             bufs: k.buffers(),
             writes: k.writes(),
+            empty: (0..k.space.len()).any(|a| !k.inner.contains(&a) && k.space[a] == 0),
             carried: k.carried_by(),
             ranges,
         }
@@ -114,9 +118,9 @@ impl Call {
                 b.shape.clone(),
             )));
         }
-        // Nothing to write: skip the loops, which may still be long over the other axes.
-        let empty = |w: &BufId| schedule.buffers[w.0 as usize].shape.contains(&0);
-        if self.writes.iter().all(empty) {
+        if self.empty {
+            let no_elements = |w: &BufId| schedule.buffers[w.0 as usize].shape.contains(&0);
+            debug_assert!(self.writes.iter().all(no_elements));
             return;
         }
         let mut pointers: Vec<*mut u8> = Vec::with_capacity(self.bufs.len());

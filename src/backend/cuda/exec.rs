@@ -539,7 +539,7 @@ impl Gpu {
                         GpuStep::Launch(Box::new(Launch {
                             module,
                             kernel: k.clone(),
-                            bufs: render::buffers(k),
+                            bufs: k.buffers(),
                             sizes: run_time_sizes(k),
                             params,
                         }))

@@ -87,18 +87,14 @@ pub fn render_kernel(k: &Kernel) -> Result<String, String> {
             .enumerate()
             .map(|(i, s)| (s, i))
             .collect(),
-        bufs: buffers(k)
+        bufs: k
+            .buffers()
             .into_iter()
             .enumerate()
             .map(|(i, b)| (b, i))
             .collect(),
     };
     Ok(r.kernel())
-}
-
-/// The schedule buffers `k` uses, in the order of its `args.bufs`.
-pub fn buffers(k: &Kernel) -> Vec<BufId> {
-    k.buffers()
 }
 
 /// Whether `k` runs one phase per launch (inner axes only), with `arr_combine` after each
@@ -110,7 +106,7 @@ pub fn has_phases(k: &Kernel) -> bool {
 /// `k`'s `ArrArgs`, laid out as `args_struct` declares it: 8-byte fields and 16-byte slots,
 /// so there is no padding, and the struct is a run of 8-byte words.
 pub struct Args<'a> {
-    /// Device addresses of the buffers, in `buffers(k)` order.
+    /// Device addresses of the buffers, in `Kernel::buffers` order.
     pub bufs: &'a [u64],
     pub partials: u64,
     pub phase_vals: u64,
