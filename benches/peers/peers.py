@@ -33,20 +33,30 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 ARR_SCRIPT = REPO / "examples" / "bench" / "peers.arr"
 
-# name -> (kind, number of elements). `compile_chain_cold` is handled apart (fresh processes).
+# name -> (kind, number of elements; for matmul and softmax the side of a square matrix, for
+# logreg the rows). `compile_chain_cold` and `compile_chain_resize` are handled apart (fresh
+# processes). benches/suite/run.py times a subset of these, at the sizes of the NumPy/JAX/PyTorch
+# comparison (1,000 and 1,000,000 elements, and so on).
 WORKLOADS = {
     "chain_8": ("chain", 8),
+    "chain_1K": ("chain", 1_000),
     "chain_1M": ("chain", 1_000_000),
     "chain_10M": ("chain", 10_000_000),
     "poly_10M": ("poly", 10_000_000),
     "sumsq_10M": ("sumsq", 10_000_000),
+    "sin_1K": ("sin", 1_000),
     "sin_1M": ("sin", 1_000_000),
     "sin_10M": ("sin", 10_000_000),
     "add_1K": ("add", 1_000),
     "add_1M": ("add", 1_000_000),
     "add_10M": ("add", 10_000_000),
+    "mul_1K": ("mul", 1_000),
     "mul_1M": ("mul", 1_000_000),
+    "stencil_1K": ("stencil", 1_000),
+    "stencil_1M": ("stencil", 1_000_000),
     "stencil_10M": ("stencil", 10_000_000),
+    "softmax_32x32": ("softmax", 32),
+    "softmax_1000x1000": ("softmax", 1000),
     "grad_100": ("gradsq", 100),
     "grad_10K": ("gradsq", 10_000),
     "grad_1M": ("gradsq", 1_000_000),
@@ -61,6 +71,11 @@ WORKLOADS = {
 }
 COLD = "compile_chain_cold"
 COLD_N = 1_000  # elements in the cold-compile call: small, so that compiling dominates
+# The same freshly jitted function's second call, on a new size: JAX and torch.compile
+# (dynamic=False) compile again for the new shape, Numba and arr reuse their code.
+RESIZE = "compile_chain_resize"
+RESIZE_N = 2_000
+COLD_WORKLOADS = (COLD, RESIZE)
 
 DESCRIPTIONS = {
     "chain": "sin(a)*b + a*a/(1+b)",
@@ -74,6 +89,7 @@ DESCRIPTIONS = {
     "matmul": "A @ B, both n×n",
     "fft": "fft(x) of a real vector (the full complex spectrum)",
     "sort": "sort(x) of uniform doubles",
+    "softmax": "softmax over the rows of an n×n matrix (exp(x - max) / sum, per row)",
     "logreg": "gradient of sum(log(1 + exp(-y * (X @ w)))) with respect to w, X n×100 "
     "(hand-written: X.T @ (-y / (1 + exp(y * (X @ w)))))",
 }
@@ -131,6 +147,8 @@ def inputs(kind, n):
         return {"a": a}
     if kind == "matmul":
         return {"a": rng.random((n, n)), "b": rng.random((n, n))}
+    if kind == "softmax":
+        return {"x": rng.random((n, n))}
     if kind in ("fft", "sort"):
         return {"x": a}
     if kind == "logreg":
@@ -187,6 +205,14 @@ def make_numpy(kind, x, threads):
     if kind == "sort":
         v = x["x"]
         return lambda: np.sort(v)
+    if kind == "softmax":
+        v = x["x"]
+
+        def f():
+            e = np.exp(v - v.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+
+        return f
     return None
 
 
@@ -253,6 +279,18 @@ def make_numpy_out(kind, x, threads):
             return o
 
         return f
+    if kind == "softmax":
+        v = x["x"]
+        e, s = np.empty_like(v), np.empty((v.shape[0], 1))
+
+        def f():
+            np.max(v, axis=1, keepdims=True, out=s)
+            np.subtract(v, s, out=e)
+            np.exp(e, out=e)
+            np.sum(e, axis=1, keepdims=True, out=s)
+            return np.divide(e, s, out=e)
+
+        return f
     return None
 
 
@@ -290,6 +328,7 @@ def jax_fn(kind):
         "matmul": lambda a, b: a @ b,
         "fft": lambda x: jnp.fft.fft(x),
         "sort": lambda x: jnp.sort(x),
+        "softmax": lambda x: jax.nn.softmax(x, axis=1),
         "chain": lambda a, b: jnp.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: jnp.sum((w * x) ** 2),
@@ -329,6 +368,7 @@ def torch_fn(kind):
         "matmul": lambda a, b: a @ b,
         "fft": lambda x: torch.fft.fft(x),
         "sort": lambda x: torch.sort(x).values,
+        "softmax": lambda x: torch.softmax(x, dim=1),
         "chain": lambda a, b: torch.sin(a) * b + a * a / (1 + b),
         "poly": lambda x: 0.25 * x**3 + 0.75 * x**2 - 1.5 * x - 2,
         "sumsq": lambda w, x: torch.sum((w * x) ** 2),
@@ -427,10 +467,23 @@ def numba_kernels(parallel):
             out[i] = x[i + 2] - 2 * x[i + 1] + x[i]
         return out
 
+    def softmax(x):
+        out = np.empty_like(x)
+        for r in prange(x.shape[0]):
+            m = x[r, 0]
+            for j in range(1, x.shape[1]):
+                m = max(m, x[r, j])
+            s = 0.0
+            for j in range(x.shape[1]):
+                out[r, j] = np.exp(x[r, j] - m)
+                s += out[r, j]
+            for j in range(x.shape[1]):
+                out[r, j] /= s
+        return out
+
     jit = njit(parallel=parallel, fastmath=False)
-    _NUMBA[parallel] = {
-        f.__name__: jit(f) for f in (chain, poly, sumsq, gradsq, sin, add, mul, stencil, logreg, matmul)
-    }
+    kernels = (chain, poly, sumsq, gradsq, sin, add, mul, stencil, softmax, logreg, matmul)
+    _NUMBA[parallel] = {f.__name__: jit(f) for f in kernels}
     return _NUMBA[parallel]
 
 
@@ -533,6 +586,8 @@ def sample(f, number):
 
 def bench_workload(name, systems, args, skipped):
     """Times one workload in every system, interleaved; returns {system: stats}."""
+    if not systems:
+        return {}  # nothing to time (and maybe no NumPy to make the inputs with)
     kind, n = WORKLOADS[name]
     x = inputs(kind, n)
     calls = {}
@@ -575,17 +630,26 @@ def bench_workload(name, systems, args, skipped):
 
 def cold_worker(system, threads):
     """In a fresh process: warms the peer's JIT up on another function, then times the first
-    call of a freshly defined chain function (definition, tracing, compiling, running)."""
+    call of a freshly defined chain function (definition, tracing, compiling, running), and
+    then its first call on a new size (RESIZE_N elements). Returns (first, resized) seconds."""
     import numpy as np
 
     x = inputs("chain", COLD_N)
     a, b = x["a"], x["b"]
+    r = inputs("chain", RESIZE_N)
+    ra, rb = r["a"], r["b"]
+
+    def timed(f):
+        t = time.perf_counter()
+        f()
+        return time.perf_counter() - t
+
     if system == "jax":
         import jax
         import jax.numpy as jnp
 
         jax.config.update("jax_enable_x64", True)
-        ja, jb = jax.device_put(a), jax.device_put(b)
+        ja, jb, jra, jrb = (jax.device_put(v) for v in (a, b, ra, rb))
         jax.jit(lambda u, v: u * v + 1.0)(ja, jb).block_until_ready()
         t = time.perf_counter()
 
@@ -594,12 +658,13 @@ def cold_worker(system, threads):
             return jnp.sin(a) * b + a * a / (1 + b)
 
         chain(ja, jb).block_until_ready()
-        return time.perf_counter() - t
+        first = time.perf_counter() - t
+        return first, timed(lambda: chain(jra, jrb).block_until_ready())
     if system == "torch_compile":
         import torch
 
         torch.set_num_threads(threads)
-        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        ta, tb, tra, trb = (torch.from_numpy(v) for v in (a, b, ra, rb))
         torch.compile(lambda u, v: u * v + 1.0, dynamic=False, fullgraph=True)(ta, tb)
         t = time.perf_counter()
 
@@ -608,7 +673,8 @@ def cold_worker(system, threads):
             return torch.sin(a) * b + a * a / (1 + b)
 
         chain(ta, tb)
-        return time.perf_counter() - t
+        first = time.perf_counter() - t
+        return first, timed(lambda: chain(tra, trb))
     if system in ("numba", "numba_par"):
         import numba
         from numba import njit, prange
@@ -635,15 +701,17 @@ def cold_worker(system, threads):
             return out
 
         chain(a, b)
-        return time.perf_counter() - t
+        first = time.perf_counter() - t
+        return first, timed(lambda: chain(ra, rb))
     raise ValueError(f"no cold-compile measurement for {system}")
 
 
 def bench_cold(systems, args, skipped):
-    """compile_chain_cold: every sample in a fresh process (and, for torch.compile, a fresh
-    inductor cache), the systems taking turns."""
+    """compile_chain_cold and compile_chain_resize: every sample in a fresh process (and, for
+    torch.compile, a fresh inductor cache), the systems taking turns. Returns
+    {workload: {system: stats}}."""
     live = list(systems)
-    times = {s: [] for s in live}
+    times = {w: {s: [] for s in live} for w in COLD_WORKLOADS}
     for r in range(args.cold_samples):
         k = r % len(live) if live else 0
         for s in live[k:] + live[:k]:
@@ -661,16 +729,20 @@ def bench_cold(systems, args, skipped):
                     if "s" not in res:
                         err = res.get("error") or (p.stderr.strip().splitlines() or ["failed"])[-1]
                         raise RuntimeError(err)
-                    times[s].append(res["s"])
+                    times[COLD][s].append(res["s"])
+                    times[RESIZE][s].append(res["resize_s"])
                 except Exception as e:
                     msg = f"{type(e).__name__}: {e}".splitlines()[0][:200]
-                    skipped.setdefault(s, {})[COLD] = msg
+                    for w in COLD_WORKLOADS:
+                        skipped.setdefault(s, {})[w] = msg
                     print(f"  {s}: skipped on {COLD}: {msg}", file=sys.stderr)
-    out = {}
-    for s, ts in times.items():
-        if ts and not (s in skipped and COLD in skipped[s]):
-            ts.sort()
-            out[s] = {"median_s": ts[len(ts) // 2], "min_s": ts[0], "samples": len(ts), "number": 1}
+    out = {w: {} for w in COLD_WORKLOADS}
+    for w, by_system in times.items():
+        for s, ts in by_system.items():
+            if ts and not (s in skipped and COLD in skipped[s]):
+                ts.sort()
+                out[w][s] = {"median_s": ts[len(ts) // 2], "min_s": ts[0], "samples": len(ts),
+                             "number": 1}
     return out
 
 
@@ -679,10 +751,11 @@ def bench_cold(systems, args, skipped):
 # ----------------------------------------------------------------------------------------------
 
 
-def run_arr(arr, threads):
-    """Runs `arr bench --json examples/bench/peers.arr`; returns ({workload: {column: stats}},
-    the parsed JSON). compile_chain_cold is arr's compile time plus one run (time to first result)."""
-    cmd = [str(Path(arr).resolve()), "bench", "--json", str(ARR_SCRIPT)]
+def run_arr(arr, threads, script=ARR_SCRIPT, options=()):
+    """Runs `arr bench --json [options] script` (examples/bench/peers.arr by default); returns
+    ({workload: {column: stats}}, the parsed JSON). compile_chain_cold and compile_chain_resize
+    are arr's compile time plus one run (the time to the first result)."""
+    cmd = [str(Path(arr).resolve()), "bench", "--json", *options, str(script)]
     print(f"running {' '.join(cmd)}", file=sys.stderr)
     p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if p.returncode != 0:
@@ -704,7 +777,7 @@ def run_arr(arr, threads):
             "samples": b.get("runs"),
             "compile_s": b.get("compile_s"),
         }
-        if b["name"] == COLD:
+        if b["name"] in COLD_WORKLOADS:
             first = (b.get("compile_s") or 0.0) + b["median_s"]
             stats = {"median_s": first, "min_s": None, "samples": b.get("runs"),
                      "compile_s": b.get("compile_s")}
@@ -732,7 +805,7 @@ def table(results, columns, has_arr):
     if has_arr:
         head += ["best peer", "arr_fused vs best peer"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name in [*WORKLOADS, COLD]:
+    for name in [*WORKLOADS, *COLD_WORKLOADS]:
         if name not in results:
             continue
         row = results[name]
@@ -766,19 +839,20 @@ def main():
 
     if args.cold_worker:
         try:
-            print(json.dumps({"s": cold_worker(args.cold_worker, args.threads)}))
+            first, resized = cold_worker(args.cold_worker, args.threads)
+            print(json.dumps({"s": first, "resize_s": resized}))
         except Exception as e:
             print(json.dumps({"error": f"{type(e).__name__}: {e}".splitlines()[0][:300]}))
         return
 
     if args.quick:
         args.rounds, args.cold_samples = 5, 1
-    names = [*WORKLOADS, COLD]
+    names = [*WORKLOADS, *COLD_WORKLOADS]
     if args.only:
         names = [w.strip() for w in args.only.split(",")]
-        unknown = [w for w in names if w != COLD and w not in WORKLOADS]
+        unknown = [w for w in names if w not in COLD_WORKLOADS and w not in WORKLOADS]
         if unknown:
-            ap.error(f"unknown workloads {unknown}; known: {[*WORKLOADS, COLD]}")
+            ap.error(f"unknown workloads {unknown}; known: {[*WORKLOADS, *COLD_WORKLOADS]}")
     systems = SYSTEMS
     if args.systems:
         systems = [s.strip() for s in args.systems.split(",")]
@@ -808,10 +882,13 @@ def main():
             skipped["arr"] = f"{type(e).__name__}: {e}".splitlines()[0][:300]
             print(f"arr: skipped: {skipped['arr']}", file=sys.stderr)
 
+    cold = None  # both cold workloads come from the same fresh processes
     for name in names:
         print(f"{name} …", file=sys.stderr)
-        if name == COLD:
-            res = bench_cold([s for s in COLD_SYSTEMS if s in live], args, skipped)
+        if name in COLD_WORKLOADS:
+            if cold is None:
+                cold = bench_cold([s for s in COLD_SYSTEMS if s in live], args, skipped)
+            res = cold[name]
         else:
             res = bench_workload(name, live, args, skipped)
         results.setdefault(name, {}).update(res)
@@ -822,7 +899,8 @@ def main():
     columns = arr_cols + peer_cols
     v = versions()
     print(f"\nMedian time per call; float64, {args.threads} threads, {args.rounds} rounds "
-          f"interleaved; `{COLD}`: first call of a freshly jitted chain on {COLD_N} elements.")
+          f"interleaved; `{COLD}`: first call of a freshly jitted chain on {COLD_N} elements; "
+          f"`{RESIZE}`: its second call, on {RESIZE_N} elements.")
     print(", ".join(f"{k} {val}" for k, val in v.items()) + "\n")
     print(table(results, columns, bool(arr_cols)))
     if skipped:

@@ -9,6 +9,10 @@ fn chain(a, b) = sin(a) * b + a * a / (1 + b)
 c_a = rand(1_000, seed=11)
 c_b = rand(1_000, seed=12) + 0.5
 bench "compile_chain_cold" { y = chain(c_a, c_b) }
+# Its second call, on a new size: kernels are cached by structure, not size, so nothing compiles.
+r_a = rand(2_000, seed=13)
+r_b = rand(2_000, seed=14) + 0.5
+bench "compile_chain_resize" { y = chain(r_a, r_b) }
 
 a8 = rand(8, seed=1)
 b8 = rand(8, seed=2) + 0.5
@@ -20,6 +24,7 @@ a10m = rand(10_000_000, seed=1)
 b10m = rand(10_000_000, seed=2) + 0.5
 
 bench "chain_8" { y = sin(a8) * b8 + a8 * a8 / (1 + b8) }
+bench "chain_1K" { y = sin(a1k) * b1k + a1k * a1k / (1 + b1k) }
 bench "chain_1M" { y = sin(a1m) * b1m + a1m * a1m / (1 + b1m) }
 bench "chain_10M" { y = sin(a10m) * b10m + a10m * a10m / (1 + b10m) }
 
@@ -27,15 +32,25 @@ bench "chain_10M" { y = sin(a10m) * b10m + a10m * a10m / (1 + b10m) }
 bench "poly_10M" { y = 0.25 * a10m**3 + 0.75 * a10m**2 - 1.5 * a10m - 2 }
 bench "sumsq_10M" { y = sum((b10m * a10m) ** 2) }
 
+bench "sin_1K" { y = sin(a1k) }
 bench "sin_1M" { y = sin(a1m) }
 bench "sin_10M" { y = sin(a10m) }
 
 bench "add_1K" { y = a1k + b1k }
 bench "add_1M" { y = a1m + b1m }
 bench "add_10M" { y = a10m + b10m }
+bench "mul_1K" { y = a1k * b1k }
 bench "mul_1M" { y = a1m * b1m }
 
+bench "stencil_1K" { y = a1k[2:] - 2 * a1k[1:-1] + a1k[:-2] }
+bench "stencil_1M" { y = a1m[2:] - 2 * a1m[1:-1] + a1m[:-2] }
 bench "stencil_10M" { y = a10m[2:] - 2 * a10m[1:-1] + a10m[:-2] }
+
+# Softmax over the rows of an n×n matrix.
+x32 = rand((32, 32), seed=1)
+x1000 = rand((1000, 1000), seed=1)
+bench "softmax_32x32" { p = softmax(x32, axis=1) }
+bench "softmax_1000x1000" { p = softmax(x1000, axis=1) }
 
 # The gradient of sum((w*x)**2) with respect to w, fused into one kernel.
 fn loss(w, x) = sum((w * x) ** 2)
