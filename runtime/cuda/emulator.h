@@ -62,6 +62,24 @@ template <typename T> static T __shfl_down_sync(unsigned mask, T v, int offset) 
     return out;
 }
 
+// The lanes of the caller's warp whose `v` equals the caller's (bit i: lane i).
+static unsigned __match_any_sync(unsigned mask, unsigned v) {
+    (void)mask;
+    const unsigned t = threadIdx.x, warp0 = t - t % 32;
+    const unsigned members = blockDim.x - warp0 < 32 ? blockDim.x - warp0 : 32;
+    memcpy(arr_emu_exchange[t], &v, sizeof v);
+    arr_emu_syncwarp();
+    unsigned out = 0;
+    for (unsigned l = 0; l < members; ++l) {
+        unsigned w;
+        memcpy(&w, arr_emu_exchange[warp0 + l], sizeof w);
+        if (w == v) out |= 1u << l;
+    }
+    arr_emu_syncwarp();
+    return out;
+}
+static inline int __popc(unsigned x) { return __builtin_popcount(x); }
+
 static inline double __longlong_as_double(long long x) { double d; memcpy(&d, &x, 8); return d; }
 static inline float __int_as_float(int x) { float f; memcpy(&f, &x, 4); return f; }
 static inline long long __double_as_longlong(double x) { long long i; memcpy(&i, &x, 8); return i; }

@@ -1,18 +1,34 @@
-// Stable sort and argsort along the last axis, after the prelude: an LSD radix sort of the
-// whole array on 8-bit digits of order-preserving keys, then on the digits of each element's
-// lane, so that every lane ends up sorted on its own (a stable sort by (lane, key)). Keys
-// send NaN last and make -0 and +0 equal, so ties (zeros, NaNs, equal values) keep their
-// input order, as the runtime's sort does.
+// Stable sort and argsort along the last axis, after the prelude: LSD radix sorts on 8-bit
+// digits of order-preserving keys. Keys send NaN last and make -0 and +0 equal, so ties
+// (zeros, NaNs, equal values) keep their input order, as the runtime's sort does.
 //
-// One module per dtype, one entry, in stages (`stage`):
+// Every launch has ARR_SORT_THREADS threads per block. One module per dtype, one entry, in
+// stages (`stage`):
+//   5  short lanes (at most ARR_SORT_SHORT elements): one block per lane sorts it in shared
+//      memory, every key pass, and writes y. One launch does the whole sort.
+// Longer lanes sort the whole array at once, on the key's digits, then on the digits of each
+// element's lane, so that every lane ends up sorted on its own (a stable sort by (lane, key)):
 //   0  keys[i] = key(x[i]), perm[i] = i
 //   1  per tile of ARR_SORT_TILE elements, the count of each digit of pass `pass`
-//   2  counts → offsets: where each (digit, tile) starts in the output, digit-major
-//   3  per tile, in order, each element to its place (one thread per tile: stable)
+//   2  counts → offsets: one block per digit scans the digit's counts over the tiles (so
+//      each tile's count becomes the number of elements of that digit in earlier tiles) and
+//      writes the digit's total after them, in counts[256 * tiles + digit]
+//   3  per tile, each element to its place: the tile goes through in rounds of one element
+//      per thread; an element's place is where its digit starts (the totals of smaller
+//      digits), plus its digit's elements in earlier tiles, plus the elements of that digit
+//      in earlier rounds, earlier warps and earlier lanes of its warp (`__match_any_sync`), so
+//      the scatter is stable
 //   4  y[i] = x[perm[i]] (sort), or perm[i]'s position in its lane (argsort)
 // Stages 1 and 3 read `keys`, `perm` and write `keys2`, `perm2`; the host swaps them between
 // passes.
 #define ARR_SORT_TILE 1024
+#define ARR_SORT_THREADS 256
+#define ARR_SORT_WARPS (ARR_SORT_THREADS / 32)
+#define ARR_SORT_SHORT 1024
+// Stages 2 and 3 give each thread one of the 256 digits.
+#if ARR_SORT_THREADS != 256
+#error "the sort's scans take one digit per thread"
+#endif
 
 struct ArrArgs {
     const unsigned char* x;
@@ -21,7 +37,7 @@ struct ArrArgs {
     i64* perm;
     unsigned long long* keys2;
     i64* perm2;
-    i64* counts;     // 256 * tiles
+    i64* counts;     // 256 * tiles, then 256 digit totals
     i64 total;       // elements
     i64 lane;        // elements per lane
     i64 tiles;
@@ -56,63 +72,179 @@ __device__ __forceinline__ unsigned arr_sort_digit(const ArrArgs& a, unsigned lo
     return (unsigned)(((unsigned long long)(at / a.lane)) >> (8 * (a.pass - a.key_passes))) & 255u;
 }
 
+// The block's shared state for ranking one round of elements (one per thread).
+struct ArrSortRound {
+    unsigned warp_counts[ARR_SORT_WARPS][256];  // then: elements of earlier warps, by digit
+    unsigned round_counts[256];                 // the round's elements, by digit
+};
+
+// Ranks a round: each thread holds an element of digit `d` (256: no element). Returns the
+// number of elements of digit `d` before it in the round (earlier warps, then earlier lanes
+// of its warp); `s->round_counts[d]` is then the round's count of digit `d`. All threads of
+// the block call it together.
+__device__ unsigned arr_sort_rank(ArrSortRound* s, unsigned d) {
+    const unsigned lane_id = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    for (unsigned i = threadIdx.x; i < ARR_SORT_WARPS * 256; i += blockDim.x) {
+        s->warp_counts[i / 256][i % 256] = 0;
+    }
+    __syncthreads();
+    const unsigned peers = __match_any_sync(0xffffffffu, d);
+    const unsigned before = (unsigned)__popc(peers & ((1u << lane_id) - 1u));
+    if (d < 256 && before == 0) s->warp_counts[warp][d] = (unsigned)__popc(peers);
+    __syncthreads();
+    for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) {
+        unsigned run = 0;
+        for (unsigned w = 0; w < ARR_SORT_WARPS; ++w) {
+            const unsigned c = s->warp_counts[w][e];
+            s->warp_counts[w][e] = run;
+            run += c;
+        }
+        s->round_counts[e] = run;
+    }
+    __syncthreads();
+    return d < 256 ? s->warp_counts[warp][d] + before : 0;
+}
+
+// Turns the block's ARR_SORT_THREADS values `s` (one per thread) into their exclusive scan;
+// returns the sum. All threads of the block call it together.
+__device__ i64 arr_sort_exclusive(i64* s) {
+    const i64 mine = s[threadIdx.x];
+    __syncthreads();
+    for (unsigned off = 1; off < ARR_SORT_THREADS; off <<= 1) {
+        const i64 add = threadIdx.x >= off ? s[threadIdx.x - off] : 0;
+        __syncthreads();
+        s[threadIdx.x] += add;
+        __syncthreads();
+    }
+    const i64 sum = s[ARR_SORT_THREADS - 1];
+    __syncthreads();
+    s[threadIdx.x] -= mine;
+    __syncthreads();
+    return sum;
+}
+
+// Stage 5: lanes of at most ARR_SORT_SHORT elements, each sorted by one block in shared memory.
+template <typename T> __device__ void arr_sort_short(const ArrArgs& a, ArrSortRound* round) {
+    __shared__ unsigned long long keys[2][ARR_SORT_SHORT];
+    __shared__ unsigned short index[2][ARR_SORT_SHORT];
+    __shared__ unsigned offsets[256];
+    const i64 n = a.lane, lanes = a.total / a.lane;
+    for (i64 l = blockIdx.x; l < lanes; l += gridDim.x) {
+        const T* x = (const T*)a.x + l * n;
+        for (i64 j = threadIdx.x; j < n; j += blockDim.x) {
+            keys[0][j] = arr_sort_key(x[j]);
+            index[0][j] = (unsigned short)j;
+        }
+        unsigned from = 0;
+        for (i64 pass = 0; pass < a.key_passes; ++pass) {
+            const unsigned shift = 8 * (unsigned)pass;
+            for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) offsets[e] = 0;
+            __syncthreads();
+            for (i64 j = threadIdx.x; j < n; j += blockDim.x) {
+                atomicAdd(&offsets[(unsigned)(keys[from][j] >> shift) & 255u], 1u);
+            }
+            __syncthreads();
+            if (threadIdx.x == 0) {
+                unsigned run = 0;
+                for (unsigned e = 0; e < 256; ++e) {
+                    const unsigned c = offsets[e];
+                    offsets[e] = run;
+                    run += c;
+                }
+            }
+            __syncthreads();
+            for (i64 r = 0; r < n; r += blockDim.x) {
+                const i64 j = r + threadIdx.x;
+                const bool here = j < n;
+                const unsigned long long key = here ? keys[from][j] : 0ull;
+                const unsigned d = here ? (unsigned)(key >> shift) & 255u : 256u;
+                const unsigned before = arr_sort_rank(round, d);
+                if (here) {
+                    const unsigned to = offsets[d] + before;
+                    keys[from ^ 1][to] = key;
+                    index[from ^ 1][to] = index[from][j];
+                }
+                __syncthreads();
+                for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) offsets[e] += round->round_counts[e];
+                __syncthreads();
+            }
+            from ^= 1;
+        }
+        for (i64 j = threadIdx.x; j < n; j += blockDim.x) {
+            const unsigned i = index[from][j];
+            if (a.argsort) ((i64*)a.y)[l * n + j] = (i64)i;
+            else ((T*)a.y)[l * n + j] = x[i];
+        }
+        __syncthreads();
+    }
+}
+
 template <typename T> __device__ void arr_sort(const ArrArgs a) {
-    __shared__ i64 arr_sort_counts[256];
+    __shared__ unsigned digit_counts[256];
+    __shared__ i64 offsets[256];
+    __shared__ i64 starts[ARR_SORT_THREADS];
+    __shared__ ArrSortRound round;
     const i64 stride = (i64)gridDim.x * blockDim.x;
     const i64 first = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-    if (a.stage == 0) {
+    if (a.stage == 5) {
+        arr_sort_short<T>(a, &round);
+    } else if (a.stage == 0) {
         for (i64 i = first; i < a.total; i += stride) {
             a.keys[i] = arr_sort_key(((const T*)a.x)[i]);
             a.perm[i] = i;
         }
     } else if (a.stage == 1) {
         for (i64 tile = blockIdx.x; tile < a.tiles; tile += gridDim.x) {
-            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) arr_sort_counts[d] = 0;
+            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) digit_counts[d] = 0;
             __syncthreads();
             const i64 begin = tile * ARR_SORT_TILE;
             const i64 end = begin + ARR_SORT_TILE < a.total ? begin + ARR_SORT_TILE : a.total;
             for (i64 i = begin + threadIdx.x; i < end; i += blockDim.x) {
-                atomicAdd((unsigned long long*)&arr_sort_counts[arr_sort_digit(a, a.keys[i], a.perm[i])], 1ull);
+                atomicAdd(&digit_counts[arr_sort_digit(a, a.keys[i], a.perm[i])], 1u);
             }
             __syncthreads();
-            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) a.counts[d * a.tiles + tile] = arr_sort_counts[d];
+            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) a.counts[d * a.tiles + tile] = digit_counts[d];
             __syncthreads();
         }
     } else if (a.stage == 2) {
-        // One block: each thread sums its digits' counts, thread 0 scans the digit totals,
-        // then each thread writes its digits' running offsets.
-        for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) {
-            i64 sum = 0;
-            for (i64 t = 0; t < a.tiles; ++t) sum += a.counts[d * a.tiles + t];
-            arr_sort_counts[d] = sum;
-        }
-        __syncthreads();
-        if (threadIdx.x == 0) {
-            i64 run = 0;
-            for (unsigned d = 0; d < 256; ++d) {
-                const i64 sum = arr_sort_counts[d];
-                arr_sort_counts[d] = run;
-                run += sum;
+        for (i64 d = blockIdx.x; d < 256; d += gridDim.x) {
+            i64* v = a.counts + d * a.tiles;
+            i64 carry = 0;
+            for (i64 c = 0; c < a.tiles; c += ARR_SORT_THREADS) {
+                const i64 i = c + threadIdx.x;
+                starts[threadIdx.x] = i < a.tiles ? v[i] : 0;
+                const i64 sum = arr_sort_exclusive(starts);
+                if (i < a.tiles) v[i] = carry + starts[threadIdx.x];
+                carry += sum;
             }
-        }
-        __syncthreads();
-        for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) {
-            i64 run = arr_sort_counts[d];
-            for (i64 t = 0; t < a.tiles; ++t) {
-                const i64 c = a.counts[d * a.tiles + t];
-                a.counts[d * a.tiles + t] = run;
-                run += c;
-            }
+            if (threadIdx.x == 0) a.counts[256 * a.tiles + d] = carry;
         }
     } else if (a.stage == 3) {
-        for (i64 tile = first; tile < a.tiles; tile += stride) {
+        // Where each digit starts: the digits' totals, scanned (one digit per thread).
+        starts[threadIdx.x] = a.counts[256 * a.tiles + threadIdx.x];
+        arr_sort_exclusive(starts);
+        for (i64 tile = blockIdx.x; tile < a.tiles; tile += gridDim.x) {
+            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) {
+                offsets[d] = starts[d] + a.counts[d * a.tiles + tile];
+            }
+            __syncthreads();
             const i64 begin = tile * ARR_SORT_TILE;
             const i64 end = begin + ARR_SORT_TILE < a.total ? begin + ARR_SORT_TILE : a.total;
-            for (i64 i = begin; i < end; ++i) {
-                const unsigned d = arr_sort_digit(a, a.keys[i], a.perm[i]);
-                const i64 to = a.counts[d * a.tiles + tile]++;
-                a.keys2[to] = a.keys[i];
-                a.perm2[to] = a.perm[i];
+            for (i64 r = begin; r < end; r += blockDim.x) {
+                const i64 i = r + threadIdx.x;
+                const bool here = i < end;
+                const unsigned long long key = here ? a.keys[i] : 0ull;
+                const i64 at = here ? a.perm[i] : 0;
+                const unsigned d = here ? arr_sort_digit(a, key, at) : 256u;
+                const unsigned before = arr_sort_rank(&round, d);
+                if (here) {
+                    const i64 to = offsets[d] + before;
+                    a.keys2[to] = key;
+                    a.perm2[to] = at;
+                }
+                __syncthreads();
+                for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) offsets[e] += round.round_counts[e];
+                __syncthreads();
             }
         }
     } else {

@@ -60,11 +60,17 @@ impl Default for BenchOptions {
     }
 }
 
+/// On a GPU, a timed run is a batch of calls, doubled until the batch lasts this long.
+const MIN_BATCH_SECONDS: f64 = 1e-3;
+/// The most calls in a batch.
+const MAX_BATCH: usize = 256;
+
 /// One engine's measurements of one block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timing {
     pub engine: Engine,
-    /// Seconds per timed run, in the order they ran.
+    /// Seconds per timed run, in the order they ran (per call: on a GPU a timed run is a
+    /// batch of calls with one wait for the device at its end).
     pub runs: Vec<f64>,
     /// Seconds of the warm-up run (compiling included).
     pub first: f64,
@@ -267,6 +273,8 @@ impl Lowerer<'_> {
             })
             .collect();
         let mut spent = vec![0.0f64; timings.len()];
+        // Calls per timed run: 1, and on a GPU doubled until a run lasts a millisecond.
+        let mut batch = vec![1usize; timings.len()];
         let mut warm_up = true;
         loop {
             let mut ran = false;
@@ -277,15 +285,20 @@ impl Lowerer<'_> {
                     continue;
                 }
                 ran = true;
-                let (secs, compile, device) =
-                    self.with_executor(&mut harness.others, i, |l| l.timed_run(body, &saved))?;
+                let calls = batch[i];
+                let (secs, compile, device) = self
+                    .with_executor(&mut harness.others, i, |l| l.timed_run(body, &saved, calls))?;
                 timing.compile += compile;
+                let whole = secs * calls as f64;
+                if device.is_some() && whole < MIN_BATCH_SECONDS && calls < MAX_BATCH {
+                    batch[i] = calls * 2;
+                }
                 if warm_up {
                     timing.first = secs;
                 } else {
                     timing.runs.push(secs);
                     timing.device.extend(device);
-                    spent[i] += secs;
+                    spent[i] += whole;
                 }
             }
             if !ran {
@@ -325,31 +338,42 @@ impl Lowerer<'_> {
         r
     }
 
-    /// One run of the block from the saved state, muted: its seconds, the seconds of
-    /// compiling within it, and on a GPU where the device time went.
+    /// A timed run: `calls` runs of the block from the saved state, back to back and muted,
+    /// then a wait for the device (a GPU runs them while the host goes on, as the peers'
+    /// batches of calls do). Per call: its seconds and on a GPU where the device time went;
+    /// and the seconds of compiling in all of them.
     fn timed_run(
         &mut self,
         body: &Block,
         saved: &Saved,
+        calls: usize,
     ) -> Result<(f64, f64, Option<DeviceTime>), Diagnostic> {
-        self.restore(saved);
         let compiled_before = self.exec.compile_seconds();
         let device_before = self.exec.gpu_stats();
         let output_closed = std::mem::replace(&mut self.output_closed, true);
         let started = Instant::now();
-        let ran = self
-            .exec_all(&body.stmts, true)
-            .map(|()| self.evaluate_assigned());
-        let secs = started.elapsed().as_secs_f64();
+        let mut ran = Ok(());
+        for _ in 0..calls {
+            self.restore(saved);
+            ran = self
+                .exec_all(&body.stmts, true)
+                .map(|()| self.evaluate_assigned());
+            if ran.is_err() {
+                break;
+            }
+        }
+        self.exec.finish();
+        let secs = started.elapsed().as_secs_f64() / calls as f64;
         self.output_closed = output_closed;
         ran?;
+        let per_call = |x: f64| x / calls as f64;
         let device = match (device_before, self.exec.gpu_stats()) {
             (Some(a), Some(b)) => Some(DeviceTime {
-                kernel: b.kernel_s - a.kernel_s,
-                h2d: b.h2d_s - a.h2d_s,
-                d2h: b.d2h_s - a.d2h_s,
-                h2d_bytes: b.h2d_bytes - a.h2d_bytes,
-                d2h_bytes: b.d2h_bytes - a.d2h_bytes,
+                kernel: per_call(b.kernel_s - a.kernel_s),
+                h2d: per_call(b.h2d_s - a.h2d_s),
+                d2h: per_call(b.d2h_s - a.d2h_s),
+                h2d_bytes: (b.h2d_bytes - a.h2d_bytes) / calls as u64,
+                d2h_bytes: (b.d2h_bytes - a.d2h_bytes) / calls as u64,
             }),
             _ => None,
         };

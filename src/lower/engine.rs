@@ -212,7 +212,8 @@ impl Executor {
     }
 
     /// Computes `nodes` without handing their values back: on a GPU they are computed on the
-    /// device and not copied to the host (a `bench` block's results).
+    /// device and not copied to the host (a `bench` block's results), and the work may still
+    /// be running when this returns (`finish` waits for it).
     pub fn evaluate(&mut self, graph: &Graph, nodes: &[NodeId]) {
         if let Executor::Gpu {
             engine,
@@ -234,6 +235,24 @@ impl Executor {
         // Elsewhere, or after a device error (which `values` records): the values, dropped.
         let no_deadline = self.values(graph, nodes, |_| false, Deadline::NONE);
         drop(no_deadline.expect("no deadline to miss"));
+    }
+
+    /// Waits for the work `evaluate` started on a GPU (nothing elsewhere). A device error
+    /// found here is recorded like one found while computing values: later values come from
+    /// the CPU, and `device_error` says why.
+    pub fn finish(&mut self) {
+        if let Executor::Gpu {
+            engine,
+            gpu,
+            failed: failed @ None,
+            ..
+        } = self
+            && let Err(why) = gpu.finish()
+        {
+            let cpu =
+                Box::new(Executor::new(*engine).unwrap_or(Executor::Interp(Evaluator::new())));
+            *failed = Some((why, cpu));
+        }
     }
 
     /// The first device error, if the device failed (values were then computed on the CPU).

@@ -21,13 +21,15 @@ pub struct Driver {
     name: String,
     /// Loaded modules: `arr_kernel`, and `arr_combine` where the module has it.
     modules: Vec<(sys::CUfunction, Option<sys::CUfunction>)>,
+    /// Timing events, made once and reused: `record` hands out `events[recorded]`.
     events: Vec<sys::CUevent>,
+    recorded: usize,
     /// A cuBLAS handle on `stream`, made on first use (`None` inside: no cuBLAS here).
     blas: Option<Option<cudarc::cublas::sys::cublasHandle_t>>,
     /// Whether cuFFT can be loaded (probed on first use).
     cufft: Option<bool>,
-    /// cuFFT plans on `stream`, by transform, precision, length and batch.
-    plans: HashMap<(FftKind, bool, usize, usize), cudarc::cufft::sys::cufftHandle>,
+    /// cuFFT plans on `stream`, by transform, precision, length, batch and output distance.
+    plans: HashMap<(FftKind, bool, usize, usize, usize), cudarc::cufft::sys::cufftHandle>,
 }
 
 // SAFETY: the handles (stream, functions, events, cuBLAS) belong to the context, which any
@@ -57,6 +59,7 @@ impl Driver {
             name: format!("{} (sm_{major}{minor})", device.name),
             modules: Vec::new(),
             events: Vec::new(),
+            recorded: 0,
             blas: None,
             cufft: None,
             plans: HashMap::new(),
@@ -231,12 +234,18 @@ impl Target for Driver {
 
     fn record(&mut self) -> Result<usize, String> {
         self.bind()?;
-        let event = result::event::create(sys::CUevent_flags::CU_EVENT_DEFAULT)
+        if self.recorded == self.events.len() {
+            let event = result::event::create(sys::CUevent_flags::CU_EVENT_DEFAULT)
+                .map_err(|e| err("event", e))?;
+            self.events.push(event);
+        }
+        let at = self.recorded;
+        // SAFETY: an event of ours, not waited on by anything pending (`clear_records` ran
+        // after the last wait on it); recording it again moves it to this point.
+        unsafe { result::event::record(self.events[at], self.stream) }
             .map_err(|e| err("event", e))?;
-        // SAFETY: a fresh event, recorded on our stream.
-        unsafe { result::event::record(event, self.stream) }.map_err(|e| err("event", e))?;
-        self.events.push(event);
-        Ok(self.events.len() - 1)
+        self.recorded += 1;
+        Ok(at)
     }
 
     fn elapsed(&mut self, from: usize, to: usize) -> Result<f64, String> {
@@ -251,13 +260,9 @@ impl Target for Driver {
     }
 
     fn clear_records(&mut self) {
-        for e in self.events.drain(..) {
-            // SAFETY: each event is destroyed once; pending records are waited for first.
-            unsafe {
-                let _ = result::event::synchronize(e);
-                let _ = result::event::destroy(e);
-            }
-        }
+        // The events stay, for the next records; a recorded one is only reused after the
+        // stream has passed it (the caller waited for it in `elapsed`, or re-records it).
+        self.recorded = 0;
     }
 
     fn matmul(&mut self, call: &MatmulCall) -> Option<Result<(), String>> {
@@ -341,7 +346,7 @@ impl Driver {
     /// The cuFFT plan of `call`'s shape, made on first use.
     fn plan(&mut self, call: &FftCall) -> Result<cudarc::cufft::sys::cufftHandle, String> {
         use cudarc::cufft::sys::cufftType as T;
-        let key = (call.kind, call.double, call.n, call.batch);
+        let key = (call.kind, call.double, call.n, call.batch, call.out_dist);
         if let Some(&p) = self.plans.get(&key) {
             return Ok(p);
         }
@@ -352,8 +357,24 @@ impl Driver {
             (FftKind::RealToComplex, false) => T::CUFFT_R2C,
         };
         let int = |x: usize| i32::try_from(x).map_err(|_| format!("cuFFT: {x} is too large"));
-        let plan = cudarc::cufft::result::plan_1d(int(call.n)?, kind, int(call.batch)?)
-            .map_err(|e| err("cuFFT plan", e))?;
+        let (mut n, mut embed) = ([int(call.n)?], [int(call.n)?]);
+        // SAFETY: a rank-1 layout: `n` and the embeddings are one element each (cuFFT reads
+        // only the distances of a rank-1 embedding); input `n` apart, output `out_dist`.
+        let plan = unsafe {
+            cudarc::cufft::result::plan_many(
+                1,
+                n.as_mut_ptr(),
+                embed.as_mut_ptr(),
+                1,
+                int(call.n)?,
+                embed.as_mut_ptr(),
+                1,
+                int(call.out_dist)?,
+                kind,
+                int(call.batch)?,
+            )
+        }
+        .map_err(|e| err("cuFFT plan", e))?;
         // SAFETY: a fresh plan, bound to our stream (which outlives it).
         unsafe { cudarc::cufft::result::set_stream(plan, self.stream as _) }
             .map_err(|e| err("cuFFT stream", e))?;
@@ -364,7 +385,15 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        self.clear_records();
+        if self.bind().is_ok() {
+            for e in self.events.drain(..) {
+                // SAFETY: each event is destroyed once, after the work recorded on it.
+                unsafe {
+                    let _ = result::event::synchronize(e);
+                    let _ = result::event::destroy(e);
+                }
+            }
+        }
         for (_, plan) in self.plans.drain() {
             // SAFETY: each plan was made by us and is destroyed once.
             let _ = unsafe { cudarc::cufft::result::destroy(plan) };

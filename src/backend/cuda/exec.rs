@@ -102,7 +102,13 @@ pub struct Gpu {
     /// Kept values that become sources of the next graph (`carry`), by source index.
     carried: HashMap<u32, DevBuf>,
     stats: GpuStats,
+    /// Recorded (start, end) points of runs whose device time is not yet in `stats`: a run
+    /// that leaves its outputs on the device does not wait for them (`finish` does).
+    pending: Vec<(usize, usize)>,
 }
+
+/// The most runs whose device time may wait to be read (`Gpu::pending`).
+const MAX_PENDING: usize = 1024;
 
 /// How one step of a prepared schedule runs.
 enum GpuStep {
@@ -162,8 +168,10 @@ fn launch_shape(k: &Kernel, phase: Option<usize>, block: u32) -> (u32, u32) {
     let blocks_for =
         |points: usize, cap: u32| (points.div_ceil(block as usize).max(1)).min(cap as usize) as u32;
     if k.inner.is_empty() {
+        // A chunk of `ARR_UNROLL` points per thread: one chunk per block up to a billion
+        // points, then grid-stride.
         let points = count(&mut (0..k.space.len()));
-        return (blocks_for(points, 1 << 16), block);
+        return (blocks_for(points.div_ceil(render::UNROLL), 1 << 20), block);
     }
     if !render::has_phases(k) {
         let outer = count(&mut (0..k.space.len()).filter(|a| !k.inner.contains(a)));
@@ -198,6 +206,7 @@ impl Gpu {
                 device,
                 ..GpuStats::default()
             },
+            pending: Vec::new(),
         }
     }
 
@@ -348,18 +357,27 @@ impl Gpu {
             _ => (FftKind::RealToComplex, false),
         };
         let batch = total / n;
+        // A forward transform of reals: the half cuFFT computes (R2C), each transform's
+        // output `n` apart, and the upper half mirrored from it (`fft.cuh` stage 2).
+        let (kind, mirror) = match kind {
+            FftKind::Complex { inverse: false } if !input.dtype.is_complex() => {
+                (FftKind::RealToComplex, true)
+            }
+            other => (other, false),
+        };
         let run = |gpu: &mut Gpu| -> Result<(), String> {
             let widen = matches!(kind, FftKind::Complex { .. }) && !input.dtype.is_complex();
             let block = gpu.target.block();
-            let grid = total.div_ceil(block as usize).clamp(1, 1 << 16) as u32;
-            let helpers = if widen || inverse {
+            let grid_for = |count: usize| count.div_ceil(block as usize).clamp(1, 1 << 16) as u32;
+            let helpers = if widen || inverse || mirror {
                 Some(gpu.load(&library::fft_source(part))?)
             } else {
                 None
             };
             if widen && let Some(m) = helpers {
-                let args = library::fft_args(x, out.ptr, total, 1.0, 0);
-                gpu.target.launch(m, Entry::Kernel, grid, block, &args)?;
+                let args = library::fft_args(x, out.ptr, total, n, 1.0, 0);
+                gpu.target
+                    .launch(m, Entry::Kernel, grid_for(total), block, &args)?;
             }
             let fft = FftCall {
                 kind,
@@ -368,13 +386,28 @@ impl Gpu {
                 batch,
                 input: if widen { out.ptr } else { x },
                 output: out.ptr,
+                out_dist: if kind == FftKind::RealToComplex && !mirror {
+                    n / 2 + 1
+                } else {
+                    n
+                },
             };
             gpu.target
                 .fft(&fft)
                 .unwrap_or_else(|| Err("cuFFT is not available".into()))?;
             if inverse && let Some(m) = helpers {
-                let args = library::fft_args(0, out.ptr, total, 1.0 / n as f64, 1);
-                gpu.target.launch(m, Entry::Kernel, grid, block, &args)?;
+                let args = library::fft_args(0, out.ptr, total, n, 1.0 / n as f64, 1);
+                gpu.target
+                    .launch(m, Entry::Kernel, grid_for(total), block, &args)?;
+            }
+            let upper = batch * (n - n / 2 - 1);
+            if mirror
+                && upper > 0
+                && let Some(m) = helpers
+            {
+                let args = library::fft_args(0, out.ptr, upper, n, 1.0, 2);
+                gpu.target
+                    .launch(m, Entry::Kernel, grid_for(upper), block, &args)?;
             }
             Ok(())
         };
@@ -436,51 +469,61 @@ impl Gpu {
         scratch: &mut Vec<DevBuf>,
     ) -> Result<(), String> {
         let module = self.load(source)?;
+        let key_passes = library::key_passes(dtype);
+        let block = library::SORT_THREADS;
+        let mut args = library::SortArgs {
+            x,
+            y,
+            keys: 0,
+            perm: 0,
+            keys2: 0,
+            perm2: 0,
+            counts: 0,
+            total,
+            lane,
+            tiles: 0,
+            stage: 5,
+            pass: 0,
+            key_passes,
+            argsort,
+        };
+        if lane <= library::SORT_SHORT {
+            // One block per lane, in shared memory: one launch.
+            let grid = (total / lane).clamp(1, 1 << 16) as u32;
+            self.target
+                .launch(module, Entry::Kernel, grid, block, &args.words())?;
+            self.stats.launches += 1;
+            return Ok(());
+        }
         let tiles = total.div_ceil(library::SORT_TILE);
         let mut alloc = |gpu: &mut Gpu, bytes: usize| -> Result<DevPtr, String> {
             let b = gpu.alloc(bytes)?;
             scratch.push(b);
             Ok(b.ptr)
         };
-        let (mut keys, mut perm) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
-        let (mut keys2, mut perm2) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
-        let counts = alloc(self, 8 * 256 * tiles)?;
-        let key_passes = library::key_passes(dtype);
+        (args.keys, args.perm) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
+        (args.keys2, args.perm2) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
+        args.counts = alloc(self, 8 * 256 * (tiles + 1))?;
+        args.tiles = tiles;
         let passes = key_passes + library::lane_passes(total / lane);
-        let block = self.target.block();
         let grid_for = |threads: usize| threads.div_ceil(block as usize).clamp(1, 1 << 16) as u32;
         for (stage, pass) in std::iter::once((0, 0))
             .chain((0..passes).flat_map(|p| [(1, p), (2, p), (3, p)]))
             .chain(std::iter::once((4, passes)))
         {
-            let args = library::SortArgs {
-                x,
-                y,
-                keys,
-                perm,
-                keys2,
-                perm2,
-                counts,
-                total,
-                lane,
-                tiles,
-                stage,
-                pass,
-                key_passes,
-                argsort,
-            };
+            args.stage = stage;
+            args.pass = pass;
             let grid = match stage {
-                1 => tiles.clamp(1, 1 << 16) as u32,
-                2 => 1,
-                3 => grid_for(tiles),
+                1 | 3 => tiles.clamp(1, 1 << 16) as u32,
+                2 => 256,
                 _ => grid_for(total),
             };
             self.target
                 .launch(module, Entry::Kernel, grid, block, &args.words())?;
             self.stats.launches += 1;
             if stage == 3 {
-                std::mem::swap(&mut keys, &mut keys2);
-                std::mem::swap(&mut perm, &mut perm2);
+                std::mem::swap(&mut args.keys, &mut args.keys2);
+                std::mem::swap(&mut args.perm, &mut args.perm2);
             }
         }
         Ok(())
@@ -700,9 +743,9 @@ impl Gpu {
         self.run_with(plan, graph, params, Outputs::Download)
     }
 
-    /// Runs a prepared schedule and waits for it, leaving its outputs on the device (where
-    /// they are dropped): what a timed run of a `bench` block measures, the arrays computed
-    /// without copying them back.
+    /// Starts a prepared schedule, leaving its outputs on the device (where they are
+    /// dropped), without waiting for it: a timed run of a `bench` block, the arrays computed
+    /// without copying them back. `finish` waits.
     pub fn compute(
         &mut self,
         plan: &GpuPlan,
@@ -710,7 +753,22 @@ impl Gpu {
         params: &[&Array],
     ) -> Result<(), String> {
         self.run_with(plan, graph, params, Outputs::Drop)?;
-        self.target.synchronize()
+        Ok(())
+    }
+
+    /// Waits for everything started so far, and adds its device time to the stats.
+    pub fn finish(&mut self) -> Result<(), String> {
+        self.target.synchronize()?;
+        self.settle()
+    }
+
+    /// Adds the device time of the pending runs to the stats (waiting for each's end).
+    fn settle(&mut self) -> Result<(), String> {
+        for (start, end) in std::mem::take(&mut self.pending) {
+            self.stats.kernel_s += self.target.elapsed(start, end)?;
+        }
+        self.target.clear_records();
+        Ok(())
     }
 
     fn run_with(
@@ -820,8 +878,10 @@ impl Gpu {
             }
         }
         let end = self.target.record()?;
-        self.stats.kernel_s += self.target.elapsed(start, end)?;
-        self.target.clear_records();
+        self.pending.push((start, end));
+        if self.pending.len() >= MAX_PENDING {
+            self.settle()?;
+        }
         let mut out = Vec::with_capacity(schedule.outputs.len());
         if outputs == Outputs::Drop {
             return Ok(out);
@@ -838,6 +898,7 @@ impl Gpu {
                 }
             }
         }
+        self.settle()?;
         Ok(out)
     }
 

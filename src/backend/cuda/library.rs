@@ -18,6 +18,13 @@ pub const FFT: &str = include_str!("../../../runtime/cuda/fft.cuh");
 /// Elements per tile of the sort's histogram and scatter stages (`ARR_SORT_TILE`).
 pub const SORT_TILE: usize = 1024;
 
+/// Threads per block of every launch of the sort (`ARR_SORT_THREADS`).
+pub const SORT_THREADS: u32 = 256;
+
+/// The longest lanes the sort takes one block per lane for, in shared memory
+/// (`ARR_SORT_SHORT`, stage 5).
+pub const SORT_SHORT: usize = 1024;
+
 /// The source of the scan (`product`: cumprod, else cumsum) of `dtype` values, or `None`
 /// where the device has none (bools run on the host).
 pub fn scan_source(dtype: DType, product: bool) -> Option<String> {
@@ -117,9 +124,10 @@ pub fn fft_source(part: DType) -> String {
 }
 
 /// The `ArrArgs` of an FFT step (`fft.cuh`): stage 0 widens `count` reals at `x` into `y`,
-/// stage 1 scales `count` complex values at `y` by `scale`.
-pub fn fft_args(x: u64, y: u64, count: usize, scale: f64, stage: u64) -> Vec<u64> {
-    vec![x, y, count as u64, scale.to_bits(), stage]
+/// stage 1 scales `count` complex values at `y` by `scale`, stage 2 fills the `count`
+/// values of the upper halves of transforms of length `n` at `y` from their lower halves.
+pub fn fft_args(x: u64, y: u64, count: usize, n: usize, scale: f64, stage: u64) -> Vec<u64> {
+    vec![x, y, count as u64, n as u64, scale.to_bits(), stage]
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! order (so kernels of one structure share their code, as on the CPU); `params`, the
 //! constants in 16-byte slots; and, for kernels with phases, `phase`, `partials` and
 //! `phase_vals`. The loop structure depends on the kernel's axes:
-//! - no inner axes: a grid-stride loop over every point;
+//! - no inner axes: a grid-stride loop over chunks of `ARR_UNROLL` points per thread;
 //! - inner and outer axes: a grid-stride loop of blocks over the outer points; each phase runs
 //!   over the inner points with the block's threads, and a reduction combines the threads'
 //!   values with `arr_block_reduce` (warp shuffles, then shared memory, in a fixed order);
@@ -38,6 +38,9 @@ pub const PRELUDE: &str = include_str!("../../../runtime/cuda/prelude.cuh");
 
 /// Threads per block of every launch but the per-outer-point ones (`block_size`).
 pub const BLOCK: u32 = 256;
+
+/// Points per thread in a whole chunk of an element-wise kernel: `ARR_UNROLL` in the prelude.
+pub const UNROLL: usize = 4;
 
 /// The most blocks a phase of a full reduction is split into: a constant, not a property
 /// of the device, so that the partial results, and their sum, are the same on every GPU.
@@ -442,7 +445,20 @@ impl Renderer<'_> {
 
     /// A store of phase `p`'s value at the current indices.
     fn store(&self, p: usize, indent: &str) -> String {
-        let Phase::Store { buf, value, over } = self.k.phases[p] else {
+        let Phase::Store { value, .. } = self.k.phases[p] else {
+            unreachable!("store phases")
+        };
+        self.store_value(p, &format!("v{}", value.0), indent)
+    }
+
+    /// A store of `value` (C text) into phase `p`'s buffer at the current indices.
+    fn store_value(&self, p: usize, value: &str, indent: &str) -> String {
+        let Phase::Store {
+            buf,
+            value: v,
+            over,
+        } = self.k.phases[p]
+        else {
             unreachable!("store phases")
         };
         let k = self.k;
@@ -454,12 +470,8 @@ impl Renderer<'_> {
         for &a in &axes {
             pos = format!("({pos}) * {} + i{a}", self.extent(a));
         }
-        let t = c_type(k.dtypes[value.0 as usize]);
-        format!(
-            "{indent}{}[{pos}] = v{};\n",
-            self.buf(buf, t, true),
-            value.0
-        )
+        let t = c_type(k.dtypes[v.0 as usize]);
+        format!("{indent}{}[{pos}] = {value};\n", self.buf(buf, t, true))
     }
 
     /// The `ArrArgs` struct of this kernel (see `Args::bytes` for the host side).
@@ -499,7 +511,11 @@ impl Renderer<'_> {
         out
     }
 
-    /// No inner axes: every store phase at every point, in a grid-stride loop.
+    /// No inner axes: every store phase at every point. Each block takes chunks of
+    /// `ARR_UNROLL` × `blockDim.x` consecutive points (grid-stride over chunks); in a whole
+    /// chunk a thread first computes its `ARR_UNROLL` points (all their loads in flight at
+    /// once), then stores them, which keeps the memory system busier than one point at a
+    /// time. The last, partial chunk goes point by point.
     fn pointwise(&self, all: &[usize]) -> String {
         let k = self.k;
         let roots: Vec<ExprId> = k
@@ -510,17 +526,51 @@ impl Renderer<'_> {
                 Phase::Reduce { .. } => unreachable!("no inner axes, no reductions"),
             })
             .collect();
+        let mut distinct = roots.clone();
+        distinct.sort();
+        distinct.dedup();
+        let (i1, i2) = ("        ", "            ");
         let mut out = format!(
-            "    const i64 total = {};\n    for (i64 flat = (i64)blockIdx.x * blockDim.x + threadIdx.x; \
-             flat < total; flat += (i64)gridDim.x * blockDim.x) {{\n",
+            "    const i64 total = {};\n    const i64 chunk = (i64)blockDim.x * ARR_UNROLL;\n    \
+             for (i64 base = (i64)blockIdx.x * chunk; base < total; base += (i64)gridDim.x * chunk) {{\n\
+             {i1}if (base + chunk <= total) {{\n",
             self.count(all)
         );
-        out += &self.unflatten(all, "flat", "        ");
-        out += &self.exprs(&roots, "        ", &|_| unreachable!("no phases to read"));
-        for p in 0..k.phases.len() {
-            out += &self.store(p, "        ");
+        for &r in &distinct {
+            let t = c_type(k.dtypes[r.0 as usize]);
+            let _ = writeln!(out, "{i2}{t} s{}[ARR_UNROLL];", r.0);
         }
-        out += "    }\n";
+        let point = "const i64 flat = base + threadIdx.x + u * (i64)blockDim.x;";
+        let _ = writeln!(
+            out,
+            "{i2}#pragma unroll\n{i2}for (int u = 0; u < ARR_UNROLL; ++u) {{"
+        );
+        let i3 = "                ";
+        let _ = writeln!(out, "{i3}{point}");
+        out += &self.unflatten(all, "flat", i3);
+        out += &self.exprs(&roots, i3, &|_| unreachable!("no phases to read"));
+        for &r in &distinct {
+            let _ = writeln!(out, "{i3}s{0}[u] = v{0};", r.0);
+        }
+        let _ = writeln!(
+            out,
+            "{i2}}}\n{i2}#pragma unroll\n{i2}for (int u = 0; u < ARR_UNROLL; ++u) {{"
+        );
+        let _ = writeln!(out, "{i3}{point}");
+        out += &self.unflatten(all, "flat", i3);
+        for (p, root) in roots.iter().enumerate() {
+            out += &self.store_value(p, &format!("s{}[u]", root.0), i3);
+        }
+        let _ = writeln!(
+            out,
+            "{i2}}}\n{i1}}} else {{\n{i2}for (i64 flat = base + threadIdx.x; flat < total; flat += blockDim.x) {{"
+        );
+        out += &self.unflatten(all, "flat", i3);
+        out += &self.exprs(&roots, i3, &|_| unreachable!("no phases to read"));
+        for p in 0..k.phases.len() {
+            out += &self.store(p, i3);
+        }
+        out += &format!("{i2}}}\n{i1}}}\n    }}\n");
         out
     }
 

@@ -110,6 +110,9 @@ pub struct FftCall {
     pub batch: usize,
     pub input: DevPtr,
     pub output: DevPtr,
+    /// Complex values from the start of one transform's output to the next: `n`, or for
+    /// `RealToComplex` `n/2 + 1` (packed) or `n` (room left for the mirrored upper half).
+    pub out_dist: usize,
 }
 
 /// One (batched) matrix product for `Target::matmul`: `c[b] = a[b] @ b[b]` over `batch`
