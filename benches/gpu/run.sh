@@ -2,7 +2,9 @@
 # Every GPU check and benchmark of arrjit in one go, on a machine with an NVIDIA GPU, its
 # driver, and Python with PyTorch, CuPy and JAX. It builds nothing: build elsewhere with
 #     cargo build --release --tests
-# and bring the working tree with target/release/arr and target/release/deps/cuda_backend-*.
+# and bring the working tree with target/release/arr and the test binaries
+# target/release/deps/{cuda_backend,edge_values}-*, or put (stripped) copies of the three in
+# target/gpu/ as arr, cuda_backend and edge_values: about 35 MB, easier to carry.
 #
 #     benches/gpu/run.sh [OUT_DIR]        (default: $OUT, else benches/gpu/out)
 #
@@ -10,19 +12,30 @@
 #   1. `arr run --device cuda` on a small script (the device, NVRTC and a launch work);
 #   2. tests/cuda_backend.rs on the device (ARRJIT_TEST_DEVICE=cuda): the differential corpus
 #      (ARRJIT_CUDA_CASES random programs, default 2000) against the interpreter, the edge
-#      cases of reductions, the API, the examples and `arr bench`;
+#      cases of reductions, the API, the examples and `arr bench`; then tests/edge_values.rs
+#      (the same bits as the CPU for NaN, signed zeros, wrap-around, subnormals);
 #   3. `arr bench --device cuda --json benches/gpu/suite.arr` (fused and unfused);
 #   4. benches/gpu/peers_gpu.py: PyTorch, CuPy and JAX on the same workloads;
 #   5. benches/gpu/merge.py: one markdown table of both (table.md).
-# A failing step is reported and the next one runs; the exit status is that of the tests.
+# A failing step is reported and the next one runs; the exit status is that of the tests. Each
+# step has a time limit (STEP_LIMIT seconds, 240 by default), so that one that hangs leaves time
+# for the rest. STEPS picks steps (STEPS=45: the peers and the table only; all by default).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-benches/gpu/out}}
 mkdir -p "$out"
+# The newest build of test binary $1: target/gpu/$1, else target/release/deps/$1-*.
+test_binary() {
+    if [ -x "target/gpu/$1" ]; then echo "target/gpu/$1"; return; fi
+    ls -t target/release/deps/"$1"-* 2>/dev/null | grep -v '\.d$' | head -1
+}
 arr=target/release/arr
-tests=$(ls -t target/release/deps/cuda_backend-* 2>/dev/null | grep -v '\.d$' | head -1)
+[ -x target/gpu/arr ] && arr=target/gpu/arr
+tests=$(test_binary cuda_backend)
+edge=$(test_binary edge_values)
 [ -x "$arr" ] || { echo "missing $arr: run cargo build --release --tests first" >&2; exit 2; }
-[ -n "$tests" ] || { echo "missing target/release/deps/cuda_backend-*" >&2; exit 2; }
+[ -n "$tests" ] || { echo "missing the cuda_backend test binary" >&2; exit 2; }
+limit=${STEP_LIMIT:-240}
 
 # NVRTC and cuBLAS: the CUDA toolkit's, else those of the Python wheels (PyTorch ships both).
 py=${PYTHON:-python3}
@@ -36,31 +49,65 @@ PY
 )
 export LD_LIBRARY_PATH="${libdirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export ARRJIT_ARR_BIN="$PWD/$arr"
-export ARRJIT_CACHE_DIR="$out/cache"
+export ARRJIT_CACHE_DIR="${ARRJIT_CACHE_DIR:-${TMPDIR:-/tmp}/arrjit-gpu-cache}"
+export ARRJIT_PROJECT_DIR="$PWD"
 
+steps=${STEPS:-12345}
+want() { [[ $steps == *$1* ]]; }
 step() { echo; echo "=== $*"; }
 status=0
-{ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv; } \
-    > "$out/gpu.txt" 2>&1
+{
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+    grep -m1 'model name' /proc/cpuinfo; echo "cores: $(nproc)"
+    echo "libraries: $LD_LIBRARY_PATH"
+} > "$out/gpu.txt" 2>&1
+"$py" - >> "$out/gpu.txt" 2>&1 <<'PY'
+import importlib, platform
+print("python", platform.python_version())
+for m in ("numpy", "torch", "cupy", "jax"):
+    try:
+        print(m, importlib.import_module(m).__version__)
+    except Exception as e:
+        print(m, "missing:", e)
+PY
 cat "$out/gpu.txt"
 
+if want 1; then
 step "1. smoke: arr run --device cuda"
-"$arr" run --device cuda tests/data/ir/chain.arr 2>&1 | tee "$out/smoke.txt"
+timeout 60 "$arr" run --device cuda tests/data/ir/chain.arr 2>&1 | tee "$out/smoke.txt"
 "$arr" run tests/data/ir/chain.arr 2>&1 | tee -a "$out/smoke.txt"
+fi
 
+if want 2; then
 step "2. tests on the device"
+# The whole output goes to files; the summary lines (and any failure) to the terminal.
 ARRJIT_TEST_DEVICE=cuda ARRJIT_CUDA_CASES=${ARRJIT_CUDA_CASES:-2000} \
-    "$tests" --test-threads 2 2>&1 | tee "$out/tests.txt"
-status=${PIPESTATUS[0]}
+    timeout "$limit" "$tests" --test-threads 8 > "$out/tests.txt" 2>&1
+status=$?
+if [ -n "$edge" ]; then
+    ARRJIT_TEST_DEVICE=cuda timeout "$limit" "$edge" > "$out/edge_values.txt" 2>&1 || status=1
+fi
+grep -hE '^test .*(ok|FAILED)$|^test result' "$out/tests.txt" "$out/edge_values.txt" | head -40
+sed -n '/^failures:$/,/^test result/p' "$out/tests.txt" | head -80
+echo "tests: exit status $status"
+gzip -f "$out/tests.txt"
+fi
 
+if want 3; then
 step "3. arr bench --device cuda"
-"$arr" bench --device cuda --mode fused,unfused --json benches/gpu/suite.arr \
+timeout "$limit" "$arr" bench --device cuda --mode fused,unfused --json benches/gpu/suite.arr \
     > "$out/arr.json" 2> "$out/arr.stderr" || echo "arr bench failed: see $out/arr.stderr"
 tail -3 "$out/arr.stderr"
+fi
 
+if want 4; then
 step "4. peers: PyTorch, CuPy, JAX"
-"$py" benches/gpu/peers_gpu.py --json "$out/peers.json" 2>&1 | tee "$out/peers.txt"
+timeout "$limit" "$py" benches/gpu/peers_gpu.py --json "$out/peers.json" > "$out/peers.txt" 2>&1
+tail -3 "$out/peers.txt"
+fi
 
+if want 5; then
 step "5. the table"
 "$py" benches/gpu/merge.py "$out/arr.json" "$out/peers.json" | tee "$out/table.md"
+fi
 exit "$status"

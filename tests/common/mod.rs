@@ -139,9 +139,14 @@ pub fn files_with_extension_recursive(dir: &Path, ext: &str) -> Vec<PathBuf> {
     files
 }
 
-/// The path of a file in the project, from a path relative to its root.
+/// The path of a file in the project, from a path relative to its root: the root is
+/// `$ARRJIT_PROJECT_DIR` where set (a test binary built on one machine and run in a copy of the
+/// tree on another, as benches/gpu/run.sh does), else the folder the tests were built in.
 pub fn project_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+    match std::env::var_os("ARRJIT_PROJECT_DIR") {
+        Some(root) => PathBuf::from(root).join(relative),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(relative),
+    }
 }
 
 /// Whether two arrays hold the same elements bit for bit (any NaN matches any NaN).
