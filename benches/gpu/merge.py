@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Merges `arr bench --json` (arrjit on the GPU) and `peers_gpu.py --json` (PyTorch, CuPy, JAX)
 into one markdown table: medians per call, arrjit's kernel time and transfers apart, and the
-ratio of the fastest peer to arrjit.
+ratio of the fastest peer to arrjit. With `--out DIR` it also writes DIR/table.json (every
+system's median per workload, and each peer's over arrjit's) and DIR/charts/NAME.svg, a bar
+chart per workload in the style of the CPU suite's (benches/suite/run.py).
 
-    python3 benches/gpu/merge.py ARR_JSON PEERS_JSON > table.md
+    python3 benches/gpu/merge.py ARR_JSON PEERS_JSON [--out DIR] > table.md
 """
 import json
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "suite"))
+import run as suite  # noqa: E402  (the CPU suite's chart code)
 
 PEERS = ["torch", "torch_compile", "cupy", "cupy_kernel", "jax"]
 
@@ -20,9 +26,49 @@ def human(s):
     return f"{s * 1e9:.3g} ns"
 
 
+def rows(arr, peers):
+    """{workload: {system: {"median_s": …}}}: arrjit's modes as arr_fused and arr_unfused (with
+    the fused run's kernel and transfer times), the peers under their own names."""
+    out = {}
+    for b in arr:
+        row = out.setdefault(b["name"], {})
+        keep = ("median_s", "kernel_s", "h2d_s", "d2h_s")
+        row[f"arr_{b['mode']}"] = {k: b[k] for k in keep if b.get(k) is not None}
+    for r in peers["results"]:
+        name = f"{r['workload']}_{r['dtype']}"
+        if r.get("status") == "ok" and name in out:
+            out[name][r["system"]] = {"median_s": r["median_s"]}
+    return out
+
+
+def write_outputs(out_dir, merged, meta):
+    """table.json and charts/*.svg under out_dir."""
+    (out_dir / "charts").mkdir(parents=True, exist_ok=True)
+    doc = {
+        "meta": meta,
+        "medians_s": {n: {s: st["median_s"] for s, st in row.items()} for n, row in merged.items()},
+        "ratios_to_arr_fused": suite.ratios(merged),
+        "results": merged,
+    }
+    (out_dir / "table.json").write_text(json.dumps(doc, indent=1) + "\n")
+    for name, row in merged.items():
+        # Names are KIND_SIZE_DTYPE (`chain_100M_f32`).
+        kind, size, dtype = (name.split("_") + ["", ""])[:3]
+        what = f"{kind}, {dtype}, {meta.get('gpu', 'GPU')}"
+        (out_dir / "charts" / f"{name}.svg").write_text(suite.svg_chart(name, row, (what, size)))
+
+
 def main():
-    arr = json.load(open(sys.argv[1]))["benches"]
-    peers = json.load(open(sys.argv[2]))
+    args = sys.argv[1:]
+    out_dir = None
+    if "--out" in args:
+        i = args.index("--out")
+        out_dir = Path(args[i + 1])
+        del args[i : i + 2]
+    arr = json.load(open(args[0]))["benches"]
+    peers = json.load(open(args[1]))
+    if out_dir:
+        write_outputs(out_dir, rows(arr, peers), peers.get("meta", {}))
     by_key = {}
     for r in peers["results"]:
         if r.get("status") == "ok":

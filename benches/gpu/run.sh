@@ -16,7 +16,8 @@
 #      (the same bits as the CPU for NaN, signed zeros, wrap-around, subnormals);
 #   3. `arr bench --device cuda --json benches/gpu/suite.arr` (fused and unfused);
 #   4. benches/gpu/peers_gpu.py: PyTorch, CuPy and JAX on the same workloads;
-#   5. benches/gpu/merge.py: one markdown table of both (table.md).
+#   5. benches/gpu/merge.py: one markdown table of both (table.md), the same as JSON
+#      (table.json), and a bar chart per workload (charts/NAME.svg).
 # A failing step is reported and the next one runs; the exit status is that of the tests. Each
 # step has a time limit (STEP_LIMIT seconds, 240 by default), so that one that hangs leaves time
 # for the rest. STEPS picks steps (STEPS=45: the peers and the table only; all by default).
@@ -108,6 +109,6 @@ fi
 
 if want 5; then
 step "5. the table"
-"$py" benches/gpu/merge.py "$out/arr.json" "$out/peers.json" | tee "$out/table.md"
+"$py" benches/gpu/merge.py "$out/arr.json" "$out/peers.json" --out "$out" | tee "$out/table.md"
 fi
 exit "$status"

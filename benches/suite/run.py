@@ -69,6 +69,8 @@ LABELS = {
     "numba_par": "Numba parallel",
     "scipy": "SciPy",
     "pyfftw": "pyFFTW",
+    "cupy": "CuPy",
+    "cupy_kernel": "CuPy kernel",
 }
 COLOURS = {
     "arr_fused": "#c0392b",
@@ -84,6 +86,8 @@ COLOURS = {
     "numba_par": "#f2b880",
     "scipy": "#937860",
     "pyfftw": "#8c8c8c",
+    "cupy": "#2a9d8f",
+    "cupy_kernel": "#8fd3c9",
 }
 
 
@@ -327,13 +331,14 @@ def chart_scale(values):
     return False, 0.0, top, [step * k for k in range(round(top / step) + 1)]
 
 
-def svg_chart(name, row):
-    """A bar chart of the medians of one workload: a bar per system, arrjit's in red."""
+def svg_chart(name, row, what_size=None):
+    """A bar chart of the medians of one workload: a bar per system, arrjit's in red. The
+    subtitle is `what_size` (what, size), else the workload's description."""
     bars = [(s, row[s]["median_s"]) for s in LABELS if row.get(s, {}).get("median_s")]
     width, height = max(560, 120 + 78 * len(bars)), 400
     left, right, top, bottom = 84, 20, 56, 96
     plot_w, plot_h = width - left - right, height - top - bottom
-    what, size = describe(name)
+    what, size = what_size or describe(name)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',

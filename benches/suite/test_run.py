@@ -4,6 +4,7 @@ no arr binary, no virtual environment, no peers, no timing.
     python3 benches/suite/test_run.py        # or: python3 benches/suite/run.py --self-test
 """
 
+import json
 import sys
 import tempfile
 import unittest
@@ -218,3 +219,36 @@ class Charts(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class GpuMergeTest(unittest.TestCase):
+    """benches/gpu/merge.py: arr bench's JSON and peers_gpu.py's, merged into rows, a JSON
+    table and charts with the suite's chart code."""
+
+    def test_rows_table_and_charts(self):
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gpu"))
+        import merge
+
+        arr = [
+            {"name": "add_1M_f32", "mode": "fused", "median_s": 8e-6, "kernel_s": 6e-6,
+             "h2d_s": 0.0, "d2h_s": 0.0},
+            {"name": "add_1M_f32", "mode": "unfused", "median_s": 9e-6},
+        ]
+        peers_doc = {"meta": {"gpu": "Some GPU"}, "results": [
+            {"workload": "add_1M", "dtype": "f32", "system": "torch", "status": "ok",
+             "median_s": 1.6e-5},
+            {"workload": "add_1M", "dtype": "f32", "system": "jax", "status": "error"},
+            {"workload": "sort_1M", "dtype": "f32", "system": "torch", "status": "ok",
+             "median_s": 1e-4},
+        ]}
+        merged = merge.rows(arr, peers_doc)
+        self.assertEqual(set(merged), {"add_1M_f32"})
+        self.assertEqual(set(merged["add_1M_f32"]), {"arr_fused", "arr_unfused", "torch"})
+        self.assertEqual(merged["add_1M_f32"]["arr_fused"]["kernel_s"], 6e-6)
+        with tempfile.TemporaryDirectory() as d:
+            merge.write_outputs(Path(d), merged, peers_doc["meta"])
+            doc = json.loads((Path(d) / "table.json").read_text())
+            self.assertAlmostEqual(doc["ratios_to_arr_fused"]["add_1M_f32"]["torch"], 2.0)
+            svg = ET.parse(Path(d) / "charts" / "add_1M_f32.svg").getroot()
+            bars = [r.get("data-system") for r in svg.iter(f"{SVG}rect") if r.get("class") == "bar"]
+            self.assertEqual(bars, ["arr_fused", "arr_unfused", "torch"])
