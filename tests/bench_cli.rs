@@ -241,20 +241,51 @@ fn errors_in_the_script_are_located_as_in_run() {
     }
 }
 
+/// The names of a script's bench blocks, in order.
+fn bench_names(source: &str) -> Vec<&str> {
+    source
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("bench \""))
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect()
+}
+
+/// The scripts directly in `dir`, each checked by `arr check` and holding bench blocks; returns
+/// their block names, script by script.
+fn checked_bench_scripts(dir: &str, at_least: usize) -> Vec<(String, Vec<String>)> {
+    let scripts = common::files_with_extension(std::path::Path::new(dir), "arr");
+    assert!(scripts.len() >= at_least, "{dir}: {scripts:?}");
+    scripts
+        .iter()
+        .map(|path| {
+            let p = path.to_str().unwrap();
+            let out = arr(&["check", p]);
+            assert!(out.status.success(), "{p}: {}", text(&out.stderr));
+            let source = std::fs::read_to_string(path).unwrap();
+            let names: Vec<String> = bench_names(&source).into_iter().map(String::from).collect();
+            assert!(!names.is_empty(), "{p} has no bench block");
+            (p.to_string(), names)
+        })
+        .collect()
+}
+
 #[test]
 fn bench_examples_check_and_have_blocks() {
-    let mut examples: Vec<PathBuf> = std::fs::read_dir("examples/bench")
-        .expect("examples/bench exists")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "arr"))
-        .collect();
-    examples.sort();
-    assert!(examples.len() >= 3, "{examples:?}");
-    for path in examples {
-        let p = path.to_str().unwrap();
-        let out = arr(&["check", p]);
-        assert!(out.status.success(), "{p}: {}", text(&out.stderr));
-        let source = std::fs::read_to_string(&path).unwrap();
-        assert!(source.contains("bench \""), "{p} has no bench block");
+    checked_bench_scripts("examples/bench", 3);
+}
+
+/// The comparison suite's scripts (`benches/suite/*.arr`, run by `benches/suite/run.py`) stay
+/// valid programs whose bench names are unique across the suite: the runner merges arr's and
+/// the peers' results by name.
+#[test]
+fn suite_scripts_check_and_name_their_benches_once() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (script, names) in checked_bench_scripts("benches/suite", 5) {
+        for name in names {
+            assert!(
+                seen.insert(name.clone()),
+                "{script}: `{name}` is named twice"
+            );
+        }
     }
 }

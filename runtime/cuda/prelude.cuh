@@ -8,8 +8,6 @@ typedef long long i64;
 typedef unsigned long long u64;
 typedef unsigned int u32;
 
-// Points per thread in a whole chunk of an element-wise kernel (see render.rs).
-#define ARR_UNROLL 4
 #define ARR_INF_F64 __longlong_as_double(0x7ff0000000000000LL)
 #define ARR_INF_F32 __int_as_float(0x7f800000)
 

@@ -123,11 +123,43 @@ __device__ i64 arr_sort_exclusive(i64* s) {
     return sum;
 }
 
+// The block's shared memory, for every stage.
+struct ArrSortShared {
+    unsigned digit_counts[256];
+    i64 offsets[256];                // where the next element of each digit goes
+    i64 starts[ARR_SORT_THREADS];    // a scan's values, one per thread
+    ArrSortRound round;
+};
+
+// Counts digits in `digit_counts`, then scans them into `offsets`: `digit(j)` is element j's
+// digit, for j in 0..n.
+template <typename Digit> __device__ void arr_sort_count(ArrSortShared* s, i64 n, Digit digit) {
+    for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) s->digit_counts[e] = 0;
+    __syncthreads();
+    for (i64 j = threadIdx.x; j < n; j += blockDim.x) atomicAdd(&s->digit_counts[digit(j)], 1u);
+    __syncthreads();
+    s->starts[threadIdx.x] = s->digit_counts[threadIdx.x];
+    arr_sort_exclusive(s->starts);
+    s->offsets[threadIdx.x] = s->starts[threadIdx.x];
+    __syncthreads();
+}
+
+// One round of a stable scatter: each thread holds an element of digit `d` (256: none).
+// Returns its place, `offsets[d]` plus the round's elements of that digit before it, and
+// moves `offsets` past the round. All threads of the block call it together.
+__device__ i64 arr_sort_place(ArrSortShared* s, unsigned d) {
+    const unsigned before = arr_sort_rank(&s->round, d);
+    const i64 to = d < 256 ? s->offsets[d] + before : 0;
+    __syncthreads();
+    for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) s->offsets[e] += s->round.round_counts[e];
+    __syncthreads();
+    return to;
+}
+
 // Stage 5: lanes of at most ARR_SORT_SHORT elements, each sorted by one block in shared memory.
-template <typename T> __device__ void arr_sort_short(const ArrArgs& a, ArrSortRound* round) {
+template <typename T> __device__ void arr_sort_short(const ArrArgs& a, ArrSortShared* s) {
     __shared__ unsigned long long keys[2][ARR_SORT_SHORT];
     __shared__ unsigned short index[2][ARR_SORT_SHORT];
-    __shared__ unsigned offsets[256];
     const i64 n = a.lane, lanes = a.total / a.lane;
     for (i64 l = blockIdx.x; l < lanes; l += gridDim.x) {
         const T* x = (const T*)a.x + l * n;
@@ -138,36 +170,18 @@ template <typename T> __device__ void arr_sort_short(const ArrArgs& a, ArrSortRo
         unsigned from = 0;
         for (i64 pass = 0; pass < a.key_passes; ++pass) {
             const unsigned shift = 8 * (unsigned)pass;
-            for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) offsets[e] = 0;
-            __syncthreads();
-            for (i64 j = threadIdx.x; j < n; j += blockDim.x) {
-                atomicAdd(&offsets[(unsigned)(keys[from][j] >> shift) & 255u], 1u);
-            }
-            __syncthreads();
-            if (threadIdx.x == 0) {
-                unsigned run = 0;
-                for (unsigned e = 0; e < 256; ++e) {
-                    const unsigned c = offsets[e];
-                    offsets[e] = run;
-                    run += c;
-                }
-            }
-            __syncthreads();
+            arr_sort_count(s, n, [&](i64 j) { return (unsigned)(keys[from][j] >> shift) & 255u; });
             for (i64 r = 0; r < n; r += blockDim.x) {
                 const i64 j = r + threadIdx.x;
                 const bool here = j < n;
                 const unsigned long long key = here ? keys[from][j] : 0ull;
-                const unsigned d = here ? (unsigned)(key >> shift) & 255u : 256u;
-                const unsigned before = arr_sort_rank(round, d);
+                const i64 to = arr_sort_place(s, here ? (unsigned)(key >> shift) & 255u : 256u);
                 if (here) {
-                    const unsigned to = offsets[d] + before;
                     keys[from ^ 1][to] = key;
                     index[from ^ 1][to] = index[from][j];
                 }
-                __syncthreads();
-                for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) offsets[e] += round->round_counts[e];
-                __syncthreads();
             }
+            __syncthreads();
             from ^= 1;
         }
         for (i64 j = threadIdx.x; j < n; j += blockDim.x) {
@@ -180,14 +194,11 @@ template <typename T> __device__ void arr_sort_short(const ArrArgs& a, ArrSortRo
 }
 
 template <typename T> __device__ void arr_sort(const ArrArgs a) {
-    __shared__ unsigned digit_counts[256];
-    __shared__ i64 offsets[256];
-    __shared__ i64 starts[ARR_SORT_THREADS];
-    __shared__ ArrSortRound round;
+    __shared__ ArrSortShared s;
     const i64 stride = (i64)gridDim.x * blockDim.x;
     const i64 first = (i64)blockIdx.x * blockDim.x + threadIdx.x;
     if (a.stage == 5) {
-        arr_sort_short<T>(a, &round);
+        arr_sort_short<T>(a, &s);
     } else if (a.stage == 0) {
         for (i64 i = first; i < a.total; i += stride) {
             a.keys[i] = arr_sort_key(((const T*)a.x)[i]);
@@ -195,15 +206,15 @@ template <typename T> __device__ void arr_sort(const ArrArgs a) {
         }
     } else if (a.stage == 1) {
         for (i64 tile = blockIdx.x; tile < a.tiles; tile += gridDim.x) {
-            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) digit_counts[d] = 0;
+            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) s.digit_counts[d] = 0;
             __syncthreads();
             const i64 begin = tile * ARR_SORT_TILE;
             const i64 end = begin + ARR_SORT_TILE < a.total ? begin + ARR_SORT_TILE : a.total;
             for (i64 i = begin + threadIdx.x; i < end; i += blockDim.x) {
-                atomicAdd(&digit_counts[arr_sort_digit(a, a.keys[i], a.perm[i])], 1u);
+                atomicAdd(&s.digit_counts[arr_sort_digit(a, a.keys[i], a.perm[i])], 1u);
             }
             __syncthreads();
-            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) a.counts[d * a.tiles + tile] = digit_counts[d];
+            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) a.counts[d * a.tiles + tile] = s.digit_counts[d];
             __syncthreads();
         }
     } else if (a.stage == 2) {
@@ -212,21 +223,19 @@ template <typename T> __device__ void arr_sort(const ArrArgs a) {
             i64 carry = 0;
             for (i64 c = 0; c < a.tiles; c += ARR_SORT_THREADS) {
                 const i64 i = c + threadIdx.x;
-                starts[threadIdx.x] = i < a.tiles ? v[i] : 0;
-                const i64 sum = arr_sort_exclusive(starts);
-                if (i < a.tiles) v[i] = carry + starts[threadIdx.x];
+                s.starts[threadIdx.x] = i < a.tiles ? v[i] : 0;
+                const i64 sum = arr_sort_exclusive(s.starts);
+                if (i < a.tiles) v[i] = carry + s.starts[threadIdx.x];
                 carry += sum;
             }
             if (threadIdx.x == 0) a.counts[256 * a.tiles + d] = carry;
         }
     } else if (a.stage == 3) {
         // Where each digit starts: the digits' totals, scanned (one digit per thread).
-        starts[threadIdx.x] = a.counts[256 * a.tiles + threadIdx.x];
-        arr_sort_exclusive(starts);
+        s.starts[threadIdx.x] = a.counts[256 * a.tiles + threadIdx.x];
+        arr_sort_exclusive(s.starts);
         for (i64 tile = blockIdx.x; tile < a.tiles; tile += gridDim.x) {
-            for (unsigned d = threadIdx.x; d < 256; d += blockDim.x) {
-                offsets[d] = starts[d] + a.counts[d * a.tiles + tile];
-            }
+            s.offsets[threadIdx.x] = s.starts[threadIdx.x] + a.counts[threadIdx.x * a.tiles + tile];
             __syncthreads();
             const i64 begin = tile * ARR_SORT_TILE;
             const i64 end = begin + ARR_SORT_TILE < a.total ? begin + ARR_SORT_TILE : a.total;
@@ -235,16 +244,11 @@ template <typename T> __device__ void arr_sort(const ArrArgs a) {
                 const bool here = i < end;
                 const unsigned long long key = here ? a.keys[i] : 0ull;
                 const i64 at = here ? a.perm[i] : 0;
-                const unsigned d = here ? arr_sort_digit(a, key, at) : 256u;
-                const unsigned before = arr_sort_rank(&round, d);
+                const i64 to = arr_sort_place(&s, here ? arr_sort_digit(a, key, at) : 256u);
                 if (here) {
-                    const i64 to = offsets[d] + before;
                     a.keys2[to] = key;
                     a.perm2[to] = at;
                 }
-                __syncthreads();
-                for (unsigned e = threadIdx.x; e < 256; e += blockDim.x) offsets[e] += round.round_counts[e];
-                __syncthreads();
             }
         }
     } else {

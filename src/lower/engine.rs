@@ -187,10 +187,7 @@ impl Executor {
                             }
                         }
                         Err(why) => {
-                            let mut cpu = Box::new(
-                                Executor::new(*engine)
-                                    .unwrap_or(Executor::Interp(Evaluator::new())),
-                            );
+                            let mut cpu = cpu_fallback(*engine);
                             let out = cpu.values(graph, nodes, keep, deadline);
                             *failed = Some((why, cpu));
                             return out;
@@ -249,9 +246,7 @@ impl Executor {
         } = self
             && let Err(why) = gpu.finish()
         {
-            let cpu =
-                Box::new(Executor::new(*engine).unwrap_or(Executor::Interp(Evaluator::new())));
-            *failed = Some((why, cpu));
+            *failed = Some((why, cpu_fallback(*engine)));
         }
     }
 
@@ -333,4 +328,10 @@ impl Executor {
             }
         }
     }
+}
+
+/// The CPU executor that takes over from a failed device: `engine` on the CPU, else the
+/// interpreter.
+fn cpu_fallback(engine: Engine) -> Box<Executor> {
+    Box::new(Executor::new(engine).unwrap_or(Executor::Interp(Evaluator::new())))
 }

@@ -91,6 +91,8 @@ pub struct Gpu {
     target: Box<dyn Target>,
     /// Loaded modules by the hash of their source.
     modules: HashMap<u128, ModuleId>,
+    /// Library kernels' modules (`library_module`), by kind, dtype and variant.
+    library_modules: HashMap<(&'static str, arrjit_runtime::DType, bool), ModuleId>,
     /// Free buffers by size class.
     pool: HashMap<usize, Vec<DevPtr>>,
     /// The partial results of a reduction's blocks, and the phase values.
@@ -168,7 +170,7 @@ fn launch_shape(k: &Kernel, phase: Option<usize>, block: u32) -> (u32, u32) {
     let blocks_for =
         |points: usize, cap: u32| (points.div_ceil(block as usize).max(1)).min(cap as usize) as u32;
     if k.inner.is_empty() {
-        // A chunk of `ARR_UNROLL` points per thread: one chunk per block up to a billion
+        // A chunk of `render::UNROLL` points per thread: one chunk per block up to a billion
         // points, then grid-stride.
         let points = count(&mut (0..k.space.len()));
         return (blocks_for(points.div_ceil(render::UNROLL), 1 << 20), block);
@@ -197,6 +199,7 @@ impl Gpu {
         Gpu {
             target,
             modules: HashMap::new(),
+            library_modules: HashMap::new(),
             pool: HashMap::new(),
             scratch: None,
             sources: HashMap::new(),
@@ -315,6 +318,24 @@ impl Gpu {
     }
 
     /// The module of `source`, compiled and loaded on first use.
+    /// The module of a library kernel, `key` naming it (kind, dtype, variant) and `source`
+    /// making its text (`None`: the device has none). The text is made and hashed on first
+    /// use only, not on every call. `None` where there is no source.
+    fn library_module(
+        &mut self,
+        key: (&'static str, arrjit_runtime::DType, bool),
+        source: impl FnOnce() -> Option<String>,
+    ) -> Option<Result<ModuleId, String>> {
+        if let Some(&m) = self.library_modules.get(&key) {
+            return Some(Ok(m));
+        }
+        let loaded = self.load(&source()?);
+        if let Ok(m) = loaded {
+            self.library_modules.insert(key, m);
+        }
+        Some(loaded)
+    }
+
     fn load(&mut self, source: &str) -> Result<ModuleId, String> {
         let key = xxhash_rust::xxh3::xxh3_128(source.as_bytes());
         if let Some(&m) = self.modules.get(&key) {
@@ -370,7 +391,9 @@ impl Gpu {
             let block = gpu.target.block();
             let grid_for = |count: usize| count.div_ceil(block as usize).clamp(1, 1 << 16) as u32;
             let helpers = if widen || inverse || mirror {
-                Some(gpu.load(&library::fft_source(part))?)
+                let source = || Some(library::fft_source(part));
+                let module = gpu.library_module(("fft", part, false), source);
+                Some(module.expect("FFT steps for every part")?)
             } else {
                 None
             };
@@ -430,7 +453,12 @@ impl Gpu {
         if !call.views[0].is_plain(shape) || axis + 1 != shape.len() {
             return None;
         }
-        let source = library::sort_source(input.dtype)?;
+        let dtype = input.dtype;
+        let module =
+            match self.library_module(("sort", dtype, false), || library::sort_source(dtype))? {
+                Ok(m) => m,
+                Err(e) => return Some(Err(e)),
+            };
         let x = bufs[call.inputs[0].0 as usize]?.ptr;
         let total: usize = shape.iter().product();
         if total == 0 {
@@ -439,7 +467,7 @@ impl Gpu {
         let lane = shape[axis];
         let mut scratch = Vec::new();
         let result = self.sort_stages(
-            &source,
+            module,
             x,
             out.ptr,
             input.dtype,
@@ -459,7 +487,7 @@ impl Gpu {
     #[allow(clippy::too_many_arguments)]
     fn sort_stages(
         &mut self,
-        source: &str,
+        module: ModuleId,
         x: DevPtr,
         y: DevPtr,
         dtype: arrjit_runtime::DType,
@@ -468,7 +496,6 @@ impl Gpu {
         argsort: bool,
         scratch: &mut Vec<DevBuf>,
     ) -> Result<(), String> {
-        let module = self.load(source)?;
         let key_passes = library::key_passes(dtype);
         let block = library::SORT_THREADS;
         let mut args = library::SortArgs {
@@ -545,8 +572,10 @@ impl Gpu {
         if !call.views[0].is_plain(&input.shape) || output.dtype != input.dtype {
             return None;
         }
-        let source = library::scan_source(input.dtype, product)?;
-        let module = match self.load(&source) {
+        let dtype = input.dtype;
+        let module = match self.library_module(("scan", dtype, product), || {
+            library::scan_source(dtype, product)
+        })? {
             Ok(m) => m,
             Err(e) => return Some(Err(e)),
         };

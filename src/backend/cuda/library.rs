@@ -134,6 +134,19 @@ pub fn fft_args(x: u64, y: u64, count: usize, n: usize, scale: f64, stage: u64) 
 mod tests {
     use super::*;
 
+    /// The host's sizes of the sort are the ones `sort.cuh` defines.
+    #[test]
+    fn sort_sizes_match_the_kernel() {
+        for (name, value) in [
+            ("ARR_SORT_TILE", SORT_TILE),
+            ("ARR_SORT_THREADS", SORT_THREADS as usize),
+            ("ARR_SORT_SHORT", SORT_SHORT),
+        ] {
+            let line = format!("#define {name} {value}\n");
+            assert!(SORT.contains(&line), "sort.cuh lacks `{}`", line.trim());
+        }
+    }
+
     #[test]
     fn lane_digits() {
         assert_eq!(lane_passes(0), 0);

@@ -8,7 +8,7 @@
 //! order (so kernels of one structure share their code, as on the CPU); `params`, the
 //! constants in 16-byte slots; and, for kernels with phases, `phase`, `partials` and
 //! `phase_vals`. The loop structure depends on the kernel's axes:
-//! - no inner axes: a grid-stride loop over chunks of `ARR_UNROLL` points per thread;
+//! - no inner axes: a grid-stride loop over chunks of `UNROLL` points per thread;
 //! - inner and outer axes: a grid-stride loop of blocks over the outer points; each phase runs
 //!   over the inner points with the block's threads, and a reduction combines the threads'
 //!   values with `arr_block_reduce` (warp shuffles, then shared memory, in a fixed order);
@@ -39,7 +39,7 @@ pub const PRELUDE: &str = include_str!("../../../runtime/cuda/prelude.cuh");
 /// Threads per block of every launch but the per-outer-point ones (`block_size`).
 pub const BLOCK: u32 = 256;
 
-/// Points per thread in a whole chunk of an element-wise kernel: `ARR_UNROLL` in the prelude.
+/// Points per thread in a whole chunk of an element-wise kernel (written into its source).
 pub const UNROLL: usize = 4;
 
 /// The most blocks a phase of a full reduction is split into: a constant, not a property
@@ -512,8 +512,8 @@ impl Renderer<'_> {
     }
 
     /// No inner axes: every store phase at every point. Each block takes chunks of
-    /// `ARR_UNROLL` × `blockDim.x` consecutive points (grid-stride over chunks); in a whole
-    /// chunk a thread first computes its `ARR_UNROLL` points (all their loads in flight at
+    /// `UNROLL` × `blockDim.x` consecutive points (grid-stride over chunks); in a whole
+    /// chunk a thread first computes its `UNROLL` points (all their loads in flight at
     /// once), then stores them, which keeps the memory system busier than one point at a
     /// time. The last, partial chunk goes point by point.
     fn pointwise(&self, all: &[usize]) -> String {
@@ -531,19 +531,19 @@ impl Renderer<'_> {
         distinct.dedup();
         let (i1, i2) = ("        ", "            ");
         let mut out = format!(
-            "    const i64 total = {};\n    const i64 chunk = (i64)blockDim.x * ARR_UNROLL;\n    \
+            "    const i64 total = {};\n    const i64 chunk = (i64)blockDim.x * {UNROLL};\n    \
              for (i64 base = (i64)blockIdx.x * chunk; base < total; base += (i64)gridDim.x * chunk) {{\n\
              {i1}if (base + chunk <= total) {{\n",
             self.count(all)
         );
         for &r in &distinct {
             let t = c_type(k.dtypes[r.0 as usize]);
-            let _ = writeln!(out, "{i2}{t} s{}[ARR_UNROLL];", r.0);
+            let _ = writeln!(out, "{i2}{t} s{}[{UNROLL}];", r.0);
         }
         let point = "const i64 flat = base + threadIdx.x + u * (i64)blockDim.x;";
         let _ = writeln!(
             out,
-            "{i2}#pragma unroll\n{i2}for (int u = 0; u < ARR_UNROLL; ++u) {{"
+            "{i2}#pragma unroll\n{i2}for (int u = 0; u < {UNROLL}; ++u) {{"
         );
         let i3 = "                ";
         let _ = writeln!(out, "{i3}{point}");
@@ -554,7 +554,7 @@ impl Renderer<'_> {
         }
         let _ = writeln!(
             out,
-            "{i2}}}\n{i2}#pragma unroll\n{i2}for (int u = 0; u < ARR_UNROLL; ++u) {{"
+            "{i2}}}\n{i2}#pragma unroll\n{i2}for (int u = 0; u < {UNROLL}; ++u) {{"
         );
         let _ = writeln!(out, "{i3}{point}");
         out += &self.unflatten(all, "flat", i3);
