@@ -16,11 +16,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Writes `source` to a fresh script named `name` and returns its path.
-fn script(name: &str, source: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arrjit-bench-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+/// Writes `source` to a script named `name` in `dir` and returns its path.
+fn script(dir: &tempfile::TempDir, name: &str, source: &str) -> PathBuf {
+    let path = dir.path().join(name);
     std::fs::write(&path, source).expect("script written");
     path
 }
@@ -39,7 +37,8 @@ print(\"after\", sum(y) > 0, s > 0)
 
 #[test]
 fn json_reports_every_block_in_every_mode() {
-    let path = script("tiny.arr", TINY);
+    let dir = common::scratch("bench-cli");
+    let path = script(&dir, "tiny.arr", TINY);
     let out = arr(&["bench", "--json", "--repeats", "3", path.to_str().unwrap()]);
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -88,7 +87,8 @@ fn json_reports_every_block_in_every_mode() {
 
 #[test]
 fn table_restricted_to_some_modes() {
-    let path = script("modes.arr", TINY);
+    let dir = common::scratch("bench-cli");
+    let path = script(&dir, "modes.arr", TINY);
     let p = path.to_str().unwrap();
     let out = arr(&["bench", "--mode", "interp,fused", "--repeats", "2", p]);
     let stdout = text(&out.stdout);
@@ -136,7 +136,8 @@ fn table_restricted_to_some_modes() {
 
 #[test]
 fn plot_writes_an_svg_chart() {
-    let path = script("plot.arr", TINY);
+    let dir = common::scratch("bench-cli");
+    let path = script(&dir, "plot.arr", TINY);
     let svg_path = path.with_file_name("chart.svg");
     let _ = std::fs::remove_file(&svg_path);
     let out = arr(&[
@@ -165,7 +166,8 @@ fn plot_writes_an_svg_chart() {
 
 #[test]
 fn a_script_without_bench_blocks_is_an_error() {
-    let path = script("none.arr", "a = arange(3)\nprint(a)\n");
+    let dir = common::scratch("bench-cli");
+    let path = script(&dir, "none.arr", "a = arange(3)\nprint(a)\n");
     let p = path.to_str().unwrap();
     let out = arr(&["bench", p]);
     assert_eq!(out.status.code(), Some(1));
@@ -186,14 +188,16 @@ fn device_cuda_without_a_gpu_exits_1() {
         );
         return;
     }
-    let path = script("nocuda.arr", TINY);
+    let dir = common::scratch("bench-cli");
+    let path = script(&dir, "nocuda.arr", TINY);
     let out = arr(&["bench", "--device", "cuda", path.to_str().unwrap()]);
     common::assert_cuda_refused(&out);
 }
 
 #[test]
 fn bad_options_exit_1() {
-    let path = script("opts.arr", TINY);
+    let dir = common::scratch("bench-cli");
+    let path = script(&dir, "opts.arr", TINY);
     let p = path.to_str().unwrap();
     for (args, needle) in [
         (vec!["--mode", "fast"], "unknown mode `fast`"),
@@ -226,7 +230,8 @@ fn errors_in_the_script_are_located_as_in_run() {
             "a = arange(4)\nbench \"x\" {\n    y = a + arange(3)\n}\n",
         ),
     ] {
-        let path = script(name, source);
+        let dir = common::scratch("bench-cli");
+        let path = script(&dir, name, source);
         let p = path.to_str().unwrap();
         let bench = arr(&["bench", "--repeats", "1", p]);
         let run = arr(&["run", p]);

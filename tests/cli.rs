@@ -17,12 +17,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arrjit-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 fn files_with_ext(dir: &str, ext: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("folder exists")
@@ -105,7 +99,8 @@ fn missing_file_is_a_clean_error() {
 
 #[test]
 fn hostile_bytes_never_panic() {
-    let dir = scratch_dir("hostile");
+    let scratch = common::scratch("cli-hostile");
+    let dir = scratch.path();
     let mut inputs: Vec<Vec<u8>> = vec![
         vec![0xff, 0xfe, 0x00, 0x41],
         b"x = 1\n\xc3\x28 = 2\n".to_vec(),
@@ -149,7 +144,8 @@ fn hostile_bytes_never_panic() {
 fn npy_written_by_arr_matches_numpy_bytes() {
     // tests/data/npy holds files written by NumPy; arr must write the same bytes for the same
     // array, so NumPy reads ours back with the same values.
-    let dir = scratch_dir("npy");
+    let scratch = common::scratch("cli-npy");
+    let dir = scratch.path();
     for name in [
         "f8_1d", "f8_2d", "f8_0d", "f4_1d", "i4_1d", "i4_3d", "i8_0d", "c16_1d", "c8_1d", "bool_1d",
     ] {
@@ -236,7 +232,8 @@ fn device_cuda_runs_or_says_what_is_missing() {
 
 #[test]
 fn run_takes_limits_for_untrusted_scripts() {
-    let dir = scratch_dir("limits");
+    let scratch = common::scratch("cli-limits");
+    let dir = scratch.path();
     let script = dir.join("s.arr");
     std::fs::write(
         &script,
@@ -248,7 +245,7 @@ fn run_takes_limits_for_untrusted_scripts() {
     let arr = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_arr"))
             .args(args)
-            .current_dir(&dir)
+            .current_dir(dir)
             .output()
             .unwrap()
     };
@@ -292,15 +289,15 @@ fn run_takes_limits_for_untrusted_scripts() {
         Some(2),
         "a usage error, from the argument parser"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn repl_runs_lines_and_prints_values_from_a_pipe() {
     use std::io::Write;
+    let home = common::scratch("cli-repl");
     let mut child = Command::new(env!("CARGO_BIN_EXE_arr"))
         .arg("repl")
-        .env("HOME", scratch_dir("repl"))
+        .env("HOME", home.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

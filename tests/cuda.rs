@@ -129,14 +129,16 @@ fn library_kernels_compile_to_ptx() {
     for d in DType::ALL {
         // Scans take every numeric dtype, sorts every real one.
         assert_eq!(scan_source(d, false).is_some(), d != DType::Bool, "{d}");
-        assert_eq!(sort_source(d).is_some(), !d.is_complex(), "{d}");
+        assert_eq!(sort_source(d, false).is_some(), !d.is_complex(), "{d}");
         for product in [false, true] {
             if let Some(source) = scan_source(d, product) {
                 compile(format!("the {d} scan"), source);
             }
         }
-        if let Some(source) = sort_source(d) {
-            compile(format!("the {d} sort"), source);
+        for wide in [false, true] {
+            if let Some(source) = sort_source(d, wide) {
+                compile(format!("the {d} sort (64-bit indices: {wide})"), source);
+            }
         }
     }
     for part in [DType::F32, DType::F64] {

@@ -162,6 +162,13 @@ fn cuda_reductions_at_the_edges() {
         "m = reshape(arange(3072) % 13 - 6, (3, 1024))\ns = sort(m)\na = argsort(m)\nf = argsort(f32(m))",
         "m = reshape(arange(3075) % 13 - 6, (3, 1025))\ns = sort(m)\na = argsort(m)\nf = sort(f32(m) * -0.0)",
         "m = reshape(rand(2600, seed=6, dtype=f32), (2, 1300))\na = argsort(m)\ns = sort(m[:, ::-1])",
+        // Many tiles (each waits on the ones before it), lanes across tiles, passes that
+        // change nothing (skipped: equal high bytes, one lane, equal keys), every dtype.
+        "x = randn(40000, seed=7)\ns = sort(x)\na = argsort(x)\nf = sort(f32(x))\ng = argsort(f32(x) * 0)",
+        "m = reshape(arange(36000) % 1001 - 500, (6, 6000))\ns = sort(m)\na = argsort(m)\nb = sort(i32(m))\nc = argsort(m > 3)",
+        "m = reshape(rand(30000, seed=8), (10, 3000)) - 0.5\ns = sort(m)\na = argsort(f32(m))\nc = sort(zeros((2, 5000)) - 0.0)",
+        "m = reshape(arange(20000) % 300, (4, 5000))\ns = sort(m)\na = argsort(m)\nb = sort(i32(m[:, ::-1]))",
+        "i = arange(20000)\nv = i32(i % 256 + 65536 * (i % 7))\ns = sort(v)\na = argsort(v)\nb = sort(v * 0)",
         // FFTs (cuFFT on a GPU; the host's on the emulator): of reals (half transformed, the
         // rest mirrored) at even and odd lengths, batched; complex, inverse, f32.
         "x = rand(1000, seed=1) - 0.5\nf = fft(x)\ng = fft(f32(x))\nr = rfft(x)\ni = ifft(f)\nj = ifft(x)",
@@ -235,12 +242,9 @@ fn arr(args: &[&str]) -> std::process::Output {
         .expect("the arr binary runs")
 }
 
-/// Writes `source` to a fresh script named `name` (in a folder of this process) and returns
-/// its path.
-fn script(name: &str, source: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("arrjit-cuda-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// Writes `source` to a script named `name` in `dir` and returns its path.
+fn script(dir: &tempfile::TempDir, name: &str, source: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
     std::fs::write(&path, source).unwrap();
     path
 }
@@ -335,7 +339,9 @@ fn bench_on_the_device_reports_transfers_apart() {
     if !device_available() {
         return;
     }
+    let dir = common::scratch("cuda-tests");
     let path = script(
+        &dir,
         "bench.arr",
         "a = rand(100000, seed=1)\nbench \"chain\" {\n    y = sin(a) * a + 1\n    print(sum(y))\n}\n",
     );
@@ -391,7 +397,9 @@ fn loop_turns_keep_arrays_on_the_device() {
     if !device_available() {
         return;
     }
+    let dir = common::scratch("cuda-tests");
     let path = script(
+        &dir,
         "loop.arr",
         "w = zeros(1000)\nx = rand(1000, seed=1)\nbench \"loop\" {\n    for i in 0..5 {\n        w = w - 0.1 * (w - x)\n    }\n}\nprint(sum(w))\n",
     );

@@ -4,15 +4,16 @@
 
 use arrjit::Array;
 use arrjit_runtime::npy::{read_npy, write_npy};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arrjit-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder, removed when the returned value is dropped.
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("arrjit-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn arr() -> Command {
@@ -30,7 +31,8 @@ fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
 
 #[test]
 fn a_run_killed_while_saving_leaves_a_whole_file() {
-    let dir = scratch("killed");
+    let scratch = scratch("killed");
+    let dir = scratch.path();
     // Each turn saves 16 MB over the last file: killed at any time, `out.npy` must read as
     // one of the arrays saved, whole.
     let script = dir.join("save_loop.arr");
@@ -45,7 +47,7 @@ fn a_run_killed_while_saving_leaves_a_whole_file() {
         let mut child = arr()
             .arg("run")
             .arg(&script)
-            .current_dir(&dir)
+            .current_dir(dir)
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
@@ -64,18 +66,18 @@ fn a_run_killed_while_saving_leaves_a_whole_file() {
     }
     // Temporary files of killed runs may remain (named `.out.npy.*.tmp`), never a partial
     // `out.npy`.
-    for name in others(&dir, &["out.npy", "save_loop.arr"]) {
+    for name in others(dir, &["out.npy", "save_loop.arr"]) {
         assert!(
             name.starts_with(".out.npy.") && name.ends_with(".tmp"),
             "{name}"
         );
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_failed_run_keeps_what_it_saved_and_leaves_no_temporary_files() {
-    let dir = scratch("failed");
+    let scratch = scratch("failed");
+    let dir = scratch.path();
     std::fs::write(
         dir.join("fail.arr"),
         "save(\"a.npy\", [1.0, 2.0])\nsave(\"b.npy\", arange(4))\nx = zeros(10**12)\nsave(\"c.npy\", [3.0])\n",
@@ -86,7 +88,7 @@ fn a_failed_run_keeps_what_it_saved_and_leaves_no_temporary_files() {
     let out = arr()
         .arg("run")
         .arg("fail.arr")
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -104,7 +106,7 @@ fn a_failed_run_keeps_what_it_saved_and_leaves_no_temporary_files() {
         Array::from_vec(vec![4], vec![0i64, 1, 2, 3])
     );
     assert_eq!(read_npy(&dir.join("c.npy")).unwrap(), old_c);
-    assert!(others(&dir, &["a.npy", "b.npy", "c.npy", "fail.arr"]).is_empty());
+    assert!(others(dir, &["a.npy", "b.npy", "c.npy", "fail.arr"]).is_empty());
 
     // A save that fails (the target is a folder) leaves the folder and everything else as
     // they were.
@@ -113,13 +115,13 @@ fn a_failed_run_keeps_what_it_saved_and_leaves_no_temporary_files() {
     let out = arr()
         .arg("run")
         .arg("bad_save.arr")
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(dir.join("d.npy").is_dir());
     let rest = others(
-        &dir,
+        dir,
         &[
             "a.npy",
             "b.npy",
@@ -130,5 +132,4 @@ fn a_failed_run_keeps_what_it_saved_and_leaves_no_temporary_files() {
         ],
     );
     assert!(rest.is_empty(), "{rest:?}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

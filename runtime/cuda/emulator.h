@@ -79,6 +79,7 @@ static unsigned __match_any_sync(unsigned mask, unsigned v) {
     return out;
 }
 static inline int __popc(unsigned x) { return __builtin_popcount(x); }
+static inline void __syncwarp() { arr_emu_syncwarp(); }
 
 static inline double __longlong_as_double(long long x) { double d; memcpy(&d, &x, 8); return d; }
 static inline float __int_as_float(int x) { float f; memcpy(&f, &x, 4); return f; }
@@ -86,6 +87,7 @@ static inline long long __double_as_longlong(double x) { long long i; memcpy(&i,
 static inline int __float_as_int(float x) { int i; memcpy(&i, &x, 4); return i; }
 // Coroutines switch only at barriers, so a plain read-modify-write is atomic here.
 template <typename T> static T atomicAdd(T* p, T v) { T old = *p; *p = old + v; return old; }
+template <typename T> static T atomicOr(T* p, T v) { T old = *p; *p = old | v; return old; }
 
 // ---- the entry point the host calls (`emulator.rs`), appended after the kernel ----
 // `ARR_EMU_COMBINE` names `arr_combine`, or a no-op for kernels without one.

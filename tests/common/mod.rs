@@ -307,3 +307,12 @@ pub fn assert_cuda_refused(out: &std::process::Output) {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+/// A fresh folder for a test's files (`arrjit-NAME-…` in the system's temporary folder),
+/// removed with everything in it when the returned value is dropped.
+pub fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("arrjit-{name}-"))
+        .tempdir()
+        .expect("a temporary folder")
+}

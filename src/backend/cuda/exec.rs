@@ -454,13 +454,15 @@ impl Gpu {
             return None;
         }
         let dtype = input.dtype;
-        let module =
-            match self.library_module(("sort", dtype, false), || library::sort_source(dtype))? {
-                Ok(m) => m,
-                Err(e) => return Some(Err(e)),
-            };
-        let x = bufs[call.inputs[0].0 as usize]?.ptr;
         let total: usize = shape.iter().product();
+        let wide = library::sort_wide(total);
+        let module = match self
+            .library_module(("sort", dtype, wide), || library::sort_source(dtype, wide))?
+        {
+            Ok(m) => m,
+            Err(e) => return Some(Err(e)),
+        };
+        let x = bufs[call.inputs[0].0 as usize]?.ptr;
         if total == 0 {
             return Some(Ok(()));
         }
@@ -496,22 +498,23 @@ impl Gpu {
         argsort: bool,
         scratch: &mut Vec<DevBuf>,
     ) -> Result<(), String> {
-        let key_passes = library::key_passes(dtype);
+        use library::sort_stage;
         let block = library::SORT_THREADS;
+        let key_passes = library::key_passes(dtype);
         let mut args = library::SortArgs {
             x,
             y,
-            keys: 0,
-            perm: 0,
-            keys2: 0,
-            perm2: 0,
-            counts: 0,
+            keys: [0; 2],
+            index: [0; 2],
+            control: 0,
+            control_words: 0,
             total,
             lane,
             tiles: 0,
-            stage: 5,
+            stage: sort_stage::SHORT_LANES,
             pass: 0,
             key_passes,
+            passes: key_passes,
             argsort,
         };
         if lane <= library::SORT_SHORT {
@@ -522,36 +525,44 @@ impl Gpu {
             self.stats.launches += 1;
             return Ok(());
         }
-        let tiles = total.div_ceil(library::SORT_TILE);
+        let wide = library::sort_wide(total);
+        let tiles = total.div_ceil(library::sort_tile(dtype, wide));
         let mut alloc = |gpu: &mut Gpu, bytes: usize| -> Result<DevPtr, String> {
             let b = gpu.alloc(bytes)?;
             scratch.push(b);
             Ok(b.ptr)
         };
-        (args.keys, args.perm) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
-        (args.keys2, args.perm2) = (alloc(self, 8 * total)?, alloc(self, 8 * total)?);
-        args.counts = alloc(self, 8 * 256 * (tiles + 1))?;
+        let key_bytes = library::key_bytes(dtype);
+        let index_bytes = if wide { 8 } else { 4 };
+        for k in 0..2 {
+            args.keys[k] = alloc(self, key_bytes * total)?;
+            args.index[k] = alloc(self, index_bytes * total)?;
+        }
+        let control_words = library::sort_control_words(tiles);
+        args.control = alloc(self, 8 * control_words)?;
+        args.control_words = control_words - 256 * tiles;
         args.tiles = tiles;
-        let passes = key_passes + library::lane_passes(total / lane);
-        let grid_for = |threads: usize| threads.div_ceil(block as usize).clamp(1, 1 << 16) as u32;
-        for (stage, pass) in std::iter::once((0, 0))
-            .chain((0..passes).flat_map(|p| [(1, p), (2, p), (3, p)]))
-            .chain(std::iter::once((4, passes)))
-        {
+        args.passes = key_passes + library::lane_passes(total / lane);
+        let threads = block as usize;
+        let grid_for =
+            |threads_wanted: usize| threads_wanted.div_ceil(threads).clamp(1, 1 << 16) as u32;
+        // The histograms: a few thousand blocks at most, each adding its counts once.
+        let stages = [
+            (sort_stage::CLEAR, 0, grid_for(args.control_words)),
+            (
+                sort_stage::HISTOGRAMS,
+                0,
+                grid_for(total.div_ceil(16)).min(2048),
+            ),
+        ];
+        // The passes: blocks loop over tiles, so a few per multiprocessor are enough.
+        let passes = (0..args.passes).map(|p| (sort_stage::PASS, p, tiles.clamp(1, 4096) as u32));
+        for (stage, pass, grid) in stages.into_iter().chain(passes) {
             args.stage = stage;
             args.pass = pass;
-            let grid = match stage {
-                1 | 3 => tiles.clamp(1, 1 << 16) as u32,
-                2 => 256,
-                _ => grid_for(total),
-            };
             self.target
                 .launch(module, Entry::Kernel, grid, block, &args.words())?;
             self.stats.launches += 1;
-            if stage == 3 {
-                std::mem::swap(&mut args.keys, &mut args.keys2);
-                std::mem::swap(&mut args.perm, &mut args.perm2);
-            }
         }
         Ok(())
     }

@@ -15,15 +15,23 @@ pub const SORT: &str = include_str!("../../../runtime/cuda/sort.cuh");
 /// The widening and scaling around cuFFT's transforms.
 pub const FFT: &str = include_str!("../../../runtime/cuda/fft.cuh");
 
-/// Elements per tile of the sort's histogram and scatter stages (`ARR_SORT_TILE`).
-pub const SORT_TILE: usize = 1024;
-
 /// Threads per block of every launch of the sort (`ARR_SORT_THREADS`).
 pub const SORT_THREADS: u32 = 256;
 
 /// The longest lanes the sort takes one block per lane for, in shared memory
-/// (`ARR_SORT_SHORT`, stage 5).
+/// (`ARR_SORT_SHORT`, stage 4).
 pub const SORT_SHORT: usize = 1024;
+
+/// Digit passes the sort makes at most (`ARR_SORT_MAX_PASSES`): 8 for a key, 8 for a lane.
+pub const SORT_MAX_PASSES: usize = 16;
+
+/// The stages of `sort.cuh`.
+pub mod sort_stage {
+    pub const CLEAR: usize = 0;
+    pub const HISTOGRAMS: usize = 1;
+    pub const PASS: usize = 2;
+    pub const SHORT_LANES: usize = 4;
+}
 
 /// The source of the scan (`product`: cumprod, else cumsum) of `dtype` values, or `None`
 /// where the device has none (bools run on the host).
@@ -43,24 +51,51 @@ pub fn scan_args(x: u64, y: u64, outer: usize, n: usize, inner: usize) -> Vec<u6
     vec![x, y, outer as u64, n as u64, inner as u64]
 }
 
-/// The source of the sort of `dtype` values, or `None` where the device has none (complex
-/// numbers sort on the host).
-pub fn sort_source(dtype: DType) -> Option<String> {
+/// The source of the sort of `dtype` values, with 64-bit indices if `wide` (else 32-bit), or
+/// `None` where the device has none (complex numbers sort on the host).
+pub fn sort_source(dtype: DType, wide: bool) -> Option<String> {
     if dtype.is_complex() {
         return None;
     }
+    let index = if wide { "u64" } else { "u32" };
     Some(format!(
-        "{PRELUDE}\n{SORT}\nextern \"C\" __global__ void arr_kernel(const ArrArgs a) {{ arr_sort<{}>(a); }}\n",
+        "{PRELUDE}\n{SORT}\nextern \"C\" __global__ void arr_kernel(const ArrArgs a) {{ arr_sort<{}, {index}>(a); }}\n",
         c_type(dtype)
     ))
+}
+
+/// Whether a sort of `total` elements needs 64-bit indices.
+pub fn sort_wide(total: usize) -> bool {
+    total > u32::MAX as usize
+}
+
+/// Bytes of a `dtype` sort key: as wide as the values, 32 bits at least.
+pub fn key_bytes(dtype: DType) -> usize {
+    match dtype {
+        DType::I64 | DType::F64 => 8,
+        _ => 4,
+    }
+}
+
+/// Elements per tile of the sort's digit passes: `ARR_SORT_ITEMS` per thread, by the bytes
+/// of a key and an index together.
+pub fn sort_tile(dtype: DType, wide: bool) -> usize {
+    let pair = key_bytes(dtype) + if wide { 8 } else { 4 };
+    let items = if pair <= 8 {
+        15
+    } else if pair <= 12 {
+        10
+    } else {
+        7
+    };
+    items * SORT_THREADS as usize
 }
 
 /// The 8-bit digits of a `dtype` key.
 pub fn key_passes(dtype: DType) -> usize {
     match dtype {
         DType::Bool => 1,
-        DType::I32 | DType::F32 => 4,
-        _ => 8,
+        _ => key_bytes(dtype),
     }
 }
 
@@ -70,21 +105,29 @@ pub fn lane_passes(lanes: usize) -> usize {
     bits.div_ceil(8) as usize
 }
 
+/// Words of the sort's control block over `tiles` tiles: histograms and tile counters of
+/// every pass, then two blocks of look-back states (one per tile and digit).
+pub fn sort_control_words(tiles: usize) -> usize {
+    SORT_MAX_PASSES * 257 + 2 * 256 * tiles
+}
+
 /// The `ArrArgs` of the sort's stages (`sort.cuh`), in its field order.
 pub struct SortArgs {
     pub x: u64,
     pub y: u64,
-    pub keys: u64,
-    pub perm: u64,
-    pub keys2: u64,
-    pub perm2: u64,
-    pub counts: u64,
+    /// Scratch keys and indices, two buffers of each (the passes go back and forth).
+    pub keys: [u64; 2],
+    pub index: [u64; 2],
+    pub control: u64,
+    /// The control words stage 0 clears: all but the second block of look-back states.
+    pub control_words: usize,
     pub total: usize,
     pub lane: usize,
     pub tiles: usize,
     pub stage: usize,
     pub pass: usize,
     pub key_passes: usize,
+    pub passes: usize,
     pub argsort: bool,
 }
 
@@ -93,17 +136,19 @@ impl SortArgs {
         vec![
             self.x,
             self.y,
-            self.keys,
-            self.perm,
-            self.keys2,
-            self.perm2,
-            self.counts,
+            self.keys[0],
+            self.keys[1],
+            self.index[0],
+            self.index[1],
+            self.control,
+            self.control_words as u64,
             self.total as u64,
             self.lane as u64,
             self.tiles as u64,
             self.stage as u64,
             self.pass as u64,
             self.key_passes as u64,
+            self.passes as u64,
             self.argsort as u64,
         ]
     }
@@ -138,12 +183,34 @@ mod tests {
     #[test]
     fn sort_sizes_match_the_kernel() {
         for (name, value) in [
-            ("ARR_SORT_TILE", SORT_TILE),
             ("ARR_SORT_THREADS", SORT_THREADS as usize),
             ("ARR_SORT_SHORT", SORT_SHORT),
+            ("ARR_SORT_MAX_PASSES", SORT_MAX_PASSES),
         ] {
             let line = format!("#define {name} {value}\n");
             assert!(SORT.contains(&line), "sort.cuh lacks `{}`", line.trim());
+        }
+        // The tile sizes: items per thread by the bytes of a key and an index.
+        let items = "#define ARR_SORT_ITEMS(pair_bytes) ((pair_bytes) <= 8 ? 15 : ((pair_bytes) <= 12 ? 10 : 7))\n";
+        assert!(SORT.contains(items), "sort.cuh's ARR_SORT_ITEMS changed");
+        let threads = SORT_THREADS as usize;
+        assert_eq!(sort_tile(DType::F32, false), 15 * threads);
+        assert_eq!(sort_tile(DType::Bool, false), 15 * threads);
+        assert_eq!(sort_tile(DType::F64, false), 10 * threads);
+        assert_eq!(sort_tile(DType::I32, true), 10 * threads);
+        assert_eq!(sort_tile(DType::I64, true), 7 * threads);
+        for stage in [
+            ("CLEAR", sort_stage::CLEAR, "0  clears"),
+            ("HISTOGRAMS", sort_stage::HISTOGRAMS, "1  the histograms"),
+            ("PASS", sort_stage::PASS, "2  one digit pass"),
+            ("SHORT_LANES", sort_stage::SHORT_LANES, "4  short lanes"),
+        ] {
+            assert!(
+                SORT.contains(stage.2),
+                "sort.cuh's stage {} is not {}",
+                stage.0,
+                stage.1
+            );
         }
     }
 

@@ -8,7 +8,8 @@
 //! order (so kernels of one structure share their code, as on the CPU); `params`, the
 //! constants in 16-byte slots; and, for kernels with phases, `phase`, `partials` and
 //! `phase_vals`. The loop structure depends on the kernel's axes:
-//! - no inner axes: a grid-stride loop over chunks of `UNROLL` points per thread;
+//! - no inner axes: a grid-stride loop over chunks of `UNROLL` points per thread, loads
+//!   first;
 //! - inner and outer axes: a grid-stride loop of blocks over the outer points; each phase runs
 //!   over the inner points with the block's threads, and a reduction combines the threads'
 //!   values with `arr_block_reduce` (warp shuffles, then shared memory, in a fixed order);
@@ -309,6 +310,15 @@ fn convert(x: &str, from: DType, to: DType) -> String {
     }
 }
 
+/// Where `Renderer::exprs` takes loaded values from.
+#[derive(Clone, Copy)]
+enum Loads {
+    /// Loaded where they are used.
+    Inline,
+    /// From the arrays `hoisted_loads` filled, at point `u` of a chunk.
+    Hoisted,
+}
+
 struct Renderer<'k> {
     k: &'k Kernel,
     /// The index of each run-time size slot in `args.sizes`.
@@ -352,9 +362,8 @@ impl Renderer<'_> {
         }
     }
 
-    /// The expressions `roots` need, in order, as `const T vN = …;` lines. `phase_value(p)`
-    /// is the C text of the result of phase `p`.
-    fn exprs(&self, roots: &[ExprId], indent: &str, phase_value: &dyn Fn(u32) -> String) -> String {
+    /// Which expressions `roots` need (by index into `Kernel::exprs`).
+    fn needed(&self, roots: &[ExprId]) -> Vec<bool> {
         let k = self.k;
         let mut needed = vec![false; k.exprs.len()];
         for r in roots {
@@ -379,6 +388,45 @@ impl Renderer<'_> {
                 _ => {}
             }
         }
+        needed
+    }
+
+    /// A load of expression `id` (an `Expr::Load`) at the current indices, as C text.
+    fn load(&self, id: ExprId) -> String {
+        let Expr::Load { buf, at } = &self.k.exprs[id.0 as usize] else {
+            unreachable!("loads")
+        };
+        let t = c_type(self.k.dtypes[id.0 as usize]);
+        format!("{}[{}]", self.buf(*buf, t, false), self.affine(id, at))
+    }
+
+    /// The loads `roots` need, as `lN[u] = …;` lines into arrays of `UNROLL` values that
+    /// `exprs` then reads (`Loads::Hoisted`). Load addresses depend on the indices alone,
+    /// never on values, so a thread can issue every load of its points before computing.
+    fn hoisted_loads(&self, roots: &[ExprId], indent: &str) -> (String, String) {
+        let needed = self.needed(roots);
+        let (mut decls, mut loads) = (String::new(), String::new());
+        for (i, e) in self.k.exprs.iter().enumerate() {
+            if needed[i] && matches!(e, Expr::Load { .. }) {
+                let t = c_type(self.k.dtypes[i]);
+                let _ = writeln!(decls, "{t} l{i}[{UNROLL}];");
+                let _ = writeln!(loads, "{indent}l{i}[u] = {};", self.load(ExprId(i as u32)));
+            }
+        }
+        (decls, loads)
+    }
+
+    /// The expressions `roots` need, in order, as `const T vN = …;` lines. `phase_value(p)`
+    /// is the C text of the result of phase `p`; `loads` says where loaded values come from.
+    fn exprs(
+        &self,
+        roots: &[ExprId],
+        indent: &str,
+        phase_value: &dyn Fn(u32) -> String,
+        loads: Loads,
+    ) -> String {
+        let k = self.k;
+        let needed = self.needed(roots);
         let mut out = String::new();
         for (i, e) in k.exprs.iter().enumerate() {
             if !needed[i] {
@@ -389,9 +437,10 @@ impl Renderer<'_> {
             let t = c_type(d);
             let v = |x: &ExprId| format!("v{}", x.0);
             let value = match e {
-                Expr::Load { buf, at } => {
-                    format!("{}[{}]", self.buf(*buf, t, false), self.affine(id, at))
-                }
+                Expr::Load { .. } => match loads {
+                    Loads::Inline => self.load(id),
+                    Loads::Hoisted => format!("l{i}[u]"),
+                },
                 Expr::Param(p) => format!("args.params[{p}].{}", slot_field(d)),
                 Expr::Index(at) => format!("(i64)({})", self.affine(id, at)),
                 Expr::Rand { normal, at, .. } => {
@@ -419,6 +468,9 @@ impl Renderer<'_> {
 
     /// Sets `i{axis}` for each of `axes` from the flat (row-major) index `flat`.
     fn unflatten(&self, axes: &[usize], flat: &str, indent: &str) -> String {
+        if axes.is_empty() {
+            return format!("{indent}(void){flat};\n");
+        }
         let mut out = format!("{indent}i64 rest = {flat};\n");
         for (n, &a) in axes.iter().enumerate().rev() {
             if n == 0 {
@@ -512,10 +564,13 @@ impl Renderer<'_> {
     }
 
     /// No inner axes: every store phase at every point. Each block takes chunks of
-    /// `UNROLL` × `blockDim.x` consecutive points (grid-stride over chunks); in a whole
-    /// chunk a thread first computes its `UNROLL` points (all their loads in flight at
-    /// once), then stores them, which keeps the memory system busier than one point at a
-    /// time. The last, partial chunk goes point by point.
+    /// `UNROLL` × `blockDim.x` consecutive points (grid-stride over chunks). In a whole
+    /// chunk a thread first loads every input of its `UNROLL` points, then computes them,
+    /// then stores them: all its loads are in flight at once, which keeps the memory system
+    /// busier than one point at a time. (Loads written next to their uses stay there: NVVM
+    /// does not move a load above the branches of an earlier point's `sin` or division,
+    /// which made a chain like `sin(a)*b + a*a/(1+b)` wait for memory once per point.) The
+    /// last, partial chunk goes point by point.
     fn pointwise(&self, all: &[usize]) -> String {
         let k = self.k;
         let roots: Vec<ExprId> = k
@@ -536,26 +591,43 @@ impl Renderer<'_> {
              {i1}if (base + chunk <= total) {{\n",
             self.count(all)
         );
+        let i3 = "                ";
+        let (decls, loads) = self.hoisted_loads(&roots, i3);
+        for line in decls.lines() {
+            let _ = writeln!(out, "{i2}{line}");
+        }
         for &r in &distinct {
             let t = c_type(k.dtypes[r.0 as usize]);
             let _ = writeln!(out, "{i2}{t} s{}[{UNROLL}];", r.0);
         }
         let point = "const i64 flat = base + threadIdx.x + u * (i64)blockDim.x;";
-        let _ = writeln!(
-            out,
-            "{i2}#pragma unroll\n{i2}for (int u = 0; u < {UNROLL}; ++u) {{"
-        );
-        let i3 = "                ";
-        let _ = writeln!(out, "{i3}{point}");
-        out += &self.unflatten(all, "flat", i3);
-        out += &self.exprs(&roots, i3, &|_| unreachable!("no phases to read"));
+        let open_loop = format!("{i2}#pragma unroll\n{i2}for (int u = 0; u < {UNROLL}; ++u) {{\n");
+        if !loads.is_empty() {
+            out += &open_loop;
+            let _ = writeln!(out, "{i3}{point}");
+            out += &self.unflatten(all, "flat", i3);
+            out += &loads;
+            let _ = writeln!(out, "{i2}}}");
+        }
+        out += &open_loop;
+        // The indices, where values other than loads need them (`index`, `rand`).
+        let needed = self.needed(&roots);
+        let uses_indices = k
+            .exprs
+            .iter()
+            .enumerate()
+            .any(|(i, e)| needed[i] && matches!(e, Expr::Index(_) | Expr::Rand { .. }));
+        if uses_indices {
+            let _ = writeln!(out, "{i3}{point}");
+            out += &self.unflatten(all, "flat", i3);
+        }
+        let no_phases = |_| unreachable!("no phases to read");
+        out += &self.exprs(&roots, i3, &no_phases, Loads::Hoisted);
         for &r in &distinct {
             let _ = writeln!(out, "{i3}s{0}[u] = v{0};", r.0);
         }
-        let _ = writeln!(
-            out,
-            "{i2}}}\n{i2}#pragma unroll\n{i2}for (int u = 0; u < {UNROLL}; ++u) {{"
-        );
+        let _ = writeln!(out, "{i2}}}");
+        out += &open_loop;
         let _ = writeln!(out, "{i3}{point}");
         out += &self.unflatten(all, "flat", i3);
         for (p, root) in roots.iter().enumerate() {
@@ -566,7 +638,7 @@ impl Renderer<'_> {
             "{i2}}}\n{i1}}} else {{\n{i2}for (i64 flat = base + threadIdx.x; flat < total; flat += blockDim.x) {{"
         );
         out += &self.unflatten(all, "flat", i3);
-        out += &self.exprs(&roots, i3, &|_| unreachable!("no phases to read"));
+        out += &self.exprs(&roots, i3, &no_phases, Loads::Inline);
         for p in 0..k.phases.len() {
             out += &self.store(p, i3);
         }
@@ -586,7 +658,7 @@ impl Renderer<'_> {
     ) -> String {
         let mut out = format!("        {header} {{\n");
         out += &self.unflatten(inner, "t", "            ");
-        out += &self.exprs(&[value], "            ", phase_value);
+        out += &self.exprs(&[value], "            ", phase_value, Loads::Inline);
         out += tail;
         out += "        }\n";
         out
@@ -607,7 +679,7 @@ impl Renderer<'_> {
             let _ = writeln!(out, "            const i64 i{a} = 0;");
             let _ = writeln!(out, "            (void)i{a};");
         }
-        out += &self.exprs(&[value], "            ", phase_value);
+        out += &self.exprs(&[value], "            ", phase_value, Loads::Inline);
         out += &self.store(p, "            ");
         out += "        }\n";
         out
