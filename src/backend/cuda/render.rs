@@ -310,6 +310,23 @@ fn convert(x: &str, from: DType, to: DType) -> String {
     }
 }
 
+/// The points `start`, `start + step`, … below `end` (C expressions).
+struct StridedRange<'a> {
+    start: &'a str,
+    end: &'a str,
+    step: &'a str,
+}
+
+/// `text` with `from` at the start of each line replaced by `to`.
+fn reindent(text: &str, from: &str, to: &str) -> String {
+    text.lines()
+        .map(|line| match line.strip_prefix(from) {
+            Some(rest) => format!("{to}{rest}\n"),
+            None => format!("{line}\n"),
+        })
+        .collect()
+}
+
 /// Where `Renderer::exprs` takes loaded values from.
 #[derive(Clone, Copy)]
 enum Loads {
@@ -646,22 +663,67 @@ impl Renderer<'_> {
         out
     }
 
-    /// `header` (a `for` over the flat inner index `t`, without its brace), a body computing
-    /// `value` at inner point `t`, then `tail` (the line that uses `v{value}`).
+    /// A loop of each thread over inner points `t` from `range.start` to `range.end`, step
+    /// `range.step`: a body computing `value` at point `t`, then `tail` (lines that use
+    /// `v{value}`, and the indices if `tail_uses_indices`). Where the value loads from
+    /// memory, the points go `UNROLL` at a time while they last, all their loads before
+    /// their computations (as in `pointwise`), and the tails in the same order as one at a
+    /// time, so a fold has the same bits either way.
     fn over_inner(
         &self,
-        header: &str,
+        range: &StridedRange,
         inner: &[usize],
         value: ExprId,
         phase_value: &dyn Fn(u32) -> String,
         tail: &str,
+        tail_uses_indices: bool,
     ) -> String {
-        let mut out = format!("        {header} {{\n");
-        out += &self.unflatten(inner, "t", "            ");
-        out += &self.exprs(&[value], "            ", phase_value, Loads::Inline);
-        out += tail;
-        out += "        }\n";
-        out
+        let StridedRange { start, end, step } = range;
+        let (i2, i3, i4) = ("        ", "            ", "                    ");
+        let one_at_a_time = |out: &mut String, indent: &str| {
+            *out += &self.unflatten(inner, "t", indent);
+            *out += &self.exprs(&[value], indent, phase_value, Loads::Inline);
+            *out += &reindent(tail, i3, indent);
+        };
+        let (decls, loads) = self.hoisted_loads(&[value], i4);
+        if loads.is_empty() {
+            let mut out = format!("{i2}for (i64 t = {start}; t < {end}; t += {step}) {{\n");
+            one_at_a_time(&mut out, i3);
+            return out + i2 + "}\n";
+        }
+        let needed = self.needed(&[value]);
+        let uses_indices = tail_uses_indices
+            || self
+                .k
+                .exprs
+                .iter()
+                .enumerate()
+                .any(|(i, e)| needed[i] && matches!(e, Expr::Index(_) | Expr::Rand { .. }));
+        let i16 = "                ";
+        let open_loop = format!("{i3}#pragma unroll\n{i3}for (int u = 0; u < {UNROLL}; ++u) {{\n");
+        let point = format!("{i16}const i64 tu = t + u * ({step});\n");
+        let mut out = format!(
+            "{i2}{{\n{i2}i64 t = {start};\n{i2}for (; t + {} * ({step}) < {end}; t += {UNROLL} * ({step})) {{\n",
+            UNROLL - 1
+        );
+        for line in decls.lines() {
+            let _ = writeln!(out, "{i3}{line}");
+        }
+        out += &open_loop;
+        out += &point;
+        out += &self.unflatten(inner, "tu", i16);
+        out += &reindent(&loads, i4, i16);
+        let _ = writeln!(out, "{i3}}}");
+        out += &open_loop;
+        if uses_indices {
+            out += &point;
+            out += &self.unflatten(inner, "tu", i16);
+        }
+        out += &self.exprs(&[value], i16, phase_value, Loads::Hoisted);
+        out += &reindent(tail, i3, i16);
+        let _ = writeln!(out, "{i3}}}\n{i2}}}\n{i2}for (; t < {end}; t += {step}) {{");
+        one_at_a_time(&mut out, i3);
+        out + i2 + "}\n" + i2 + "}\n"
     }
 
     /// Store phase `p` (once per outer point), by the thread `cond` picks, with the inner
@@ -707,10 +769,12 @@ impl Renderer<'_> {
     fn block_per_outer_point(&self, outer: &[usize], inner: &[usize]) -> String {
         let k = self.k;
         let phase_var = |q: u32| format!("p{q}");
-        let threads = format!(
-            "for (i64 t = threadIdx.x; t < {}; t += blockDim.x)",
-            self.count(inner)
-        );
+        let count = self.count(inner);
+        let threads = StridedRange {
+            start: "threadIdx.x",
+            end: &count,
+            step: "blockDim.x",
+        };
         let mut out = String::from("    __shared__ double arr_shared[64];\n");
         let _ = writeln!(
             out,
@@ -727,7 +791,7 @@ impl Renderer<'_> {
                     let (acc_var, red) = (format!("acc{p}"), format!("red{p}"));
                     let _ = writeln!(out, "        {at} {acc_var} = {};", identity(op, acc));
                     let fold = self.fold_line(op, &acc_var, acc, value);
-                    out += &self.over_inner(&threads, inner, value, &phase_var, &fold);
+                    out += &self.over_inner(&threads, inner, value, &phase_var, &fold, false);
                     out += &Self::block_reduce_line(op, &acc_var, &red, at);
                     if op == ReduceOp::Sum && (acc.is_float() || acc.is_complex()) {
                         // The sum of no points is +0, not the -0 it starts from.
@@ -746,7 +810,7 @@ impl Renderer<'_> {
                     ..
                 } => {
                     let store = self.store(p, "            ");
-                    out += &self.over_inner(&threads, inner, value, &phase_var, &store);
+                    out += &self.over_inner(&threads, inner, value, &phase_var, &store, true);
                 }
                 Phase::Store {
                     over: Over::Outer,
@@ -787,9 +851,13 @@ impl Renderer<'_> {
                         "        const i64 end = begin + share < total ? begin + share : total;\n";
                     let identity = identity(op, acc_dtype(op, k.dtypes[value.0 as usize]));
                     let _ = writeln!(out, "        {at} acc = {identity};");
-                    let header = "for (i64 t = begin + threadIdx.x; t < end; t += blockDim.x)";
+                    let share = StridedRange {
+                        start: "begin + threadIdx.x",
+                        end: "end",
+                        step: "blockDim.x",
+                    };
                     let fold = self.fold_line(op, "acc", acc, value);
-                    out += &self.over_inner(header, inner, value, &read_phase, &fold);
+                    out += &self.over_inner(&share, inner, value, &read_phase, &fold, false);
                     out += &Self::block_reduce_line(op, "acc", "red", at);
                     let _ = writeln!(
                         out,
@@ -801,10 +869,13 @@ impl Renderer<'_> {
                     value,
                     ..
                 } => {
-                    let header = "for (i64 t = (i64)blockIdx.x * blockDim.x + threadIdx.x; \
-                                  t < total; t += (i64)gridDim.x * blockDim.x)";
+                    let grid = StridedRange {
+                        start: "(i64)blockIdx.x * blockDim.x + threadIdx.x",
+                        end: "total",
+                        step: "(i64)gridDim.x * blockDim.x",
+                    };
                     let store = self.store(p, "            ");
-                    out += &self.over_inner(header, inner, value, &read_phase, &store);
+                    out += &self.over_inner(&grid, inner, value, &read_phase, &store, true);
                 }
                 Phase::Store {
                     over: Over::Outer,
