@@ -2,19 +2,13 @@
 //! at any moment leaves the old file or the new one, never a truncated one; and a run that fails
 //! keeps what it saved before failing.
 
+mod common;
+
 use arrjit::Array;
 use arrjit_runtime::npy::{read_npy, write_npy};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-/// A fresh folder, removed when the returned value is dropped.
-fn scratch(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("arrjit-{name}-"))
-        .tempdir()
-        .unwrap()
-}
 
 fn arr() -> Command {
     Command::new(env!("CARGO_BIN_EXE_arr"))
@@ -31,7 +25,7 @@ fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
 
 #[test]
 fn a_run_killed_while_saving_leaves_a_whole_file() {
-    let scratch = scratch("killed");
+    let scratch = common::scratch("killed");
     let dir = scratch.path();
     // Each turn saves 16 MB over the last file: killed at any time, `out.npy` must read as
     // one of the arrays saved, whole.
@@ -76,7 +70,7 @@ fn a_run_killed_while_saving_leaves_a_whole_file() {
 
 #[test]
 fn a_failed_run_keeps_what_it_saved_and_leaves_no_temporary_files() {
-    let scratch = scratch("failed");
+    let scratch = common::scratch("failed");
     let dir = scratch.path();
     std::fs::write(
         dir.join("fail.arr"),

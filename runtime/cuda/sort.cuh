@@ -6,14 +6,14 @@
 //
 // Every launch has ARR_SORT_THREADS threads per block. One module per dtype and index width,
 // one entry, in stages (`stage`):
-//   4  short lanes (at most ARR_SORT_SHORT elements): one block per lane sorts it in shared
+//   3  short lanes (at most ARR_SORT_SHORT elements): one block per lane sorts it in shared
 //      memory, every key pass, and writes y. One launch does the whole sort.
 // Longer lanes sort the whole array at once, on the key's digits, then on the digits of each
 // element's lane, so that every lane ends up sorted on its own (a stable sort by (lane, key)).
 // This is the shape of Adinets and Merrill's "onesweep" (2022): one launch per digit pass.
 //   0  clears the control words (`control`): histograms, tile counters, look-back states
 //   1  the histograms of every pass's digits, in one read of x
-//   2  one digit pass (`pass`). Blocks take tiles of ARR_SORT_TILE elements in the order they
+//   2  one digit pass (`pass`). Blocks take tiles (ARR_SORT_ITEMS per thread) in the order they
 //      start (an atomic counter); a tile's elements are ranked in shared memory by their
 //      digit (warp by warp with `__match_any_sync`, then across warps), the tile's count of
 //      each digit is published, and the counts of the tiles before it are found by looking
@@ -32,6 +32,11 @@
 #define ARR_SORT_ITEMS(pair_bytes) ((pair_bytes) <= 8 ? 15 : ((pair_bytes) <= 12 ? 10 : 7))
 // Key passes (8 at most) and lane passes (8 at most).
 #define ARR_SORT_MAX_PASSES 16
+// The stages, as above.
+#define ARR_SORT_CLEAR 0
+#define ARR_SORT_HISTOGRAMS 1
+#define ARR_SORT_PASS 2
+#define ARR_SORT_SHORT_LANES 3
 // The scans and the look-back give each thread one of the 256 digits.
 #if ARR_SORT_THREADS != 256
 #error "the sort's scans take one digit per thread"
@@ -96,7 +101,7 @@ __device__ i64 arr_sort_exclusive(i64* s) {
     return sum;
 }
 
-// ---- short lanes (stage 4) ----
+// ---- short lanes (stage 3) ----
 
 // The block's shared state for ranking one round of elements (one per thread).
 struct ArrSortRound {
@@ -366,11 +371,11 @@ template <typename T, typename I> __device__ void arr_sort(const ArrArgs a) {
     __shared__ ArrSortShared<K, I> s;
     const i64 stride = (i64)gridDim.x * blockDim.x;
     const i64 first = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-    if (a.stage == 4) {
+    if (a.stage == ARR_SORT_SHORT_LANES) {
         arr_sort_short<T, K>(a, &s.short_lanes);
-    } else if (a.stage == 0) {
+    } else if (a.stage == ARR_SORT_CLEAR) {
         for (i64 i = first; i < a.control_words; i += stride) a.control[i] = 0;
-    } else if (a.stage == 1) {
+    } else if (a.stage == ARR_SORT_HISTOGRAMS) {
         for (i64 p = 0; p < a.passes; ++p) s.hist[p][threadIdx.x] = 0;
         __syncthreads();
         for (i64 i = first; i < a.total; i += stride) {
@@ -382,7 +387,7 @@ template <typename T, typename I> __device__ void arr_sort(const ArrArgs a) {
             const unsigned c = s.hist[p][threadIdx.x];
             if (c) atomicAdd(&a.control[256 * p + threadIdx.x], (u64)c);
         }
-    } else {
+    } else if (a.stage == ARR_SORT_PASS) {
         arr_sort_pass<T, K, I>(a, &s.tile);
     }
 }

@@ -533,7 +533,7 @@ impl Gpu {
             Ok(b.ptr)
         };
         let key_bytes = library::key_bytes(dtype);
-        let index_bytes = if wide { 8 } else { 4 };
+        let index_bytes = library::index_bytes(wide);
         for k in 0..2 {
             args.keys[k] = alloc(self, key_bytes * total)?;
             args.index[k] = alloc(self, index_bytes * total)?;

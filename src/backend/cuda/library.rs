@@ -19,18 +19,18 @@ pub const FFT: &str = include_str!("../../../runtime/cuda/fft.cuh");
 pub const SORT_THREADS: u32 = 256;
 
 /// The longest lanes the sort takes one block per lane for, in shared memory
-/// (`ARR_SORT_SHORT`, stage 4).
+/// (`ARR_SORT_SHORT`, stage `SHORT_LANES`).
 pub const SORT_SHORT: usize = 1024;
 
 /// Digit passes the sort makes at most (`ARR_SORT_MAX_PASSES`): 8 for a key, 8 for a lane.
 pub const SORT_MAX_PASSES: usize = 16;
 
-/// The stages of `sort.cuh`.
+/// The stages of `sort.cuh` (`ARR_SORT_CLEAR`, …).
 pub mod sort_stage {
     pub const CLEAR: usize = 0;
     pub const HISTOGRAMS: usize = 1;
     pub const PASS: usize = 2;
-    pub const SHORT_LANES: usize = 4;
+    pub const SHORT_LANES: usize = 3;
 }
 
 /// The source of the scan (`product`: cumprod, else cumsum) of `dtype` values, or `None`
@@ -77,10 +77,15 @@ pub fn key_bytes(dtype: DType) -> usize {
     }
 }
 
+/// Bytes of a sort index: 64 bits if `wide` (`sort_wide`), else 32.
+pub fn index_bytes(wide: bool) -> usize {
+    if wide { 8 } else { 4 }
+}
+
 /// Elements per tile of the sort's digit passes: `ARR_SORT_ITEMS` per thread, by the bytes
 /// of a key and an index together.
 pub fn sort_tile(dtype: DType, wide: bool) -> usize {
-    let pair = key_bytes(dtype) + if wide { 8 } else { 4 };
+    let pair = key_bytes(dtype) + index_bytes(wide);
     let items = if pair <= 8 {
         15
     } else if pair <= 12 {
@@ -199,17 +204,20 @@ mod tests {
         assert_eq!(sort_tile(DType::F64, false), 10 * threads);
         assert_eq!(sort_tile(DType::I32, true), 10 * threads);
         assert_eq!(sort_tile(DType::I64, true), 7 * threads);
-        for stage in [
-            ("CLEAR", sort_stage::CLEAR, "0  clears"),
-            ("HISTOGRAMS", sort_stage::HISTOGRAMS, "1  the histograms"),
-            ("PASS", sort_stage::PASS, "2  one digit pass"),
-            ("SHORT_LANES", sort_stage::SHORT_LANES, "4  short lanes"),
+        for (name, value) in [
+            ("ARR_SORT_CLEAR", sort_stage::CLEAR),
+            ("ARR_SORT_HISTOGRAMS", sort_stage::HISTOGRAMS),
+            ("ARR_SORT_PASS", sort_stage::PASS),
+            ("ARR_SORT_SHORT_LANES", sort_stage::SHORT_LANES),
         ] {
+            let line = format!("#define {name} {value}\n");
+            assert!(SORT.contains(&line), "sort.cuh lacks `{}`", line.trim());
+            let dispatch = format!("a.stage == {name})");
+            assert!(SORT.contains(&dispatch), "sort.cuh never runs {name}");
+            let described = format!("//   {value}  ");
             assert!(
-                SORT.contains(stage.2),
-                "sort.cuh's stage {} is not {}",
-                stage.0,
-                stage.1
+                SORT.contains(&described),
+                "sort.cuh's header skips stage {value}"
             );
         }
     }

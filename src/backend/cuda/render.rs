@@ -408,6 +408,17 @@ impl Renderer<'_> {
         needed
     }
 
+    /// Whether computing `roots` reads the indices other than through loads (`index`,
+    /// `rand`): with hoisted loads, whether the compute loop needs them.
+    fn reads_indices(&self, roots: &[ExprId]) -> bool {
+        let needed = self.needed(roots);
+        self.k
+            .exprs
+            .iter()
+            .enumerate()
+            .any(|(i, e)| needed[i] && matches!(e, Expr::Index(_) | Expr::Rand { .. }))
+    }
+
     /// A load of expression `id` (an `Expr::Load`) at the current indices, as C text.
     fn load(&self, id: ExprId) -> String {
         let Expr::Load { buf, at } = &self.k.exprs[id.0 as usize] else {
@@ -627,14 +638,8 @@ impl Renderer<'_> {
             let _ = writeln!(out, "{i2}}}");
         }
         out += &open_loop;
-        // The indices, where values other than loads need them (`index`, `rand`).
-        let needed = self.needed(&roots);
-        let uses_indices = k
-            .exprs
-            .iter()
-            .enumerate()
-            .any(|(i, e)| needed[i] && matches!(e, Expr::Index(_) | Expr::Rand { .. }));
-        if uses_indices {
+        // The indices, where values other than loads need them.
+        if self.reads_indices(&roots) {
             let _ = writeln!(out, "{i3}{point}");
             out += &self.unflatten(all, "flat", i3);
         }
@@ -691,14 +696,7 @@ impl Renderer<'_> {
             one_at_a_time(&mut out, i3);
             return out + i2 + "}\n";
         }
-        let needed = self.needed(&[value]);
-        let uses_indices = tail_uses_indices
-            || self
-                .k
-                .exprs
-                .iter()
-                .enumerate()
-                .any(|(i, e)| needed[i] && matches!(e, Expr::Index(_) | Expr::Rand { .. }));
+        let uses_indices = tail_uses_indices || self.reads_indices(&[value]);
         let i16 = "                ";
         let open_loop = format!("{i3}#pragma unroll\n{i3}for (int u = 0; u < {UNROLL}; ++u) {{\n");
         let point = format!("{i16}const i64 tu = t + u * ({step});\n");
