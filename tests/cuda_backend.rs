@@ -151,6 +151,15 @@ fn cuda_reductions_at_the_edges() {
         "m = reshape(rand(600, seed=2), (3, 200))\na = cumsum(m, axis=0)\nb = cumprod(m + 0.5, axis=1)",
         "z = complex(rand(300, seed=3), 1.0)\nc = cumsum(z)\np = cumprod(z[0:5])",
         "e = cumsum(rand(0, seed=1))\nn = cumsum(-zeros(3))\nf = cumsum(rand(3000, seed=4, dtype=f32))",
+        // Tiles of many short rows; of 2 to 128 columns, some past the array's edge; lanes
+        // over many tiles, whose totals are scanned in turn (three levels for 5000 × 32).
+        "m = reshape(rand(160000, seed=9) - 0.5, (5000, 32))\na = cumsum(m, axis=0)\nb = cumprod(m[0:300] * 0.1 + 1, axis=0)",
+        "t = reshape(rand(60000, seed=10), (4, 3000, 5))\na = cumsum(t, axis=1)\nb = cumsum(t, axis=2)\nc = cumprod(t + 0.5, axis=0)",
+        "r = reshape(arange(4000) % 5 - 2, (1000, 4))\nd = cumsum(r, axis=1)\ne = cumprod(r + 3, axis=0)\nf = cumsum(reshape(r, (4, 1000)), axis=1)",
+        "i = arange(70000) % 7 - 3\nc = cumsum(i)\nz = complex(rand(3000, seed=11), -0.5)\nw = cumsum(z)\nq = cumprod(reshape(z, (1000, 3)) * 0.5 + 0.6, axis=0)",
+        // +0 + -0 is +0: a lane's first element meets +0, and every total after it comes
+        // from that sum.
+        "a = 1 / cumsum(-zeros(300))\nb = 1 / cumsum(-zeros((3000, 2)), axis=0)\nc = 1 / cumsum(-zeros(30000))",
         // Sorts (radix passes over keys, then over lanes): ties, ±0 and NaNs in input order,
         // every real dtype, many lanes, and empty lanes.
         "x = rand(5000, seed=1) - 0.5\ns = sort(x)\na = argsort(x)\nf = sort(f32(x))\ng = argsort(f32(x))",

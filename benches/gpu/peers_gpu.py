@@ -24,6 +24,8 @@ Workloads (float32 unless noted; `_f64` rows use float64; 1K = 1000, 10K = 10,00
     grad_*          gradient of sum((w*x)**2) with respect to w (CuPy by hand: 2*w*x*x)
     fft_1K, fft_1M  complex FFT of a real vector, f64 and f32
     sort_1K, sort_1M   sort, f32 and f64
+    cumsum_1M       running sum of a vector, f32 and f64
+    cumsum0_1Mx     running sum down the columns (axis 0) of a (1000, 1000) array
     softmax_1Mx     softmax over the last axis of a (1000, 1000) array
     stencil_100M    x[2:] - 2*x[1:-1] + x[:-2]
 
@@ -87,6 +89,8 @@ WORKLOADS = [
     ("fft_1M", "fft", 1_000_000, ("f64", "f32")),
     ("sort_1K", "sort", 1_000, ("f32", "f64")),
     ("sort_1M", "sort", 1_000_000, ("f32", "f64")),
+    ("cumsum_1M", "cumsum", 1_000_000, ("f32", "f64")),
+    ("cumsum0_1Mx", "cumsum0", 1_000_000, ("f32",)),
     ("softmax_1Mx", "softmax", 1_000_000, ("f32",)),
     ("stencil_100M", "stencil", 100_000_000, ("f32",)),
 ]
@@ -101,6 +105,8 @@ DESCRIPTIONS = {
     "grad": "d/dw sum((w*x)**2) (CuPy by hand: 2*w*x*x)",
     "fft": "fft(x) of a real vector (full complex spectrum)",
     "sort": "sort(x) (torch.sort also returns indices)",
+    "cumsum": "cumsum(x) of a vector",
+    "cumsum0": "cumsum(x, axis=0) of a (1000, 1000) array",
     "softmax": "softmax over the last axis of a (1000, 1000) array",
     "stencil": "x[2:] - 2*x[1:-1] + x[:-2]",
 }
@@ -156,7 +162,7 @@ def expand_workloads(only, device):
         n = min(size, CPU_SIZE_CAP) if device == "cpu" else size
         if kind == "matmul":
             shape = (n, n)
-        elif kind == "softmax":
+        elif kind in ("softmax", "cumsum0"):
             side = int(round(math.sqrt(n)))
             shape = (side, n // side)
         else:
@@ -206,7 +212,7 @@ class Inputs:
             return {"a": self.array("a", shape, dt)}
         if w.kind == "softmax":
             return {"x": self.array("a", shape, dt)}
-        return {"x": self.array("a", shape, dt)}  # copy, fft, sort, stencil
+        return {"x": self.array("a", shape, dt)}  # copy, fft, sort, cumsum, stencil
 
     def nbytes(self, arrays):
         return sum(int(a.nbytes) if hasattr(a, "nbytes") else a.numel() * a.element_size() for a in arrays)
@@ -392,6 +398,8 @@ def build_torch(w, host, env, compiled=False):
             "matmul": lambda a, b: a @ b,
             "fft": lambda x: torch.fft.fft(x),
             "sort": lambda x: torch.sort(x).values,
+            "cumsum": lambda x: torch.cumsum(x, 0),
+            "cumsum0": lambda x: torch.cumsum(x, 0),
             "softmax": lambda x: torch.softmax(x, dim=-1),
             "stencil": lambda x: x[2:] - 2 * x[1:-1] + x[:-2],
         }
@@ -472,6 +480,8 @@ def build_cupy(w, host, env, kernel=False):
             "grad": lambda w_, x: 2 * w_ * x * x,
             "fft": lambda x: cp.fft.fft(x),
             "sort": lambda x: cp.sort(x),
+            "cumsum": lambda x: cp.cumsum(x, axis=0),
+            "cumsum0": lambda x: cp.cumsum(x, axis=0),
             "softmax": softmax,
             "stencil": lambda x: x[2:] - 2 * x[1:-1] + x[:-2],
         }
@@ -515,6 +525,8 @@ def build_jax(w, host, env):
         "grad": jax.grad(lambda w_, x: jnp.sum((w_ * x) ** 2)),
         "fft": lambda x: jnp.fft.fft(x),
         "sort": lambda x: jnp.sort(x),
+        "cumsum": lambda x: jnp.cumsum(x, axis=0),
+        "cumsum0": lambda x: jnp.cumsum(x, axis=0),
         "softmax": lambda x: jax.nn.softmax(x, axis=-1),
         "stencil": lambda x: x[2:] - 2 * x[1:-1] + x[:-2],
     }

@@ -66,7 +66,11 @@ bench "sort_1K_f64" { s = sort(a1k) }
 bench "sort_1M_f32" { s = sort(a1m32) }
 bench "sort_1M_f64" { s = sort(a1m) }
 
+bench "cumsum_1M_f32" { c = cumsum(a1m32) }
+bench "cumsum_1M_f64" { c = cumsum(a1m) }
+
 s1m = rand((1000, 1000), seed=5, dtype=f32)
+bench "cumsum0_1Mx_f32" { c = cumsum(s1m, axis=0) }
 bench "softmax_1Mx_f32" {
     e = exp(s1m - max(s1m, axis=1, keepdims=true))
     p = e / sum(e, axis=1, keepdims=true)

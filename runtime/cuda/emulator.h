@@ -17,6 +17,7 @@
 #define __device__
 #define __forceinline__ inline
 #define __shared__ static
+#define __launch_bounds__(...)
 
 struct ArrDim3 { unsigned x, y, z; };
 static ArrDim3 threadIdx, blockIdx, blockDim, gridDim;

@@ -594,13 +594,56 @@ impl Gpu {
         let outer: usize = shape[..axis].iter().product();
         let inner: usize = shape[axis + 1..].iter().product();
         let x = bufs[call.inputs[0].0 as usize]?.ptr;
-        let args = library::scan_args(x, out.ptr, outer, shape[axis], inner);
-        let grid = (outer * inner).clamp(1, 1 << 16) as u32;
-        let block = self.target.block();
-        Some(
-            self.target
-                .launch(module, Entry::Kernel, grid, block, &args),
-        )
+        let mut scratch = Vec::new();
+        let result = self.scan_levels(
+            module,
+            x,
+            out.ptr,
+            dtype.itemsize(),
+            [outer, shape[axis], inner],
+            &mut scratch,
+        );
+        for b in scratch {
+            self.recycle(b);
+        }
+        Some(result)
+    }
+
+    /// The stages of `scan.cuh` scanning `x` (`outer` × `n` × `inner` elements of `item`
+    /// bytes, along `n`) into `y`. Where lanes span several tiles, the tiles' totals go to a
+    /// scratch buffer (kept in `scratch`) that is scanned in place the same way, then each
+    /// tile is scanned on from the total before it.
+    fn scan_levels(
+        &mut self,
+        module: ModuleId,
+        x: DevPtr,
+        y: DevPtr,
+        item: usize,
+        [outer, n, inner]: [usize; 3],
+        scratch: &mut Vec<DevBuf>,
+    ) -> Result<(), String> {
+        use library::scan_stage;
+        let tiles = library::ScanTiles::new(outer, n, inner);
+        if tiles.tiles() == 0 {
+            return Ok(());
+        }
+        let mut totals = 0;
+        let launch = |gpu: &mut Gpu, totals: DevPtr, stage: usize| {
+            let args = library::scan_args(x, y, totals, outer, n, inner, tiles.lanes, stage);
+            let grid = tiles.tiles().min(1 << 16) as u32;
+            gpu.stats.launches += 1;
+            gpu.target
+                .launch(module, Entry::Kernel, grid, library::SCAN_THREADS, &args)
+        };
+        if tiles.along > 1 {
+            let b = self.alloc(item * tiles.tiles() * tiles.lanes)?;
+            scratch.push(b);
+            totals = b.ptr;
+            launch(self, totals, scan_stage::REDUCE)?;
+            let shape = [tiles.groups, tiles.along, tiles.lanes];
+            self.scan_levels(module, totals, totals, item, shape, scratch)?;
+        }
+        launch(self, totals, scan_stage::DOWN)
     }
 
     /// Compiles the kernels of `schedule` (verified first: kernels trust it to stay inside

@@ -40,15 +40,81 @@ pub fn scan_source(dtype: DType, product: bool) -> Option<String> {
         return None;
     }
     Some(format!(
-        "{PRELUDE}\n{SCAN}\nextern \"C\" __global__ void arr_kernel(const ArrArgs a) {{ arr_scan<{}, {product}>(a); }}\n",
+        "{PRELUDE}\n{SCAN}\nextern \"C\" __global__ void __launch_bounds__(ARR_SCAN_THREADS, ARR_SCAN_MIN_BLOCKS)\narr_kernel(const ArrArgs a) {{ arr_scan<{}, {product}>(a); }}\n",
         c_type(dtype)
     ))
 }
 
-/// The `ArrArgs` of a scan of `x` into `y`, an array of `outer` × `n` × `inner` elements
-/// scanned along the `n` axis.
-pub fn scan_args(x: u64, y: u64, outer: usize, n: usize, inner: usize) -> Vec<u64> {
-    vec![x, y, outer as u64, n as u64, inner as u64]
+/// Threads per block of every launch of the scan (`ARR_SCAN_THREADS`).
+pub const SCAN_THREADS: u32 = 256;
+
+/// Elements per tile of the scan (`ARR_SCAN_TILE`): `ARR_SCAN_ITEMS` (8) per thread.
+pub const SCAN_TILE: usize = 8 * SCAN_THREADS as usize;
+
+/// The stages of `scan.cuh` (`ARR_SCAN_REDUCE`, …).
+pub mod scan_stage {
+    pub const REDUCE: usize = 0;
+    pub const DOWN: usize = 1;
+}
+
+/// How `scan.cuh` tiles a scan of `outer` × `n` × `inner` elements along `n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanTiles {
+    /// Lanes per tile, a power of two: rows where `inner` is 1, else columns.
+    pub lanes: usize,
+    /// Groups of `lanes` lanes.
+    pub groups: usize,
+    /// Tiles along `n` per group; above 1, the tiles' totals are scanned first.
+    pub along: usize,
+}
+
+impl ScanTiles {
+    /// Lanes enough that a tile holds a whole lane where lanes are short (up to one lane per
+    /// thread); and at least 32 columns, for coalesced loads, where `inner` has them.
+    pub fn new(outer: usize, n: usize, inner: usize) -> ScanTiles {
+        let threads = SCAN_THREADS as usize;
+        let fill = (SCAN_TILE / n.max(1).next_power_of_two()).clamp(1, threads);
+        let lanes = if inner == 1 {
+            fill
+        } else {
+            let columns = 1 << inner.max(1).ilog2();
+            columns.min(threads).min(fill.max(32))
+        };
+        let groups = if inner == 1 {
+            outer.div_ceil(lanes)
+        } else {
+            outer * inner.div_ceil(lanes)
+        };
+        ScanTiles {
+            lanes,
+            groups,
+            along: n.div_ceil(SCAN_TILE / lanes),
+        }
+    }
+
+    /// Tiles in all.
+    pub fn tiles(&self) -> usize {
+        self.groups * self.along
+    }
+}
+
+/// The `ArrArgs` of a stage of the scan of `x` into `y`, an array of `outer` × `n` × `inner`
+/// elements scanned along `n` with `lanes` lanes a tile, with the tiles' totals at `totals`.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_args(
+    x: u64,
+    y: u64,
+    totals: u64,
+    outer: usize,
+    n: usize,
+    inner: usize,
+    lanes: usize,
+    stage: usize,
+) -> Vec<u64> {
+    [x, y, totals]
+        .into_iter()
+        .chain([outer, n, inner, lanes, stage].map(|v| v as u64))
+        .collect()
 }
 
 /// The source of the sort of `dtype` values, with 64-bit indices if `wide` (else 32-bit), or
@@ -220,6 +286,68 @@ mod tests {
                 "sort.cuh's header skips stage {value}"
             );
         }
+    }
+
+    /// The host's sizes and stages of the scan are the ones `scan.cuh` defines.
+    #[test]
+    fn scan_sizes_match_the_kernel() {
+        for (name, value) in [
+            ("ARR_SCAN_THREADS", SCAN_THREADS as usize),
+            ("ARR_SCAN_ITEMS", SCAN_TILE / SCAN_THREADS as usize),
+            ("ARR_SCAN_REDUCE", scan_stage::REDUCE),
+            ("ARR_SCAN_DOWN", scan_stage::DOWN),
+        ] {
+            let line = format!("#define {name} {value}\n");
+            assert!(SCAN.contains(&line), "scan.cuh lacks `{}`", line.trim());
+            let described = format!("//   {value}  ");
+            if name.contains("REDUCE") || name.contains("DOWN") {
+                assert!(SCAN.contains(&described), "scan.cuh's header skips {name}");
+            }
+        }
+        let stage = "a.stage == ARR_SCAN_REDUCE";
+        assert!(
+            SCAN.contains(stage),
+            "scan.cuh never tells its stages apart"
+        );
+    }
+
+    /// Scan tiles: a power of two of lanes that leaves each thread a segment; every element
+    /// in exactly one tile; whole short lanes in one tile where they fit; at least 32 columns
+    /// where there are that many.
+    #[test]
+    fn scan_tiles_cover_the_array() {
+        let threads = SCAN_THREADS as usize;
+        for outer in [0, 1, 2, 3, 7, 1000] {
+            for n in [0, 1, 2, 3, 8, 9, 100, 2048, 2049, 5000, 1 << 20] {
+                for inner in [1, 2, 3, 5, 31, 32, 33, 200, 1000] {
+                    let t = ScanTiles::new(outer, n, inner);
+                    assert!(t.lanes.is_power_of_two() && t.lanes <= threads, "{t:?}");
+                    let positions = SCAN_TILE / t.lanes;
+                    // Tiles hold every lane exactly once (the groups), and every position.
+                    let lanes = if inner == 1 { outer } else { inner };
+                    let groups_per = lanes.div_ceil(t.lanes);
+                    let per_outer = if inner == 1 { 1 } else { outer };
+                    assert_eq!(t.groups, groups_per * per_outer, "{outer} {n} {inner}");
+                    assert_eq!(t.along, n.div_ceil(positions), "{outer} {n} {inner}");
+                    // Whole lanes in a tile where they fit beside the columns wanted.
+                    let columns = if inner == 1 { 1 } else { inner.min(32) };
+                    if n * columns <= SCAN_TILE {
+                        assert!(t.along <= 1, "{outer} {n} {inner}: {t:?}");
+                    }
+                    if inner >= 32 {
+                        assert!(t.lanes >= 32, "{outer} {n} {inner}: {t:?}");
+                    }
+                    if inner > 1 {
+                        assert!(t.lanes <= inner, "{outer} {n} {inner}: {t:?}");
+                    }
+                }
+            }
+        }
+        // A lane of 2²⁰ takes 512 tiles; their totals, one tile.
+        let long = ScanTiles::new(1, 1 << 20, 1);
+        assert_eq!((long.lanes, long.along), (1, 512));
+        let totals = ScanTiles::new(long.groups, long.along, long.lanes);
+        assert_eq!((totals.lanes, totals.along), (4, 1));
     }
 
     #[test]
