@@ -17,7 +17,10 @@
 #   3. `arr bench --device cuda --json benches/gpu/suite.arr` (fused and unfused);
 #   4. benches/gpu/peers_gpu.py: PyTorch, CuPy and JAX on the same workloads;
 #   5. benches/gpu/merge.py: one markdown table of both (table.md), the same as JSON
-#      (table.json), and a bar chart per workload (charts/NAME.svg).
+#      (table.json), and a bar chart per workload (charts/NAME.svg);
+#   6. where Nsight Systems (`nsys`) is installed, a profile of `a + b` on 1M f64 values in
+#      `arr bench` and in PyTorch, summed up per kernel and per CUDA call (profile.txt): what
+#      each spends on the device and on the host per call.
 # A failing step is reported and the next one runs; the exit status is that of the tests. Each
 # step has a time limit (STEP_LIMIT seconds, 240 by default), so that one that hangs leaves time
 # for the rest. STEPS picks steps (STEPS=45: the peers and the table only; all by default).
@@ -53,7 +56,7 @@ export ARRJIT_ARR_BIN="$PWD/$arr"
 export ARRJIT_CACHE_DIR="${ARRJIT_CACHE_DIR:-${TMPDIR:-/tmp}/arrjit-gpu-cache}"
 export ARRJIT_PROJECT_DIR="$PWD"
 
-steps=${STEPS:-12345}
+steps=${STEPS:-123456}
 want() { [[ $steps == *$1* ]]; }
 step() { echo; echo "=== $*"; }
 status=0
@@ -110,5 +113,44 @@ fi
 if want 5; then
 step "5. the table"
 "$py" benches/gpu/merge.py "$out/arr.json" "$out/peers.json" --out "$out" | tee "$out/table.md"
+fi
+
+if want 6; then
+step "6. profile: a + b on 1M f64, arr and PyTorch"
+nsys=$(command -v nsys || ls /usr/local/cuda/bin/nsys /opt/nvidia/nsight-systems/*/bin/nsys 2>/dev/null | head -1)
+if [ -z "$nsys" ]; then
+    echo "no nsys here: skipped"
+else
+    profile="$out/profile"
+    mkdir -p "$profile"
+    cat > "$profile/add.arr" <<'ARR'
+a = rand(1_000_000, seed=1)
+b = rand(1_000_000, seed=2) + 0.5
+bench "add_1M_f64" { y = a + b }
+ARR
+    cat > "$profile/add.py" <<'PY'
+import torch
+a = torch.rand(1_000_000, dtype=torch.float64, device="cuda")
+b = torch.rand(1_000_000, dtype=torch.float64, device="cuda") + 0.5
+for _ in range(3):
+    for _ in range(2000):
+        y = a + b
+    torch.cuda.synchronize()
+PY
+    {
+        for who in arr torch; do
+            if [ "$who" = arr ]; then
+                run=("$arr" bench --device cuda --mode fused --repeats 20 --min-time 0 "$profile/add.arr")
+            else
+                run=("$py" "$profile/add.py")
+            fi
+            echo "--- $who"
+            timeout "$limit" "$nsys" profile --force-overwrite true -o "$profile/$who" "${run[@]}" > /dev/null 2>&1
+            "$nsys" stats --force-export true --report cuda_gpu_kern_sum,cuda_api_sum "$profile/$who.nsys-rep" 2>&1 | head -60
+        done
+    } > "$out/profile.txt" 2>&1
+    grep -A12 "cuda_gpu_kern_sum" "$out/profile.txt" | head -40
+    rm -f "$profile"/*.sqlite
+fi
 fi
 exit "$status"

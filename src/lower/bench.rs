@@ -64,6 +64,10 @@ impl Default for BenchOptions {
 const MIN_BATCH_SECONDS: f64 = 1e-3;
 /// The most calls in a batch.
 const MAX_BATCH: usize = 256;
+/// On a GPU, the timed runs record no CUDA events (the peers' timings have none either);
+/// after the first timed run and then after every this many, a run of the same batch
+/// records them, for the device time of the kernels.
+const KERNEL_TIMING_EVERY: usize = 4;
 
 /// One engine's measurements of one block.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,7 +81,8 @@ pub struct Timing {
     /// Seconds the backend spent compiling kernels for the block, over all runs (in practice,
     /// in the warm-up run).
     pub compile: f64,
-    /// On a GPU, what each timed run spent on the device, in the order they ran.
+    /// On a GPU, where the time of the runs with CUDA events went (one after the first
+    /// timed run and after every `KERNEL_TIMING_EVERY`-th), in the order they ran.
     pub device: Vec<DeviceTime>,
 }
 
@@ -286,8 +291,12 @@ impl Lowerer<'_> {
                 }
                 ran = true;
                 let calls = batch[i];
-                let (secs, compile, device) = self
-                    .with_executor(&mut harness.others, i, |l| l.timed_run(body, &saved, calls))?;
+                let mut run = |l: &mut Self, events: bool| {
+                    l.with_executor(&mut harness.others, i, |l| {
+                        l.timed_run(body, &saved, calls, events)
+                    })
+                };
+                let (secs, compile, device) = run(self, false)?;
                 timing.compile += compile;
                 let whole = secs * calls as f64;
                 if device.is_some() && whole < MIN_BATCH_SECONDS && calls < MAX_BATCH {
@@ -297,8 +306,12 @@ impl Lowerer<'_> {
                     timing.first = secs;
                 } else {
                     timing.runs.push(secs);
-                    timing.device.extend(device);
                     spent[i] += whole;
+                    if device.is_some() && timing.runs.len() % KERNEL_TIMING_EVERY == 1 {
+                        let (_, compile, device) = run(self, true)?;
+                        timing.compile += compile;
+                        timing.device.extend(device);
+                    }
                 }
             }
             if !ran {
@@ -340,14 +353,17 @@ impl Lowerer<'_> {
 
     /// A timed run: `calls` runs of the block from the saved state, back to back and muted,
     /// then a wait for the device (a GPU runs them while the host goes on, as the peers'
-    /// batches of calls do). Per call: its seconds and on a GPU where the device time went;
-    /// and the seconds of compiling in all of them.
+    /// batches of calls do). Per call: its seconds and on a GPU where the device time went
+    /// (the kernels' only if `events`: CUDA events around each run); and the seconds of
+    /// compiling in all of them.
     fn timed_run(
         &mut self,
         body: &Block,
         saved: &Saved,
         calls: usize,
+        events: bool,
     ) -> Result<(f64, f64, Option<DeviceTime>), Diagnostic> {
+        self.exec.set_kernel_timing(events);
         let compiled_before = self.exec.compile_seconds();
         let device_before = self.exec.gpu_stats();
         let output_closed = std::mem::replace(&mut self.output_closed, true);
@@ -364,6 +380,7 @@ impl Lowerer<'_> {
         }
         self.exec.finish();
         let secs = started.elapsed().as_secs_f64() / calls as f64;
+        self.exec.set_kernel_timing(true);
         self.output_closed = output_closed;
         ran?;
         let per_call = |x: f64| x / calls as f64;

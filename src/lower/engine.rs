@@ -262,6 +262,14 @@ impl Executor {
     }
 
     /// Device time and transfers so far (`None` off the GPU).
+    /// On a GPU, whether runs measure their kernels' device time (see
+    /// `Gpu::set_kernel_timing`); nothing elsewhere.
+    pub fn set_kernel_timing(&mut self, on: bool) {
+        if let Executor::Gpu { gpu, .. } = self {
+            gpu.set_kernel_timing(on);
+        }
+    }
+
     pub fn gpu_stats(&self) -> Option<GpuStats> {
         match self {
             Executor::Gpu { gpu, .. } => Some(gpu.stats()),
@@ -334,4 +342,46 @@ impl Executor {
 /// interpreter.
 fn cpu_fallback(engine: Engine) -> Box<Executor> {
     Box::new(Executor::new(engine).unwrap_or(Executor::Interp(Evaluator::new())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Op, Type, UnaryOp};
+    use arrjit_runtime::DType;
+
+    /// Runs on a GPU measure their kernels' device time only while kernel timing is on (the
+    /// runs `arr bench` times have it off). On the emulated device, whose events are host
+    /// clocks around its launches.
+    #[test]
+    fn kernel_timing_is_off_only_when_asked() {
+        let mut ex = match Executor::on(Engine::Fused, Device::CudaEmulator) {
+            Ok(ex) => ex,
+            Err(why) => {
+                eprintln!("skipped: no emulated device ({why})");
+                return;
+            }
+        };
+        let mut g = Graph::new();
+        let a = g.add_source(Array::from_vec(vec![1000], vec![0.5f64; 1000]));
+        let b = g.add(
+            Op::Unary(UnaryOp::Sin),
+            vec![a],
+            Type::new(DType::F64, vec![1000]),
+        );
+        let kernel_s = |ex: &Executor| ex.gpu_stats().expect("a GPU executor").kernel_s;
+        ex.set_kernel_timing(false);
+        ex.evaluate(&g, &[b]);
+        ex.finish();
+        assert_eq!(ex.device_error(), None);
+        assert_eq!(kernel_s(&ex), 0.0, "a run without kernel timing was timed");
+        ex.set_kernel_timing(true);
+        ex.evaluate(&g, &[b]);
+        ex.finish();
+        assert_eq!(ex.device_error(), None);
+        assert!(
+            kernel_s(&ex) > 0.0,
+            "a run with kernel timing was not timed"
+        );
+    }
 }

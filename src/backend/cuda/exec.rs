@@ -107,6 +107,8 @@ pub struct Gpu {
     /// Recorded (start, end) points of runs whose device time is not yet in `stats`: a run
     /// that leaves its outputs on the device does not wait for them (`finish` does).
     pending: Vec<(usize, usize)>,
+    /// Whether runs record CUDA events around their work, for `stats.kernel_s`.
+    kernel_timing: bool,
 }
 
 /// The most runs whose device time may wait to be read (`Gpu::pending`).
@@ -210,7 +212,14 @@ impl Gpu {
                 ..GpuStats::default()
             },
             pending: Vec::new(),
+            kernel_timing: true,
         }
+    }
+
+    /// Whether runs measure the device time of their work (on by default): each run then
+    /// records two CUDA events, which `arr bench` leaves out of the runs it times.
+    pub fn set_kernel_timing(&mut self, on: bool) {
+        self.kernel_timing = on;
     }
 
     pub fn stats(&self) -> GpuStats {
@@ -397,10 +406,14 @@ impl Gpu {
             } else {
                 None
             };
+            let step = |gpu: &mut Gpu, m: ModuleId, args: Vec<u64>, count: usize| {
+                gpu.stats.launches += 1;
+                gpu.target
+                    .launch(m, Entry::Kernel, grid_for(count), block, &args)
+            };
             if widen && let Some(m) = helpers {
                 let args = library::fft_args(x, out.ptr, total, n, 1.0, 0);
-                gpu.target
-                    .launch(m, Entry::Kernel, grid_for(total), block, &args)?;
+                step(gpu, m, args, total)?;
             }
             let fft = FftCall {
                 kind,
@@ -415,13 +428,13 @@ impl Gpu {
                     n
                 },
             };
+            gpu.stats.launches += 1;
             gpu.target
                 .fft(&fft)
                 .unwrap_or_else(|| Err("cuFFT is not available".into()))?;
             if inverse && let Some(m) = helpers {
                 let args = library::fft_args(0, out.ptr, total, n, 1.0 / n as f64, 1);
-                gpu.target
-                    .launch(m, Entry::Kernel, grid_for(total), block, &args)?;
+                step(gpu, m, args, total)?;
             }
             let upper = batch * (n - n / 2 - 1);
             if mirror
@@ -429,8 +442,7 @@ impl Gpu {
                 && let Some(m) = helpers
             {
                 let args = library::fft_args(0, out.ptr, upper, n, 1.0, 2);
-                gpu.target
-                    .launch(m, Entry::Kernel, grid_for(upper), block, &args)?;
+                step(gpu, m, args, upper)?;
             }
             Ok(())
         };
@@ -803,7 +815,9 @@ impl Gpu {
             b_stride,
             c: out.ptr,
         };
-        self.target.matmul(&mm)
+        let done = self.target.matmul(&mm);
+        self.stats.launches += done.is_some() as u64;
+        done
     }
 
     /// `run`, keeping the outputs computed on the device for `carry`.
@@ -906,7 +920,11 @@ impl Gpu {
                 ref other => panic!("input buffer of a {other:?} node"),
             });
         }
-        let start = self.target.record()?;
+        let start = if self.kernel_timing {
+            Some(self.target.record()?)
+        } else {
+            None
+        };
         for ((step, how), free) in schedule.steps.iter().zip(&plan.steps).zip(&plan.free_after) {
             match (step, how) {
                 (Step::Kernel(_), GpuStep::Launch(l)) => {
@@ -943,10 +961,7 @@ impl Gpu {
                         _ => None,
                     };
                     match on_device {
-                        Some(r) => {
-                            r?;
-                            self.stats.launches += 1;
-                        }
+                        Some(r) => r?,
                         None => self.host_library(call, schedule, graph, bufs, out)?,
                     }
                 }
@@ -960,10 +975,12 @@ impl Gpu {
                 }
             }
         }
-        let end = self.target.record()?;
-        self.pending.push((start, end));
-        if self.pending.len() >= MAX_PENDING {
-            self.settle()?;
+        if let Some(start) = start {
+            let end = self.target.record()?;
+            self.pending.push((start, end));
+            if self.pending.len() >= MAX_PENDING {
+                self.settle()?;
+            }
         }
         let mut out = Vec::with_capacity(schedule.outputs.len());
         if outputs == Outputs::Drop {
