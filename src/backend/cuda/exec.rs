@@ -479,21 +479,33 @@ impl Gpu {
             return Some(Ok(()));
         }
         let lane = shape[axis];
+        Some(self.with_scratch(|gpu, scratch| {
+            gpu.sort_stages(
+                module,
+                x,
+                out.ptr,
+                input.dtype,
+                total,
+                lane,
+                argsort,
+                scratch,
+            )
+        }))
+    }
+
+    /// Runs `f`, which queues work using scratch buffers it allocates into the vector it is
+    /// given; they go back to the pool afterwards (later work on the stream reuses them only
+    /// once this work is done), whether `f` succeeded or not.
+    fn with_scratch(
+        &mut self,
+        f: impl FnOnce(&mut Gpu, &mut Vec<DevBuf>) -> Result<(), String>,
+    ) -> Result<(), String> {
         let mut scratch = Vec::new();
-        let result = self.sort_stages(
-            module,
-            x,
-            out.ptr,
-            input.dtype,
-            total,
-            lane,
-            argsort,
-            &mut scratch,
-        );
+        let result = f(self, &mut scratch);
         for b in scratch {
             self.recycle(b);
         }
-        Some(result)
+        result
     }
 
     /// The stages of `sort.cuh` over `total` elements in lanes of `lane`; the scratch
@@ -606,19 +618,10 @@ impl Gpu {
         let outer: usize = shape[..axis].iter().product();
         let inner: usize = shape[axis + 1..].iter().product();
         let x = bufs[call.inputs[0].0 as usize]?.ptr;
-        let mut scratch = Vec::new();
-        let result = self.scan_levels(
-            module,
-            x,
-            out.ptr,
-            dtype.itemsize(),
-            [outer, shape[axis], inner],
-            &mut scratch,
-        );
-        for b in scratch {
-            self.recycle(b);
-        }
-        Some(result)
+        let shape = [outer, shape[axis], inner];
+        Some(self.with_scratch(|gpu, scratch| {
+            gpu.scan_levels(module, x, out.ptr, dtype.itemsize(), shape, scratch)
+        }))
     }
 
     /// The stages of `scan.cuh` scanning `x` (`outer` × `n` × `inner` elements of `item`
@@ -631,17 +634,18 @@ impl Gpu {
         x: DevPtr,
         y: DevPtr,
         item: usize,
-        [outer, n, inner]: [usize; 3],
+        shape: [usize; 3],
         scratch: &mut Vec<DevBuf>,
     ) -> Result<(), String> {
         use library::scan_stage;
+        let [outer, n, inner] = shape;
         let tiles = library::ScanTiles::new(outer, n, inner);
         if tiles.tiles() == 0 {
             return Ok(());
         }
         let mut totals = 0;
         let launch = |gpu: &mut Gpu, totals: DevPtr, stage: usize| {
-            let args = library::scan_args(x, y, totals, outer, n, inner, tiles.lanes, stage);
+            let args = library::scan_args(x, y, totals, shape, tiles.lanes, stage);
             let grid = tiles.tiles().min(1 << 16) as u32;
             gpu.stats.launches += 1;
             gpu.target

@@ -99,21 +99,19 @@ impl ScanTiles {
 }
 
 /// The `ArrArgs` of a stage of the scan of `x` into `y`, an array of `outer` × `n` × `inner`
-/// elements scanned along `n` with `lanes` lanes a tile, with the tiles' totals at `totals`.
-#[allow(clippy::too_many_arguments)]
+/// elements (`shape`) scanned along `n` with `lanes` lanes a tile, with the tiles' totals at
+/// `totals`.
 pub fn scan_args(
     x: u64,
     y: u64,
     totals: u64,
-    outer: usize,
-    n: usize,
-    inner: usize,
+    shape: [usize; 3],
     lanes: usize,
     stage: usize,
 ) -> Vec<u64> {
     [x, y, totals]
         .into_iter()
-        .chain([outer, n, inner, lanes, stage].map(|v| v as u64))
+        .chain(shape.into_iter().chain([lanes, stage]).map(|v| v as u64))
         .collect()
 }
 
@@ -323,12 +321,24 @@ mod tests {
                     let t = ScanTiles::new(outer, n, inner);
                     assert!(t.lanes.is_power_of_two() && t.lanes <= threads, "{t:?}");
                     let positions = SCAN_TILE / t.lanes;
-                    // Tiles hold every lane exactly once (the groups), and every position.
-                    let lanes = if inner == 1 { outer } else { inner };
-                    let groups_per = lanes.div_ceil(t.lanes);
-                    let per_outer = if inner == 1 { 1 } else { outer };
-                    assert_eq!(t.groups, groups_per * per_outer, "{outer} {n} {inner}");
-                    assert_eq!(t.along, n.div_ceil(positions), "{outer} {n} {inner}");
+                    // The groups hold every lane (rows: all of them; columns: each outer
+                    // index's), none of them empty; the tiles along n hold every position,
+                    // the last of them not empty.
+                    let (lanes, repeats) = match (inner, outer) {
+                        (_, 0) => (0, 0),
+                        (1, _) => (outer, 1),
+                        _ => (inner, outer),
+                    };
+                    let per_repeat = t.groups.checked_div(repeats).unwrap_or(0);
+                    assert_eq!(per_repeat * repeats, t.groups, "{outer} {n} {inner}: {t:?}");
+                    assert!(per_repeat * t.lanes >= lanes, "{outer} {n} {inner}: {t:?}");
+                    if per_repeat > 0 {
+                        assert!((per_repeat - 1) * t.lanes < lanes, "{outer} {n} {inner}");
+                    }
+                    assert!(t.along * positions >= n, "{outer} {n} {inner}: {t:?}");
+                    if t.along > 0 {
+                        assert!((t.along - 1) * positions < n, "{outer} {n} {inner}: {t:?}");
+                    }
                     // Whole lanes in a tile where they fit beside the columns wanted.
                     let columns = if inner == 1 { 1 } else { inner.min(32) };
                     if n * columns <= SCAN_TILE {
