@@ -291,6 +291,28 @@ fn run_takes_limits_for_untrusted_scripts() {
     );
 }
 
+/// Wherever the time runs out (a loop's turn, a statement of its body, a node of a
+/// function's body being built), the error points at the top-level statement that was
+/// running: the same place on every run, whatever the machine's speed.
+#[test]
+fn time_limit_errors_point_at_the_running_statement() {
+    let scratch = common::scratch("cli-time-limit");
+    let script = scratch.path().join("t.arr");
+    std::fs::write(
+        &script,
+        "x = rand(1000, seed=1)\nfn f(v, i) = sin(v * i) + cos(v - i) * 2\nfor i in 0..100000000 {\n    z = f(x, i) + f(x + 1, i) * f(x, -i)\n}\n",
+    )
+    .unwrap();
+    let s = script.to_str().unwrap();
+    for _ in 0..10 {
+        let out = arr(&["run", "--time-limit", "0.1", s]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        let want = format!("{s}:3:1: error: the run went over its time limit of 100 ms\n");
+        assert!(err.starts_with(&want), "{err}");
+    }
+}
+
 #[test]
 fn repl_runs_lines_and_prints_values_from_a_pipe() {
     use std::io::Write;

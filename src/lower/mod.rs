@@ -377,7 +377,13 @@ impl<'o> Lowerer<'o> {
         let outer = std::mem::replace(&mut self.stmt_span, stmt.span);
         let done = self.exec_inner(stmt, top);
         self.stmt_span = outer;
-        done
+        // Past the time limit, the run stops with the limit's error at the statement, the
+        // outermost one as the error passes up: where inside it the time ran out (a loop's
+        // turn, a statement of its body, an array being built) depends on the machine.
+        done.map_err(|d| match self.deadline.check() {
+            Err(e) => Diagnostic::error(stmt.span, e.to_string()),
+            Ok(()) => d,
+        })
     }
 
     fn exec_inner(&mut self, stmt: &Stmt, top: bool) -> Result<(), Diagnostic> {
