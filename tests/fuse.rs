@@ -307,6 +307,45 @@ fn matmul_reads_transposed_and_reshaped_operands_in_place() {
 }
 
 /// Around a matrix product: the epilogue `maximum(C + bias, 0)` and the row reductions
+/// Kernels that each take a row's mean join into one, and so do the sums of squares computed
+/// from the means once those are merged: each row is summed twice (the mean, then the
+/// variance), not four times, and no expression is computed twice.
+#[test]
+fn joined_kernels_reduce_each_value_once() {
+    let src = "x = rand((6, 40), seed=1)\n\
+               mu = mean(x, axis=1, keepdims=true)\n\
+               sd = sqrt(mean((x - mu) ** 2, axis=1, keepdims=true))\n\
+               z = (x - mu) / sd";
+    let (program, _) = syntax::parse(src);
+    let mut sink = Vec::new();
+    let mut state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
+    let names = ["mu", "sd", "z"];
+    let roots: Vec<NodeId> = names.iter().map(|n| global_node(&state, n)).collect();
+    let s = fuse(&state.graph, &roots, Fusion::Fused);
+    let text = print_schedule(&state.graph, &s);
+    let got = eval_schedule(&s, &state.graph, &[]);
+    for (name, got) in names.iter().zip(&got) {
+        let want = state.global_array(name).unwrap();
+        assert!(common::same_bits(&want, got), "{name}:\n{text}");
+    }
+    let reduces: usize = kernels(&s)
+        .iter()
+        .map(|k| {
+            k.phases
+                .iter()
+                .filter(|p| matches!(p, Phase::Reduce { .. }))
+                .count()
+        })
+        .sum();
+    assert_eq!(reduces, 2, "{text}");
+    for k in kernels(&s) {
+        let mut seen = std::collections::HashSet::new();
+        for e in k.exprs.iter().zip(&k.dtypes) {
+            assert!(seen.insert(e), "{e:?} twice:\n{text}");
+        }
+    }
+}
+
 /// `sum(C) + max(C)` are one kernel after the product: the two reductions (the script spells
 /// one of them twice) share one loop per row, and the epilogue, which needs their results,
 /// takes a second loop over the same row while it is in cache.

@@ -71,7 +71,5 @@ bench "cumsum_1M_f64" { c = cumsum(a1m) }
 
 s1m = rand((1000, 1000), seed=5, dtype=f32)
 bench "cumsum0_1Mx_f32" { c = cumsum(s1m, axis=0) }
-bench "softmax_1Mx_f32" {
-    e = exp(s1m - max(s1m, axis=1, keepdims=true))
-    p = e / sum(e, axis=1, keepdims=true)
-}
+# One result, as the peers' softmax has (a block keeps every array it names).
+bench "softmax_1Mx_f32" { p = softmax(s1m, axis=1) }

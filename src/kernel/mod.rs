@@ -111,6 +111,23 @@ pub enum Expr {
     Phase(u32),
 }
 
+impl Expr {
+    /// The same expression with each operand replaced by `f(operand)`.
+    pub fn with_operands(&self, f: impl Fn(&ExprId) -> ExprId) -> Expr {
+        match self {
+            Expr::Load { .. }
+            | Expr::Param(_)
+            | Expr::Index(_)
+            | Expr::Rand { .. }
+            | Expr::Phase(_) => self.clone(),
+            Expr::Unary(op, x) => Expr::Unary(*op, f(x)),
+            Expr::Binary(op, x, y) => Expr::Binary(*op, f(x), f(y)),
+            Expr::Where(c, x, y) => Expr::Where(f(c), f(x), f(y)),
+            Expr::Cast(x) => Expr::Cast(f(x)),
+        }
+    }
+}
+
 /// Where a store writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Over {

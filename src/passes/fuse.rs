@@ -188,7 +188,12 @@ impl Builder {
     }
 
     fn finish(mut self) -> Kernel {
-        self.dedup_reductions();
+        // Merging two reductions makes the values computed from them equal, and those may
+        // feed reductions that are then equal too (the variance's sum of squares, in two
+        // kernels that each took the mean).
+        while self.dedup_reductions() {
+            self.renumber();
+        }
         Kernel {
             space: self.space,
             inner: self.inner.unwrap_or_default(),
@@ -201,8 +206,8 @@ impl Builder {
 
     /// Drops a reduce phase that repeats an earlier one (the same reduction of the same
     /// value, as when kernels that reduce the same array join): its readers read the earlier
-    /// one, so the data is reduced once.
-    fn dedup_reductions(&mut self) {
+    /// one, so the data is reduced once. Returns whether it dropped any.
+    fn dedup_reductions(&mut self) -> bool {
         let mut remap: Vec<u32> = Vec::with_capacity(self.phases.len());
         let mut kept: Vec<Phase> = Vec::new();
         for p in &self.phases {
@@ -219,7 +224,7 @@ impl Builder {
             }
         }
         if kept.len() == self.phases.len() {
-            return;
+            return false;
         }
         for e in &mut self.exprs {
             if let Expr::Phase(p) = e {
@@ -227,6 +232,26 @@ impl Builder {
             }
         }
         self.phases = kept;
+        true
+    }
+
+    /// Numbers the expressions again, keeping the first of equal ones: after
+    /// `dedup_reductions`, `Phase` expressions that read merged phases are equal, and so is
+    /// everything computed from them.
+    fn renumber(&mut self) {
+        let exprs = std::mem::take(&mut self.exprs);
+        let dtypes = std::mem::take(&mut self.dtypes);
+        self.dedup.clear();
+        self.memo.clear();
+        let mut map: Vec<ExprId> = Vec::with_capacity(exprs.len());
+        for (e, dtype) in exprs.into_iter().zip(dtypes) {
+            let new = e.with_operands(|x| map[x.0 as usize]);
+            map.push(self.push(new, dtype));
+        }
+        for p in &mut self.phases {
+            let (Phase::Reduce { value, .. } | Phase::Store { value, .. }) = p;
+            *value = map[value.0 as usize];
+        }
     }
 }
 
@@ -765,12 +790,8 @@ fn append(into: &mut Builder, k: &Kernel) {
                 map.push(into.param(lit, dt));
                 continue;
             }
-            Expr::Load { .. } | Expr::Index(_) | Expr::Rand { .. } => e.clone(),
-            Expr::Unary(op, x) => Expr::Unary(*op, m(x)),
-            Expr::Binary(op, x, y) => Expr::Binary(*op, m(x), m(y)),
-            Expr::Where(c, x, y) => Expr::Where(m(c), m(x), m(y)),
-            Expr::Cast(x) => Expr::Cast(m(x)),
             Expr::Phase(p) => Expr::Phase(p + phase_base),
+            _ => e.with_operands(m),
         };
         map.push(into.push(new, dtype));
     }
