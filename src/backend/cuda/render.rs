@@ -9,7 +9,8 @@
 //! constants in 16-byte slots; and, for kernels with phases, `phase`, `partials` and
 //! `phase_vals`. The loop structure depends on the kernel's axes:
 //! - no inner axes: a grid-stride loop over chunks of `UNROLL` points per thread, loads
-//!   first;
+//!   first (the last, partial chunk too, so a thread waits for memory once whatever the
+//!   array's length);
 //! - inner and outer axes: a grid-stride loop of blocks over the outer points; each phase runs
 //!   over the inner points with the block's threads, and a reduction combines the threads'
 //!   values with `arr_block_reduce` (warp shuffles, then shared memory, in a fixed order);
@@ -336,6 +337,28 @@ enum Loads {
     Hoisted,
 }
 
+/// A thread's point `u` of an unrolled loop: variable `var` is `base` plus an offset, which is
+/// `offset` (C text of an `i64`), or `offset_int` (an `int`) in a partial round, where an `int`
+/// `left` holds how many offsets are in range.
+struct Point<'a> {
+    var: &'a str,
+    base: &'a str,
+    offset: String,
+    offset_int: String,
+}
+
+/// What an unrolled loop does with its points at or past the end.
+#[derive(Clone, Copy)]
+enum Past {
+    /// There are none: a whole chunk.
+    None,
+    /// They stand for the last point in range: their loads and values are that point's,
+    /// which keeps the code free of branches (and every address in bounds).
+    Clamp,
+    /// They are skipped.
+    Skip,
+}
+
 struct Renderer<'k> {
     k: &'k Kernel,
     /// The index of each run-time size slot in `args.sizes`.
@@ -591,14 +614,61 @@ impl Renderer<'_> {
         out
     }
 
+    /// Opens an unrolled loop over a thread's `UNROLL` points (`u`), the loop at `indent` and
+    /// its body one level in: point `u` is `point.var`, with the indices of `axes` if given,
+    /// and those past the range are treated as `past` says. (A partial round works on `int`
+    /// offsets: with 64-bit ones, `ptxas` gave the chain's kernel 6 registers more.)
+    fn open_points(
+        &self,
+        out: &mut String,
+        indent: &str,
+        point: &Point,
+        past: Past,
+        axes: Option<&[usize]>,
+    ) {
+        let Point {
+            var,
+            base,
+            offset,
+            offset_int,
+        } = point;
+        let body = format!("{indent}    ");
+        let _ = writeln!(
+            out,
+            "{indent}#pragma unroll\n{indent}for (int u = 0; u < {UNROLL}; ++u) {{"
+        );
+        match past {
+            Past::None | Past::Clamp if axes.is_none() => return,
+            Past::None => {
+                let _ = writeln!(out, "{body}const i64 {var} = {base} + {offset};");
+            }
+            Past::Clamp => {
+                let _ = writeln!(out, "{body}const int {var}_off = {offset_int};");
+                let _ = writeln!(
+                    out,
+                    "{body}const i64 {var} = {base} + ({var}_off < left ? {var}_off : left - 1);"
+                );
+            }
+            Past::Skip => {
+                let _ = writeln!(out, "{body}const int {var}_off = {offset_int};");
+                let _ = writeln!(out, "{body}if ({var}_off >= left) continue;");
+                let _ = writeln!(out, "{body}const i64 {var} = {base} + {var}_off;");
+            }
+        }
+        if let Some(axes) = axes {
+            *out += &self.unflatten(axes, var, &body);
+        }
+    }
+
     /// No inner axes: every store phase at every point. Each block takes chunks of
-    /// `UNROLL` × `blockDim.x` consecutive points (grid-stride over chunks). In a whole
-    /// chunk a thread first loads every input of its `UNROLL` points, then computes them,
-    /// then stores them: all its loads are in flight at once, which keeps the memory system
-    /// busier than one point at a time. (Loads written next to their uses stay there: NVVM
-    /// does not move a load above the branches of an earlier point's `sin` or division,
-    /// which made a chain like `sin(a)*b + a*a/(1+b)` wait for memory once per point.) The
-    /// last, partial chunk goes point by point.
+    /// `UNROLL` × `blockDim.x` consecutive points (grid-stride over chunks). A thread first
+    /// loads every input of its `UNROLL` points, then computes them, then stores them: all its
+    /// loads are in flight at once, which keeps the memory system busier than one point at a
+    /// time. (Loads written next to their uses stay there: NVVM does not move a load above the
+    /// branches of an earlier point's `sin` or division, nor above a store that might write
+    /// what it reads, which made a chain like `sin(a)*b + a*a/(1+b)` wait for memory once per
+    /// point.) The last, partial chunk has the same shape with the points past the end
+    /// skipped, so that a small array too waits for memory once, not once per point.
     fn pointwise(&self, all: &[usize]) -> String {
         let k = self.k;
         let roots: Vec<ExprId> = k
@@ -612,68 +682,75 @@ impl Renderer<'_> {
         let mut distinct = roots.clone();
         distinct.sort();
         distinct.dedup();
-        let (i1, i2) = ("        ", "            ");
-        let mut out = format!(
+        let (i1, i2, i3) = ("        ", "            ", "                ");
+        let (decls, loads) = self.hoisted_loads(&roots, i3);
+        let reads_indices = self.reads_indices(&roots);
+        let no_phases = |_| unreachable!("no phases to read");
+        let point = Point {
+            var: "flat",
+            base: "base",
+            offset: "threadIdx.x + u * (i64)blockDim.x".into(),
+            offset_int: "(int)threadIdx.x + u * (int)blockDim.x".into(),
+        };
+        // The points of one chunk; `partial`: some of them at or past `total`.
+        let chunk = |partial: bool| {
+            let mut out = String::new();
+            if partial {
+                let _ = writeln!(out, "{i2}const int left = (int)(total - base);");
+            }
+            for line in decls.lines() {
+                let _ = writeln!(out, "{i2}{line}");
+            }
+            for &r in &distinct {
+                let t = c_type(k.dtypes[r.0 as usize]);
+                let _ = writeln!(out, "{i2}{t} s{}[{UNROLL}];", r.0);
+            }
+            let open_loop = |out: &mut String, past: Past, indices: bool| {
+                let axes = indices.then_some(all);
+                self.open_points(out, i2, &point, past, axes);
+            };
+            // A partial chunk loads and computes its points past the end at the last point
+            // (so that those steps stay free of branches) and skips them when it stores.
+            let (clamp, skip) = match partial {
+                true => (Past::Clamp, Past::Skip),
+                false => (Past::None, Past::None),
+            };
+            if !loads.is_empty() {
+                open_loop(&mut out, clamp, true);
+                out += &loads;
+                let _ = writeln!(out, "{i2}}}");
+            }
+            // The indices, where values other than loads need them.
+            open_loop(&mut out, clamp, reads_indices);
+            out += &self.exprs(&roots, i3, &no_phases, Loads::Hoisted);
+            for &r in &distinct {
+                let _ = writeln!(out, "{i3}s{0}[u] = v{0};", r.0);
+            }
+            let _ = writeln!(out, "{i2}}}");
+            open_loop(&mut out, skip, true);
+            for (p, root) in roots.iter().enumerate() {
+                out += &self.store_value(p, &format!("s{}[u]", root.0), i3);
+            }
+            let _ = writeln!(out, "{i2}}}");
+            out
+        };
+        format!(
             "    const i64 total = {};\n    const i64 chunk = (i64)blockDim.x * {UNROLL};\n    \
              for (i64 base = (i64)blockIdx.x * chunk; base < total; base += (i64)gridDim.x * chunk) {{\n\
-             {i1}if (base + chunk <= total) {{\n",
-            self.count(all)
-        );
-        let i3 = "                ";
-        let (decls, loads) = self.hoisted_loads(&roots, i3);
-        for line in decls.lines() {
-            let _ = writeln!(out, "{i2}{line}");
-        }
-        for &r in &distinct {
-            let t = c_type(k.dtypes[r.0 as usize]);
-            let _ = writeln!(out, "{i2}{t} s{}[{UNROLL}];", r.0);
-        }
-        let point = "const i64 flat = base + threadIdx.x + u * (i64)blockDim.x;";
-        let open_loop = format!("{i2}#pragma unroll\n{i2}for (int u = 0; u < {UNROLL}; ++u) {{\n");
-        if !loads.is_empty() {
-            out += &open_loop;
-            let _ = writeln!(out, "{i3}{point}");
-            out += &self.unflatten(all, "flat", i3);
-            out += &loads;
-            let _ = writeln!(out, "{i2}}}");
-        }
-        out += &open_loop;
-        // The indices, where values other than loads need them.
-        if self.reads_indices(&roots) {
-            let _ = writeln!(out, "{i3}{point}");
-            out += &self.unflatten(all, "flat", i3);
-        }
-        let no_phases = |_| unreachable!("no phases to read");
-        out += &self.exprs(&roots, i3, &no_phases, Loads::Hoisted);
-        for &r in &distinct {
-            let _ = writeln!(out, "{i3}s{0}[u] = v{0};", r.0);
-        }
-        let _ = writeln!(out, "{i2}}}");
-        out += &open_loop;
-        let _ = writeln!(out, "{i3}{point}");
-        out += &self.unflatten(all, "flat", i3);
-        for (p, root) in roots.iter().enumerate() {
-            out += &self.store_value(p, &format!("s{}[u]", root.0), i3);
-        }
-        let _ = writeln!(
-            out,
-            "{i2}}}\n{i1}}} else {{\n{i2}for (i64 flat = base + threadIdx.x; flat < total; flat += blockDim.x) {{"
-        );
-        out += &self.unflatten(all, "flat", i3);
-        out += &self.exprs(&roots, i3, &no_phases, Loads::Inline);
-        for p in 0..k.phases.len() {
-            out += &self.store(p, i3);
-        }
-        out += &format!("{i2}}}\n{i1}}}\n    }}\n");
-        out
+             {i1}if (base + chunk <= total) {{\n{}{i1}}} else {{\n{}{i1}}}\n    }}\n",
+            self.count(all),
+            chunk(false),
+            chunk(true),
+        )
     }
 
     /// A loop of each thread over inner points `t` from `range.start` to `range.end`, step
     /// `range.step`: a body computing `value` at point `t`, then `tail` (lines that use
     /// `v{value}`, and the indices if `tail_uses_indices`). Where the value loads from
-    /// memory, the points go `UNROLL` at a time while they last, all their loads before
-    /// their computations (as in `pointwise`), and the tails in the same order as one at a
-    /// time, so a fold has the same bits either way.
+    /// memory, the points go `UNROLL` at a time, all their loads before their computations
+    /// (as in `pointwise`), and the last fewer than `UNROLL` the same way with the points past
+    /// the end skipped. The tails run in the order of the points either way, so a fold has the
+    /// same bits as one point at a time.
     fn over_inner(
         &self,
         range: &StridedRange,
@@ -685,43 +762,55 @@ impl Renderer<'_> {
     ) -> String {
         let StridedRange { start, end, step } = range;
         let (i2, i3, i4) = ("        ", "            ", "                    ");
-        let one_at_a_time = |out: &mut String, indent: &str| {
-            *out += &self.unflatten(inner, "t", indent);
-            *out += &self.exprs(&[value], indent, phase_value, Loads::Inline);
-            *out += &reindent(tail, i3, indent);
-        };
         let (decls, loads) = self.hoisted_loads(&[value], i4);
         if loads.is_empty() {
             let mut out = format!("{i2}for (i64 t = {start}; t < {end}; t += {step}) {{\n");
-            one_at_a_time(&mut out, i3);
+            out += &self.unflatten(inner, "t", i3);
+            out += &self.exprs(&[value], i3, phase_value, Loads::Inline);
+            out += tail;
             return out + i2 + "}\n";
         }
         let uses_indices = tail_uses_indices || self.reads_indices(&[value]);
         let i16 = "                ";
-        let open_loop = format!("{i3}#pragma unroll\n{i3}for (int u = 0; u < {UNROLL}; ++u) {{\n");
-        let point = format!("{i16}const i64 tu = t + u * ({step});\n");
-        let mut out = format!(
-            "{i2}{{\n{i2}i64 t = {start};\n{i2}for (; t + {} * ({step}) < {end}; t += {UNROLL} * ({step})) {{\n",
-            UNROLL - 1
-        );
-        for line in decls.lines() {
-            let _ = writeln!(out, "{i3}{line}");
-        }
-        out += &open_loop;
-        out += &point;
-        out += &self.unflatten(inner, "tu", i16);
-        out += &reindent(&loads, i4, i16);
-        let _ = writeln!(out, "{i3}}}");
-        out += &open_loop;
-        if uses_indices {
-            out += &point;
-            out += &self.unflatten(inner, "tu", i16);
-        }
-        out += &self.exprs(&[value], i16, phase_value, Loads::Hoisted);
-        out += &reindent(tail, i3, i16);
-        let _ = writeln!(out, "{i3}}}\n{i2}}}\n{i2}for (; t < {end}; t += {step}) {{");
-        one_at_a_time(&mut out, i3);
-        out + i2 + "}\n" + i2 + "}\n"
+        let point = Point {
+            var: "tu",
+            base: "t",
+            offset: format!("u * ({step})"),
+            offset_int: format!("u * (int)({step})"),
+        };
+        // `UNROLL` points from `t`; `partial`: some of them at or past the end. Those are
+        // loaded at the last point (so that the loads stay free of branches) and skipped
+        // when computed.
+        let points = |partial: bool| {
+            let mut out = String::new();
+            if partial {
+                let _ = writeln!(out, "{i3}const int left = (int)({end} - t);");
+            }
+            for line in decls.lines() {
+                let _ = writeln!(out, "{i3}{line}");
+            }
+            let (clamp, skip) = match partial {
+                true => (Past::Clamp, Past::Skip),
+                false => (Past::None, Past::None),
+            };
+            self.open_points(&mut out, i3, &point, clamp, Some(inner));
+            out += &reindent(&loads, i4, i16);
+            let _ = writeln!(out, "{i3}}}");
+            let axes = uses_indices.then_some(inner);
+            self.open_points(&mut out, i3, &point, skip, axes);
+            out += &self.exprs(&[value], i16, phase_value, Loads::Hoisted);
+            out += &reindent(tail, i3, i16);
+            let _ = writeln!(out, "{i3}}}");
+            out
+        };
+        format!(
+            "{i2}{{\n{i2}i64 t = {start};\n\
+             {i2}for (; t + {} * ({step}) < {end}; t += {UNROLL} * ({step})) {{\n{}{i2}}}\n\
+             {i2}if (t < {end}) {{\n{}{i2}}}\n{i2}}}\n",
+            UNROLL - 1,
+            points(false),
+            points(true),
+        )
     }
 
     /// Store phase `p` (once per outer point), by the thread `cond` picks, with the inner
