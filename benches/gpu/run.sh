@@ -11,7 +11,7 @@
 # It runs, writing each result under OUT_DIR:
 #   1. `arr run --device cuda` on a small script (the device, NVRTC and a launch work);
 #   2. tests/cuda_backend.rs on the device (ARRJIT_TEST_DEVICE=cuda): the differential corpus
-#      (ARRJIT_CUDA_CASES random programs, default 2000) against the interpreter, the edge
+#      (ARRJIT_CUDA_CASES random programs, default 800) against the interpreter, the edge
 #      cases of reductions, the API, the examples and `arr bench`; then tests/edge_values.rs
 #      (the same bits as the CPU for NaN, signed zeros, wrap-around, subnormals);
 #   3. `arr bench --device cuda --json benches/gpu/suite.arr` (fused and unfused);
@@ -22,8 +22,10 @@
 #      `arr bench` and in PyTorch, summed up per kernel and per CUDA call (profile.txt): what
 #      each spends on the device and on the host per call.
 # A failing step is reported and the next one runs; the exit status is that of the tests. Each
-# step has a time limit (STEP_LIMIT seconds, 240 by default), so that one that hangs leaves time
-# for the rest. STEPS picks steps (STEPS=45: the peers and the table only; all by default).
+# step has a time limit (STEP_LIMIT seconds, 300 by default), so that one that hangs leaves time
+# for the rest. STEPS picks steps (STEPS=45: the peers and the table only; all by default). On
+# an H100, steps 1 and 2 took 231 s with 800 programs: where one command may run 10 minutes at
+# most, run STEPS=12, then STEPS=3456.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-benches/gpu/out}}
@@ -39,7 +41,7 @@ tests=$(test_binary cuda_backend)
 edge=$(test_binary edge_values)
 [ -x "$arr" ] || { echo "missing $arr: run cargo build --release --tests first" >&2; exit 2; }
 [ -n "$tests" ] || { echo "missing the cuda_backend test binary" >&2; exit 2; }
-limit=${STEP_LIMIT:-240}
+limit=${STEP_LIMIT:-300}
 
 # NVRTC and cuBLAS: the CUDA toolkit's, else those of the Python wheels (PyTorch ships both).
 py=${PYTHON:-python3}
@@ -85,7 +87,7 @@ fi
 if want 2; then
 step "2. tests on the device"
 # The whole output goes to files; the summary lines (and any failure) to the terminal.
-ARRJIT_TEST_DEVICE=cuda ARRJIT_CUDA_CASES=${ARRJIT_CUDA_CASES:-2000} \
+ARRJIT_TEST_DEVICE=cuda ARRJIT_CUDA_CASES=${ARRJIT_CUDA_CASES:-800} \
     timeout "$limit" "$tests" --test-threads 8 > "$out/tests.txt" 2>&1
 status=$?
 if [ -n "$edge" ]; then
