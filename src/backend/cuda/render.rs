@@ -667,8 +667,9 @@ impl Renderer<'_> {
     /// time. (Loads written next to their uses stay there: NVVM does not move a load above the
     /// branches of an earlier point's `sin` or division, nor above a store that might write
     /// what it reads, which made a chain like `sin(a)*b + a*a/(1+b)` wait for memory once per
-    /// point.) The last, partial chunk has the same shape with the points past the end
-    /// skipped, so that a small array too waits for memory once, not once per point.
+    /// point.) The last, partial chunk has the same shape, so that a small array too waits
+    /// for memory once, not once per point: its points past the end load and compute as the
+    /// last point in range, and are skipped when it stores.
     fn pointwise(&self, all: &[usize]) -> String {
         let k = self.k;
         let roots: Vec<ExprId> = k
