@@ -338,13 +338,33 @@ enum Loads {
 }
 
 /// A thread's point `u` of an unrolled loop: variable `var` is `base` plus an offset, which is
-/// `offset` (C text of an `i64`), or `offset_int` (an `int`) in a partial round, where an `int`
-/// `left` holds how many offsets are in range.
+/// `offset` (C text of an `i64`), or `offset_int` (an `int`) in a partial round, where the
+/// offsets below `left` (an `int`) are in range.
 struct Point<'a> {
     var: &'a str,
     base: &'a str,
     offset: String,
     offset_int: String,
+    left: String,
+}
+
+impl Point<'_> {
+    /// The first lines of a round of `UNROLL` points (`partial`: some of them out of range),
+    /// then the declarations `decls`, each at `indent`; and what the loads, then the later
+    /// loops, do with the points out of range.
+    fn round(&self, partial: bool, decls: &str, indent: &str) -> (String, Past, Past) {
+        let mut out = String::new();
+        if partial {
+            let _ = writeln!(out, "{indent}const int left = {};", self.left);
+        }
+        for line in decls.lines() {
+            let _ = writeln!(out, "{indent}{line}");
+        }
+        match partial {
+            true => (out, Past::Clamp, Past::Skip),
+            false => (out, Past::None, Past::None),
+        }
+    }
 }
 
 /// What an unrolled loop does with its points at or past the end.
@@ -631,6 +651,7 @@ impl Renderer<'_> {
             base,
             offset,
             offset_int,
+            ..
         } = point;
         let body = format!("{indent}    ");
         let _ = writeln!(
@@ -692,16 +713,13 @@ impl Renderer<'_> {
             base: "base",
             offset: "threadIdx.x + u * (i64)blockDim.x".into(),
             offset_int: "(int)threadIdx.x + u * (int)blockDim.x".into(),
+            left: "(int)(total - base)".into(),
         };
-        // The points of one chunk; `partial`: some of them at or past `total`.
+        // The points of one chunk; `partial`: some of them at or past `total`. Those load
+        // and compute as the last point in range (so that those steps stay free of
+        // branches), and are skipped when stored.
         let chunk = |partial: bool| {
-            let mut out = String::new();
-            if partial {
-                let _ = writeln!(out, "{i2}const int left = (int)(total - base);");
-            }
-            for line in decls.lines() {
-                let _ = writeln!(out, "{i2}{line}");
-            }
+            let (mut out, clamp, skip) = point.round(partial, &decls, i2);
             for &r in &distinct {
                 let t = c_type(k.dtypes[r.0 as usize]);
                 let _ = writeln!(out, "{i2}{t} s{}[{UNROLL}];", r.0);
@@ -709,12 +727,6 @@ impl Renderer<'_> {
             let open_loop = |out: &mut String, past: Past, indices: bool| {
                 let axes = indices.then_some(all);
                 self.open_points(out, i2, &point, past, axes);
-            };
-            // A partial chunk loads and computes its points past the end at the last point
-            // (so that those steps stay free of branches) and skips them when it stores.
-            let (clamp, skip) = match partial {
-                true => (Past::Clamp, Past::Skip),
-                false => (Past::None, Past::None),
             };
             if !loads.is_empty() {
                 open_loop(&mut out, clamp, true);
@@ -778,22 +790,13 @@ impl Renderer<'_> {
             base: "t",
             offset: format!("u * ({step})"),
             offset_int: format!("u * (int)({step})"),
+            left: format!("(int)({end} - t)"),
         };
         // `UNROLL` points from `t`; `partial`: some of them at or past the end. Those are
         // loaded at the last point (so that the loads stay free of branches) and skipped
         // when computed.
         let points = |partial: bool| {
-            let mut out = String::new();
-            if partial {
-                let _ = writeln!(out, "{i3}const int left = (int)({end} - t);");
-            }
-            for line in decls.lines() {
-                let _ = writeln!(out, "{i3}{line}");
-            }
-            let (clamp, skip) = match partial {
-                true => (Past::Clamp, Past::Skip),
-                false => (Past::None, Past::None),
-            };
+            let (mut out, clamp, skip) = point.round(partial, &decls, i3);
             self.open_points(&mut out, i3, &point, clamp, Some(inner));
             out += &reindent(&loads, i4, i16);
             let _ = writeln!(out, "{i3}}}");
