@@ -12,27 +12,29 @@ use arrjit::syntax;
 /// Runs `source`, fuses the graph of global `root`, checks the schedule's value against the
 /// interpreter's, and returns the schedule and its text.
 fn schedule_of(source: &str, root: &str, mode: Fusion) -> (Schedule, String) {
+    schedule_of_all(source, &[root], mode)
+}
+
+/// `schedule_of` for several globals computed by one schedule.
+fn schedule_of_all(source: &str, roots: &[&str], mode: Fusion) -> (Schedule, String) {
     let (program, diags) = syntax::parse(source);
     assert!(diags.is_empty(), "{diags:?}");
     let mut sink = Vec::new();
     let mut state: Lowerer = lower::run(&program, source, Mode::Run, &mut sink)
         .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", source, &d)));
-    let node: NodeId = state
-        .array_globals()
-        .into_iter()
-        .find(|(n, _)| n == root)
-        .expect("root is a global array")
-        .1;
-    let schedule = fuse(&state.graph, &[node], mode);
+    let nodes: Vec<NodeId> = roots.iter().map(|r| global_node(&state, r)).collect();
+    let schedule = fuse(&state.graph, &nodes, mode);
     let text = print_schedule(&state.graph, &schedule);
-    let got = eval_schedule(&schedule, &state.graph, &[]).remove(0);
-    let want = state.global_array(root).unwrap();
-    // A matmul operand read transposed in place sums in GEMM's order for that layout.
-    let close = common::first_mismatch(&want, &got).is_none() && text.contains(" transposed");
-    assert!(
-        common::same_bits(&want, &got) || close,
-        "wrong value:\n{text}"
-    );
+    let values = eval_schedule(&schedule, &state.graph, &[]);
+    for (root, got) in roots.iter().zip(&values) {
+        let want = state.global_array(root).unwrap();
+        // A matmul operand read transposed in place sums in GEMM's order for that layout.
+        let close = common::first_mismatch(&want, got).is_none() && text.contains(" transposed");
+        assert!(
+            common::same_bits(&want, got) || close,
+            "wrong value of {root}:\n{text}"
+        );
+    }
     (schedule, text)
 }
 
@@ -123,17 +125,7 @@ fn reductions_with_epilogues_are_one_kernel() {
 #[test]
 fn outputs_over_one_space_share_a_kernel() {
     let src = format!("{INPUTS}y = sin(a) * b\ns = sum(y)\nz = y + 1");
-    let (program, _) = syntax::parse(&src);
-    let mut sink = Vec::new();
-    let state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
-    let roots: Vec<NodeId> = state
-        .array_globals()
-        .into_iter()
-        .filter(|(n, _)| ["y", "s", "z"].contains(&n.as_str()))
-        .map(|(_, id)| id)
-        .collect();
-    let s = fuse(&state.graph, &roots, Fusion::Fused);
-    let text = print_schedule(&state.graph, &s);
+    let (s, text) = schedule_of_all(&src, &["y", "s", "z"], Fusion::Fused);
     assert_eq!(s.kernel_count(), 1, "{text}");
     assert_eq!(loads(kernels(&s)[0]), 2, "{text}");
 }
@@ -306,28 +298,16 @@ fn matmul_reads_transposed_and_reshaped_operands_in_place() {
     assert_eq!(big, 1, "{text}");
 }
 
-/// Around a matrix product: the epilogue `maximum(C + bias, 0)` and the row reductions
 /// Kernels that each take a row's mean join into one, and so do the sums of squares computed
 /// from the means once those are merged: each row is summed twice (the mean, then the
-/// variance), not four times, and no expression is computed twice.
+/// variance), not three times, and no expression is computed twice.
 #[test]
 fn joined_kernels_reduce_each_value_once() {
     let src = "x = rand((6, 40), seed=1)\n\
                mu = mean(x, axis=1, keepdims=true)\n\
                sd = sqrt(mean((x - mu) ** 2, axis=1, keepdims=true))\n\
                z = (x - mu) / sd";
-    let (program, _) = syntax::parse(src);
-    let mut sink = Vec::new();
-    let mut state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
-    let names = ["mu", "sd", "z"];
-    let roots: Vec<NodeId> = names.iter().map(|n| global_node(&state, n)).collect();
-    let s = fuse(&state.graph, &roots, Fusion::Fused);
-    let text = print_schedule(&state.graph, &s);
-    let got = eval_schedule(&s, &state.graph, &[]);
-    for (name, got) in names.iter().zip(&got) {
-        let want = state.global_array(name).unwrap();
-        assert!(common::same_bits(&want, got), "{name}:\n{text}");
-    }
+    let (s, text) = schedule_of_all(src, &["mu", "sd", "z"], Fusion::Fused);
     let reduces: usize = kernels(&s)
         .iter()
         .map(|k| {
@@ -346,6 +326,7 @@ fn joined_kernels_reduce_each_value_once() {
     }
 }
 
+/// Around a matrix product: the epilogue `maximum(C + bias, 0)` and the row reductions
 /// `sum(C) + max(C)` are one kernel after the product: the two reductions (the script spells
 /// one of them twice) share one loop per row, and the epilogue, which needs their results,
 /// takes a second loop over the same row while it is in cache.
