@@ -455,3 +455,83 @@ fn stores_ride_in_the_loop_of_a_reduction() {
         }
     }
 }
+
+/// A store reads back from its own buffer a costly value (one that calls a vector math
+/// function) that an earlier reduction's loop computed, instead of computing it again
+/// (`backend::cpu::reuses`): over rows, down columns (strided), over a whole array (no outer
+/// axes: separate calls per phase, split across threads), over two inner axes, and for two
+/// stores of one kernel, at every length of the vector loop. A value without a math function
+/// is computed again, as before.
+#[test]
+fn stores_read_back_costly_values_of_earlier_loops() {
+    use arrjit::backend::cpu::reuses;
+    use arrjit::ir::UnaryOp;
+    use arrjit::kernel::{Expr, Phase};
+    for dtype in ["f64", "f32"] {
+        for n in LENGTHS.into_iter().filter(|&n| n > 0) {
+            let m = if n > 1000 { 2 } else { 3 };
+            let src = format!(
+                "x = randn(({m}, {n}), seed=1, dtype={dtype}) * 4\n\
+                 a = reshape(x, ({len},))\n\
+                 p = softmax(x, axis=1)\n\
+                 q = softmax(x, axis=0)\n\
+                 r = softmax(a)\n\
+                 e = exp(x - max(x, axis=1, keepdims=true))\n\
+                 s = sum(e, axis=1, keepdims=true)\n\
+                 u = e / s\n\
+                 v = e * e / s + tanh(x)\n\
+                 w = sin(a) * sum(sin(a))\n\
+                 y = randn((2, {m}, {n}), seed=2, dtype={dtype}) * 4\n\
+                 t = softmax(y, axis=(1, 2))\n\
+                 mu = mean(x, axis=1, keepdims=true)\n\
+                 z = (x - mu) / sqrt(mean((x - mu) ** 2, axis=1, keepdims=true))\n\
+                 l = x - logsumexp(x, axis=1, keepdims=true)\n",
+                len = m * n
+            );
+            let (program, diags) = syntax::parse(&src);
+            assert!(diags.is_empty(), "{src}\n{diags:?}");
+            let mut sink = Vec::new();
+            let mut state = lower::run(&program, &src, Mode::Run, &mut sink)
+                .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", &src, &d)));
+            let globals = state.array_globals();
+            let roots: Vec<_> = globals.iter().map(|(_, id)| *id).collect();
+            let schedule = fuse(&state.graph, &roots, Fusion::Fused);
+            let text = || arrjit::kernel::print_schedule(&state.graph, &schedule);
+            // What the store of each global reads back, if anything.
+            let reused = |name: &str| {
+                let node = globals.iter().find(|(g, _)| g == name).expect("a global").1;
+                let buf = schedule.outputs.iter().find(|(o, _)| *o == node).unwrap().1;
+                schedule.steps.iter().find_map(|step| {
+                    let Step::Kernel(k) = step else { return None };
+                    let p = k
+                        .phases
+                        .iter()
+                        .position(|ph| matches!(ph, Phase::Store { buf: b, .. } if *b == buf))?;
+                    let r = reuses(k).into_iter().find(|r| r.store == p)?;
+                    Some(k.exprs[r.value.0 as usize].clone())
+                })
+            };
+            // (Rows of one element read nothing back: their values do not change along the
+            // loop, and are computed once per row.)
+            let costly = if n > 1 {
+                &["p", "q", "r", "u", "v", "w", "t"][..]
+            } else {
+                &[]
+            };
+            for name in costly {
+                let e = reused(name);
+                assert!(
+                    matches!(e, Some(Expr::Unary(UnaryOp::Exp | UnaryOp::Sin, _))),
+                    "`{name}` reads back {e:?}, not its exp or sin:\n{}",
+                    text()
+                );
+            }
+            for name in ["z", "l"] {
+                assert_eq!(reused(name), None, "`{name}`:\n{}", text());
+            }
+            if let Err(e) = common::check_fusion(&mut state) {
+                panic!("program:\n{src}\n{e}");
+            }
+        }
+    }
+}

@@ -112,6 +112,20 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// The expressions this one reads, in order.
+    pub fn operands(&self) -> Vec<ExprId> {
+        match self {
+            Expr::Load { .. }
+            | Expr::Param(_)
+            | Expr::Index(_)
+            | Expr::Rand { .. }
+            | Expr::Phase(_) => Vec::new(),
+            Expr::Unary(_, x) | Expr::Cast(x) => vec![*x],
+            Expr::Binary(_, x, y) => vec![*x, *y],
+            Expr::Where(c, x, y) => vec![*c, *x, *y],
+        }
+    }
+
     /// The same expression with each operand replaced by `f(operand)`.
     pub fn with_operands(&self, f: impl Fn(&ExprId) -> ExprId) -> Expr {
         match self {

@@ -11,12 +11,14 @@
 //! reduce phase of the same kernel, and a value computed from a reduction of its own shape
 //! (`mean = sum / n`, `logsumexp`) runs in the reduction's loops, stored once per outer index.
 //! Inlined values are recomputed wherever they are used: compute is cheaper than memory
-//! traffic. What cannot be inlined becomes a buffer of its own, computed
-//! earlier: library ops (matmul, FFT, sort, scans, arg-reductions, concat) and their inputs,
-//! reductions that do not line up with the consumer's loops, and views that an affine map
-//! cannot express (a transpose of a reshape). A matmul reads its operands in place where it
-//! can (`LibraryCall::views`): a transpose of the last two axes becomes strides and a reshape
-//! reads the buffer under it, so `transpose(X) @ v` does not copy `X`. Finally a kernel joins an earlier kernel over the
+//! traffic (the CPU backend reads a costly one back from a store's own buffer where an
+//! earlier loop of the kernel computed it: `backend/cpu/reuse.rs`). What cannot be inlined
+//! becomes a buffer of its own, computed earlier: library ops (matmul, FFT, sort, scans,
+//! arg-reductions, concat) and their inputs, reductions that do not line up with the
+//! consumer's loops, and views that an affine map cannot express (a transpose of a reshape).
+//! A matmul reads its operands in place where it can (`LibraryCall::views`): a transpose of
+//! the last two axes becomes strides and a reshape reads the buffer under it, so
+//! `transpose(X) @ v` does not copy `X`. Finally a kernel joins an earlier kernel over the
 //! same index space when it reads nothing that kernel or a later step writes, so outputs with
 //! the same iteration space share one loop nest and read their inputs once.
 //!

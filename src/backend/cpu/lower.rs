@@ -19,10 +19,13 @@
 //! followed by a scalar loop for the remaining points. Expressions that do not change along
 //! that innermost axis are computed once before its loop; loads there become a row address
 //! plus a stride. Reductions keep one vector accumulator per unrolled copy, combined in a fixed
-//! order after the loop nest. A kernel whose dtypes have different widths (`f32` beside `f64`),
-//! or that has complex values (`complex.rs`), runs one point at a time. `ops.rs` emits single
-//! operations and `math/` the vector math functions.
+//! order after the loop nest. A store that runs in a loop of its own reads a costly value an
+//! earlier reduction's loop computed (the `exp` of a softmax) back from its own buffer, where
+//! that loop also wrote it (`reuse.rs`). A kernel whose dtypes have different widths (`f32`
+//! beside `f64`), or that has complex values (`complex.rs`), runs one point at a time. `ops.rs`
+//! emits single operations and `math/` the vector math functions.
 
+use super::reuse::{Reuse, reuses};
 use crate::ir::ReduceOp;
 use crate::kernel::{BufId, Expr, ExprId, Kernel, Over, Phase, SizeSlot, size_slots};
 use arrjit_runtime::DType;
@@ -154,6 +157,10 @@ pub(super) struct Body<'s> {
     pub(super) stores: Vec<usize>,
     /// The reductions folded in the same loop.
     pub(super) accs: &'s mut [Acc],
+    /// Values this loop also writes into a later store's buffer (`reuse.rs`).
+    pub(super) spills: Vec<Reuse>,
+    /// Values the stores of this loop read from their own buffers instead of computing.
+    pub(super) reloads: Vec<Reuse>,
 }
 
 impl Body<'_> {
@@ -161,6 +168,8 @@ impl Body<'_> {
         Body {
             stores,
             accs: &mut [],
+            spills: Vec::new(),
+            reloads: Vec::new(),
         }
     }
 }
@@ -208,6 +217,8 @@ pub struct Emitter<'a, 'f, M: Module> {
     pub(super) phase_vars: Vec<Option<Variable>>,
     /// Where complex helpers write their results (created on first use).
     pub(super) scratch: Option<StackSlot>,
+    /// Costly values that stores read back from their buffers (`reuse.rs`).
+    pub(super) reuses: Vec<Reuse>,
 }
 
 impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
@@ -294,6 +305,7 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             index,
             phase_vars: vec![None; k.phases.len()],
             scratch: None,
+            reuses: reuses(k),
         }
     }
 
@@ -417,7 +429,8 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
                 let (reduces, stores): (Vec<usize>, Vec<usize>) = std::iter::once(p)
                     .chain(carried)
                     .partition(|&q| matches!(self.k.phases[q], Phase::Reduce { .. }));
-                let results = self.reduce(&reduces, &inner, stores);
+                let spills = self.reuses_where(|r| r.written_in == p);
+                let results = self.reduce(&reduces, &inner, stores, spills);
                 for (q, result) in reduces.into_iter().zip(results) {
                     let Phase::Reduce { op, value } = self.k.phases[q] else {
                         unreachable!("reduce phases")
@@ -440,20 +453,32 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             }
             Phase::Store {
                 over: Over::All, ..
-            } => self.nest(&inner, Body::stores(vec![p])),
+            } => {
+                let body = Body {
+                    reloads: self.reuses_where(|r| r.store == p),
+                    ..Body::stores(vec![p])
+                };
+                self.nest(&inner, body)
+            }
             Phase::Store {
                 over: Over::Outer, ..
             } => self.scalar_body(&mut Body::stores(vec![p]), &mut HashMap::new()),
         }
     }
 
+    fn reuses_where(&self, f: impl Fn(&Reuse) -> bool) -> Vec<Reuse> {
+        self.reuses.iter().copied().filter(f).collect()
+    }
+
     /// Folds the values of the reduce phases `reduces` over `axes` in one loop, which also
-    /// runs the store phases `stores`; the results have the accumulators' dtypes.
+    /// runs the store phases `stores` and writes `spills`; the results have the accumulators'
+    /// dtypes.
     pub(super) fn reduce(
         &mut self,
         reduces: &[usize],
         axes: &[usize],
         stores: Vec<usize>,
+        spills: Vec<Reuse>,
     ) -> Vec<Value> {
         let mut accs: Vec<Acc> = reduces
             .iter()
@@ -469,6 +494,8 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             Body {
                 stores,
                 accs: &mut accs,
+                spills,
+                reloads: Vec::new(),
             },
         );
         accs.iter()
@@ -553,19 +580,17 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
 
     /// One point of `body`, in scalar code, at the current indices.
     pub(super) fn scalar_body(&mut self, body: &mut Body, cache: &mut HashMap<ExprId, Value>) {
+        for r in &body.reloads {
+            let (addr, d) = self.store_address(r.store);
+            let v = self
+                .b
+                .ins()
+                .load(clif_type(d).expect("checked"), flags(), addr, 0);
+            cache.insert(r.value, v);
+        }
         for &p in &body.stores {
-            let Phase::Store { buf, value, over } = self.k.phases[p] else {
-                unreachable!("store phases")
-            };
-            let v = self.value(value, cache);
-            let d = self.k.dtypes[value.0 as usize];
-            let at = self.store_offset(over, None);
-            let addr = self.element_address(buf, at, d);
-            if d.is_complex() {
-                self.complex_store(v, addr, d);
-            } else {
-                self.b.ins().store(flags(), v, addr, 0);
-            }
+            let v = self.value(self.store_value(p), cache);
+            self.store_at(p, v);
         }
         for acc in body.accs.iter_mut() {
             let v = self.value(acc.value, cache);
@@ -573,6 +598,38 @@ impl<'a, 'f, M: Module> Emitter<'a, 'f, M> {
             let a = self.b.use_var(acc.scalar);
             let r = self.combine(acc.op, acc.acc_d, a, v);
             self.b.def_var(acc.scalar, r);
+        }
+        for s in &body.spills {
+            let v = self.value(s.value, cache);
+            self.store_at(s.store, v);
+        }
+    }
+
+    /// The value store phase `p` writes.
+    pub(super) fn store_value(&self, p: usize) -> ExprId {
+        match self.k.phases[p] {
+            Phase::Store { value, .. } => value,
+            Phase::Reduce { .. } => unreachable!("store phases"),
+        }
+    }
+
+    /// The address store phase `p` writes at the current indices, and its dtype.
+    fn store_address(&mut self, p: usize) -> (Value, DType) {
+        let Phase::Store { buf, value, over } = self.k.phases[p] else {
+            unreachable!("store phases")
+        };
+        let d = self.k.dtypes[value.0 as usize];
+        let at = self.store_offset(over, None);
+        (self.element_address(buf, at, d), d)
+    }
+
+    /// Writes scalar `v` where store phase `p` writes at the current indices.
+    fn store_at(&mut self, p: usize, v: Value) {
+        let (addr, d) = self.store_address(p);
+        if d.is_complex() {
+            self.complex_store(v, addr, d);
+        } else {
+            self.b.ins().store(flags(), v, addr, 0);
         }
     }
 

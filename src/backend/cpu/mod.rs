@@ -12,10 +12,12 @@ mod helpers;
 mod lower;
 mod math;
 mod ops;
+mod reuse;
 mod run;
-
-pub use run::slot;
 mod vector;
+
+pub use reuse::{Reuse, reuses};
+pub use run::slot;
 
 use crate::kernel::{
     BufId, BufKind, Kernel, Schedule, Step, eval_kernel, run_library, structure_key,

@@ -8,6 +8,7 @@
 
 use super::lower::{Body, Emitter, clif_type, flags};
 use super::ops::bitcast_to_mask_lane;
+use super::reuse::varying_along;
 use crate::kernel::{Expr, ExprId, Over, Phase, SizeSlot};
 use arrjit_runtime::DType;
 use cranelift_codegen::ir::{InstBuilder, Type, Value, types};
@@ -38,6 +39,8 @@ struct Hoisted {
     splats: HashMap<ExprId, Value>,
     rows: HashMap<ExprId, Row>,
     store_rows: HashMap<usize, Row>,
+    /// Values read from the row of a store's buffer instead of computed (`reuse.rs`).
+    reloads: HashMap<ExprId, Row>,
 }
 
 impl<M: Module> Emitter<'_, '_, M> {
@@ -55,16 +58,22 @@ impl<M: Module> Emitter<'_, '_, M> {
         roots.extend(body.accs.iter().map(|acc| acc.value));
         let mut h = Hoisted {
             axis,
-            varying: self.varying_along(axis),
+            varying: varying_along(self.k, axis),
             scalars: HashMap::new(),
             splats: HashMap::new(),
             rows: HashMap::new(),
             store_rows: HashMap::new(),
+            reloads: HashMap::new(),
         };
+        for r in &body.reloads {
+            let row = self.store_row(r.store, axis);
+            h.reloads.insert(r.value, row);
+        }
         for &r in &roots {
             self.hoist(r, &mut h);
         }
-        for &p in &body.stores {
+        let spilled = body.spills.iter().map(|s| s.store);
+        for p in body.stores.iter().copied().chain(spilled) {
             let row = self.store_row(p, axis);
             h.store_rows.insert(p, row);
         }
@@ -84,27 +93,9 @@ impl<M: Module> Emitter<'_, '_, M> {
         });
     }
 
-    /// For each expression, whether it changes along `axis`.
-    fn varying_along(&self, axis: usize) -> Vec<bool> {
-        let mut out: Vec<bool> = Vec::with_capacity(self.k.exprs.len());
-        for e in &self.k.exprs {
-            let v = match e {
-                Expr::Load { at, .. } | Expr::Index(at) | Expr::Rand { at, .. } => {
-                    at.coef[axis] != 0
-                }
-                Expr::Param(_) | Expr::Phase(_) => false,
-                Expr::Unary(_, x) | Expr::Cast(x) => out[x.0 as usize],
-                Expr::Binary(_, x, y) => out[x.0 as usize] || out[y.0 as usize],
-                Expr::Where(c, x, y) => out[c.0 as usize] || out[x.0 as usize] || out[y.0 as usize],
-            };
-            out.push(v);
-        }
-        out
-    }
-
     /// Computes before the loop what `id` needs that does not change along the loop's axis.
     fn hoist(&mut self, id: ExprId, h: &mut Hoisted) {
-        if h.splats.contains_key(&id) || h.rows.contains_key(&id) {
+        if h.splats.contains_key(&id) || h.rows.contains_key(&id) || h.reloads.contains_key(&id) {
             return;
         }
         let d = self.k.dtypes[id.0 as usize];
@@ -190,6 +181,11 @@ impl<M: Module> Emitter<'_, '_, M> {
                 self.b.def_var(var, r);
             }
         }
+        for s in &body.spills {
+            let d = self.k.dtypes[s.value.0 as usize];
+            let v = self.vector_value(s.value, h, i, copy, &mut cache);
+            self.store_lanes(v, d, h.store_rows[&s.store], i, copy);
+        }
     }
 
     /// The position of lane `lane` of copy `copy` along the loop: `i + copy * lanes + lane`.
@@ -231,6 +227,30 @@ impl<M: Module> Emitter<'_, '_, M> {
         }
     }
 
+    /// The `lanes` elements of dtype `d` at the points of copy `copy` along `row`, as a vector.
+    fn load_lanes(&mut self, row: Row, d: DType, i: Value, copy: usize) -> Value {
+        let size = d.itemsize() as i64;
+        match row.stride {
+            Stride::Unit if d != DType::Bool => {
+                let addr = self.along(row, i, size);
+                let offset = (copy * self.lanes) as i64 * size;
+                let vt = self.vector_type(d);
+                self.b.ins().load(vt, flags(), addr, offset as i32)
+            }
+            _ => {
+                let ty = clif_type(d).expect("checked");
+                let lanes: Vec<Value> = (0..self.lanes)
+                    .map(|lane| {
+                        let pos = self.position(i, copy, lane);
+                        let addr = self.along(row, pos, size);
+                        self.b.ins().load(ty, flags(), addr, 0)
+                    })
+                    .collect();
+                self.gather_lanes(&lanes, d)
+            }
+        }
+    }
+
     /// The value of `id` at the `lanes` points of copy `copy`, as a vector.
     fn vector_value(
         &mut self,
@@ -244,30 +264,13 @@ impl<M: Module> Emitter<'_, '_, M> {
             return v;
         }
         let d = self.k.dtypes[id.0 as usize];
+        if let Some(&row) = h.reloads.get(&id) {
+            let v = self.load_lanes(row, d, i, copy);
+            cache.insert(id, v);
+            return v;
+        }
         let v = match self.k.exprs[id.0 as usize].clone() {
-            Expr::Load { .. } => {
-                let row = h.rows[&id];
-                let size = d.itemsize() as i64;
-                match row.stride {
-                    Stride::Unit if d != DType::Bool => {
-                        let addr = self.along(row, i, size);
-                        let offset = (copy * self.lanes) as i64 * size;
-                        let vt = self.vector_type(d);
-                        self.b.ins().load(vt, flags(), addr, offset as i32)
-                    }
-                    _ => {
-                        let ty = clif_type(d).expect("checked");
-                        let lanes: Vec<Value> = (0..self.lanes)
-                            .map(|lane| {
-                                let pos = self.position(i, copy, lane);
-                                let addr = self.along(row, pos, size);
-                                self.b.ins().load(ty, flags(), addr, 0)
-                            })
-                            .collect();
-                        self.gather_lanes(&lanes, d)
-                    }
-                }
-            }
+            Expr::Load { .. } => self.load_lanes(h.rows[&id], d, i, copy),
             Expr::Index(_) => {
                 let row = h.rows[&id];
                 let lanes: Vec<Value> = (0..self.lanes)
