@@ -47,14 +47,7 @@ impl<M: Module> Emitter<'_, '_, M> {
     /// The vector loop over `axis`, then the scalar loop over the points left.
     pub(super) fn vector_loop(&mut self, axis: usize, body: &mut Body) {
         let (lo, hi) = self.bounds(axis);
-        let mut roots: Vec<ExprId> = body
-            .stores
-            .iter()
-            .map(|&p| match self.k.phases[p] {
-                Phase::Store { value, .. } => value,
-                Phase::Reduce { .. } => unreachable!("store phases"),
-            })
-            .collect();
+        let mut roots: Vec<ExprId> = body.stores.iter().map(|&p| self.store_value(p)).collect();
         roots.extend(body.accs.iter().map(|acc| acc.value));
         let mut h = Hoisted {
             axis,
@@ -147,9 +140,7 @@ impl<M: Module> Emitter<'_, '_, M> {
     fn vector_body(&mut self, body: &mut Body, h: &Hoisted, i: Value, copy: usize) {
         let mut cache = HashMap::new();
         for &p in &body.stores {
-            let Phase::Store { value, .. } = self.k.phases[p] else {
-                unreachable!("store phases")
-            };
+            let value = self.store_value(p);
             let d = self.k.dtypes[value.0 as usize];
             let v = self.vector_value(value, h, i, copy, &mut cache);
             let row = h.store_rows[&p];
