@@ -184,7 +184,7 @@ fn a_script_without_bench_blocks_is_an_error() {
 fn device_cuda_without_a_gpu_exits_1() {
     if arrjit::backend::cuda::open(arrjit::Device::Cuda).is_ok() {
         eprintln!(
-            "skipped: a CUDA device is present (tests/cuda_emulated.rs and the GPU script run it)"
+            "skipped: a CUDA device is present (tests/cuda_backend.rs and the GPU script run it)"
         );
         return;
     }
@@ -293,4 +293,34 @@ fn suite_scripts_check_and_name_their_benches_once() {
             );
         }
     }
+}
+
+/// The GPU suite (`benches/gpu/suite.arr`, which only a machine with a GPU runs, through
+/// `benches/gpu/run.sh`) stays a valid program whose bench blocks are exactly the workloads
+/// that `benches/gpu/peers_gpu.py` times: `merge.py` pairs the two by name, and a mistake
+/// here would only show on the GPU machine.
+#[test]
+fn gpu_suite_checks_and_names_the_peers_workloads() {
+    let path = "benches/gpu/suite.arr";
+    let out = arr(&["check", path]);
+    assert!(out.status.success(), "{path}: {}", text(&out.stderr));
+    let source = std::fs::read_to_string(path).unwrap();
+    let mut ours: Vec<&str> = bench_names(&source);
+    ours.sort_unstable();
+    let list = Command::new("python3")
+        .args(["benches/gpu/peers_gpu.py", "--list"])
+        .output()
+        .expect("python3 runs");
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    let listed = text(&list.stdout);
+    let mut theirs: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    theirs.sort_unstable();
+    assert!(theirs.len() >= 30, "peers_gpu.py --list: {listed}");
+    assert_eq!(
+        ours, theirs,
+        "the GPU suite's benches and the GPU peers' workloads"
+    );
 }
