@@ -114,11 +114,7 @@ pub fn varying_along(k: &Kernel, axis: usize) -> Vec<bool> {
 fn math_calls(k: &Kernel) -> Vec<u64> {
     let mut out: Vec<u64> = Vec::with_capacity(k.exprs.len());
     for e in &k.exprs {
-        let own = match e {
-            Expr::Unary(op, _) => u64::from(super::math::has_unary(*op)),
-            Expr::Binary(op, _, _) => u64::from(super::math::has_binary(*op)),
-            _ => 0,
-        };
+        let own = u64::from(super::math::is_call(e));
         let below = e
             .operands()
             .iter()

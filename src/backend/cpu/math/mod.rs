@@ -102,15 +102,17 @@ pub fn has_unary(op: UnaryOp) -> bool {
 /// How many vector math function calls `k` makes per point: they decide how far its loop is
 /// unrolled and when it is worth splitting across threads.
 pub fn calls_in(k: &crate::kernel::Kernel) -> usize {
+    k.exprs.iter().filter(|e| is_call(e)).count()
+}
+
+/// Whether computing `e` (not its operands) calls a vector math function.
+pub fn is_call(e: &crate::kernel::Expr) -> bool {
     use crate::kernel::Expr;
-    k.exprs
-        .iter()
-        .filter(|e| match e {
-            Expr::Unary(op, _) => has_unary(*op),
-            Expr::Binary(op, _, _) => has_binary(*op),
-            _ => false,
-        })
-        .count()
+    match e {
+        Expr::Unary(op, _) => has_unary(*op),
+        Expr::Binary(op, _, _) => has_binary(*op),
+        _ => false,
+    }
 }
 
 /// The IR builder with the handful of F64X2 operations the functions are written in.
