@@ -164,6 +164,15 @@ pub enum Phase {
     },
 }
 
+impl Phase {
+    /// The expression the phase folds or stores.
+    pub fn value(&self) -> ExprId {
+        match self {
+            Phase::Reduce { value, .. } | Phase::Store { value, .. } => *value,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Kernel {
     pub space: Vec<usize>,
@@ -177,6 +186,24 @@ pub struct Kernel {
 }
 
 impl Kernel {
+    /// Which expressions computing `roots` needs, the roots included (by index into
+    /// `exprs`).
+    pub fn needed(&self, roots: impl IntoIterator<Item = ExprId>) -> Vec<bool> {
+        let mut needed = vec![false; self.exprs.len()];
+        for r in roots {
+            needed[r.0 as usize] = true;
+        }
+        // Operands come before the expressions that read them.
+        for i in (0..self.exprs.len()).rev() {
+            if needed[i] {
+                for x in self.exprs[i].operands() {
+                    needed[x.0 as usize] = true;
+                }
+            }
+        }
+        needed
+    }
+
     pub fn outer_shape(&self) -> Vec<usize> {
         (0..self.space.len())
             .filter(|a| !self.inner.contains(a))

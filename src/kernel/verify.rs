@@ -130,10 +130,7 @@ fn check_kernel(
     let outer: usize = k.outer_shape().iter().product();
     let all: usize = k.space.iter().product();
     for (p, phase) in k.phases.iter().enumerate() {
-        let value = match phase {
-            Phase::Reduce { value, .. } => *value,
-            Phase::Store { value, .. } => *value,
-        };
+        let value = phase.value();
         let v = value.0 as usize;
         if v >= k.exprs.len() {
             return Err(format!("phase {p} stores a missing expression"));

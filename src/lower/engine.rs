@@ -261,7 +261,6 @@ impl Executor {
         }
     }
 
-    /// Device time and transfers so far (`None` off the GPU).
     /// On a GPU, whether runs measure their kernels' device time (see
     /// `Gpu::set_kernel_timing`); nothing elsewhere.
     pub fn set_kernel_timing(&mut self, on: bool) {
@@ -270,6 +269,7 @@ impl Executor {
         }
     }
 
+    /// Device time and transfers so far (`None` off the GPU).
     pub fn gpu_stats(&self) -> Option<GpuStats> {
         match self {
             Executor::Gpu { gpu, .. } => Some(gpu.stats()),

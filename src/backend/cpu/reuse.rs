@@ -53,9 +53,11 @@ pub fn reuses(k: &Kernel) -> Vec<Reuse> {
         }
         let values = (r..k.phases.len())
             .filter(|&s| s == r || host[s] == Some(r))
-            .map(|s| phase_value(&k.phases[s]));
-        for e in subtree(k, values) {
-            computed_in[e.0 as usize].get_or_insert(r);
+            .map(|s| k.phases[s].value());
+        for (e, needed) in k.needed(values).into_iter().enumerate() {
+            if needed {
+                computed_in[e].get_or_insert(r);
+            }
         }
     }
     let mut out = Vec::new();
@@ -72,10 +74,10 @@ pub fn reuses(k: &Kernel) -> Vec<Reuse> {
         if host[p].is_some() || !matches!(d, DType::F32 | DType::F64) {
             continue;
         }
-        let best = subtree(k, [value])
-            .into_iter()
-            .filter_map(|u| {
-                let i = u.0 as usize;
+        let best = (k.needed([value]).into_iter().enumerate())
+            .filter(|&(_, needed)| needed)
+            .filter_map(|(i, _)| {
+                let u = ExprId(i as u32);
                 let written_in = computed_in[i].filter(|&r| r < p)?;
                 let worth = u != value && varying[i] && calls[i] > 0 && k.dtypes[i] == d;
                 worth.then_some((calls[i], u, written_in))
@@ -122,25 +124,4 @@ fn math_calls(k: &Kernel) -> Vec<u64> {
         out.push(own.saturating_add(below));
     }
     out
-}
-
-fn phase_value(p: &Phase) -> ExprId {
-    match p {
-        Phase::Reduce { value, .. } | Phase::Store { value, .. } => *value,
-    }
-}
-
-/// The expressions that computing `roots` computes, each once, in id order.
-fn subtree(k: &Kernel, roots: impl IntoIterator<Item = ExprId>) -> Vec<ExprId> {
-    let mut seen = vec![false; k.exprs.len()];
-    let mut stack: Vec<ExprId> = roots.into_iter().collect();
-    while let Some(e) = stack.pop() {
-        if !std::mem::replace(&mut seen[e.0 as usize], true) {
-            stack.extend(k.exprs[e.0 as usize].operands());
-        }
-    }
-    (0..k.exprs.len())
-        .filter(|&i| seen[i])
-        .map(|i| ExprId(i as u32))
-        .collect()
 }

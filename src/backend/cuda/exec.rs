@@ -326,10 +326,9 @@ impl Gpu {
         }
     }
 
-    /// The module of `source`, compiled and loaded on first use.
     /// The module of a library kernel, `key` naming it (kind, dtype, variant) and `source`
-    /// making its text (`None`: the device has none). The text is made and hashed on first
-    /// use only, not on every call. `None` where there is no source.
+    /// making its text. The text is made and hashed on first use only, not on every call.
+    /// `None` where `source` gives none (the device has no such kernel).
     fn library_module(
         &mut self,
         key: (&'static str, arrjit_runtime::DType, bool),
@@ -345,6 +344,7 @@ impl Gpu {
         Some(loaded)
     }
 
+    /// The module of `source`, compiled and loaded on first use.
     fn load(&mut self, source: &str) -> Result<ModuleId, String> {
         let key = xxhash_rust::xxh3::xxh3_128(source.as_bytes());
         if let Some(&m) = self.modules.get(&key) {
@@ -480,16 +480,7 @@ impl Gpu {
         }
         let lane = shape[axis];
         Some(self.with_scratch(|gpu, scratch| {
-            gpu.sort_stages(
-                module,
-                x,
-                out.ptr,
-                input.dtype,
-                total,
-                lane,
-                argsort,
-                scratch,
-            )
+            gpu.sort_stages(module, x, out.ptr, dtype, total, lane, argsort, scratch)
         }))
     }
 

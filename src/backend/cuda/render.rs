@@ -422,39 +422,10 @@ impl Renderer<'_> {
         }
     }
 
-    /// Which expressions `roots` need (by index into `Kernel::exprs`).
-    fn needed(&self, roots: &[ExprId]) -> Vec<bool> {
-        let k = self.k;
-        let mut needed = vec![false; k.exprs.len()];
-        for r in roots {
-            needed[r.0 as usize] = true;
-        }
-        for i in (0..k.exprs.len()).rev() {
-            if !needed[i] {
-                continue;
-            }
-            let mut mark = |x: &ExprId| needed[x.0 as usize] = true;
-            match &k.exprs[i] {
-                Expr::Unary(_, x) | Expr::Cast(x) => mark(x),
-                Expr::Binary(_, x, y) => {
-                    mark(x);
-                    mark(y);
-                }
-                Expr::Where(c, x, y) => {
-                    mark(c);
-                    mark(x);
-                    mark(y);
-                }
-                _ => {}
-            }
-        }
-        needed
-    }
-
     /// Whether computing `roots` reads the indices other than through loads (`index`,
     /// `rand`): with hoisted loads, whether the compute loop needs them.
     fn reads_indices(&self, roots: &[ExprId]) -> bool {
-        let needed = self.needed(roots);
+        let needed = self.k.needed(roots.iter().copied());
         self.k
             .exprs
             .iter()
@@ -475,7 +446,7 @@ impl Renderer<'_> {
     /// `exprs` then reads (`Loads::Hoisted`). Load addresses depend on the indices alone,
     /// never on values, so a thread can issue every load of its points before computing.
     fn hoisted_loads(&self, roots: &[ExprId], indent: &str) -> (String, String) {
-        let needed = self.needed(roots);
+        let needed = self.k.needed(roots.iter().copied());
         let (mut decls, mut loads) = (String::new(), String::new());
         for (i, e) in self.k.exprs.iter().enumerate() {
             if needed[i] && matches!(e, Expr::Load { .. }) {
@@ -497,7 +468,7 @@ impl Renderer<'_> {
         loads: Loads,
     ) -> String {
         let k = self.k;
-        let needed = self.needed(roots);
+        let needed = self.k.needed(roots.iter().copied());
         let mut out = String::new();
         for (i, e) in k.exprs.iter().enumerate() {
             if !needed[i] {

@@ -87,14 +87,14 @@ pub fn binary<M: Module>(
     }
 }
 
-/// Whether `unary` handles `op` (so the caller knows when to use it).
 /// Whether `binary` handles `op`.
 pub fn has_binary(op: BinaryOp) -> bool {
     matches!(op, BinaryOp::Pow | BinaryOp::Atan2)
 }
 
-/// Exactly the functions with a scalar helper (`helpers::unary_name`): the helpers remain
-/// for the cold path of huge trigonometric arguments and for complex numbers.
+/// Whether `unary` handles `op` (so the caller knows when to use it): exactly the functions
+/// with a scalar helper (`helpers::unary_name`), which remain for the cold path of huge
+/// trigonometric arguments and for complex numbers.
 pub fn has_unary(op: UnaryOp) -> bool {
     super::helpers::unary_name(op).is_some()
 }
