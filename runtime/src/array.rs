@@ -4,6 +4,11 @@
 //! transposes, broadcasts) are materialised into fresh arrays; strided views belong to the
 //! compiled backends.
 
+/// The most dimensions an array may have: NumPy's bound (`NPY_MAXDIMS`). Loops, strides and
+/// broadcasting cost time in the rank, and no real program needs more; a file or a program
+/// that asks for more is refused with an error that says so.
+pub const MAX_DIMS: usize = 64;
+
 use crate::dtype::DType;
 use num_complex::{Complex32, Complex64};
 

@@ -11,7 +11,7 @@ pub mod npy;
 pub mod rng;
 
 pub use alloc::{output_array, recycle};
-pub use array::{Array, Data, Element, Scalar, strides_of};
+pub use array::{Array, Data, Element, MAX_DIMS, Scalar, strides_of};
 pub use dtype::{DType, Kind};
 pub use format::{format_array, format_scalar};
 pub use kernels::fft::{fft, ifft, irfft, rfft};

@@ -48,6 +48,13 @@ pub fn human_bytes(bytes: u128) -> String {
 /// Checks that an array of `shape` and `dtype` can be created on this machine
 /// (`limits::max_array_bytes`), returning its element count.
 pub fn check_size(shape: &[usize], dtype: DType) -> BuildResult<usize> {
+    if shape.len() > arrjit_runtime::MAX_DIMS {
+        return Err(format!(
+            "an array of {} dimensions has more than the {} an array may have (as in NumPy)",
+            shape.len(),
+            arrjit_runtime::MAX_DIMS
+        ));
+    }
     let count = shape
         .iter()
         .try_fold(1u128, |acc, &d| acc.checked_mul(d as u128));

@@ -41,6 +41,9 @@ struct Hoisted {
     store_rows: HashMap<usize, Row>,
     /// Values read from the row of a store's buffer instead of computed (`reuse.rs`).
     reloads: HashMap<ExprId, Row>,
+    /// Expressions `hoist` has seen: each is visited once however many expressions read it,
+    /// so a DAG with shared operands costs its size, not the number of its paths.
+    seen: Vec<bool>,
 }
 
 impl<M: Module> Emitter<'_, '_, M> {
@@ -57,6 +60,7 @@ impl<M: Module> Emitter<'_, '_, M> {
             rows: HashMap::new(),
             store_rows: HashMap::new(),
             reloads: HashMap::new(),
+            seen: vec![false; self.k.exprs.len()],
         };
         for r in &body.reloads {
             let row = self.store_row(r.store, axis);
@@ -88,7 +92,7 @@ impl<M: Module> Emitter<'_, '_, M> {
 
     /// Computes before the loop what `id` needs that does not change along the loop's axis.
     fn hoist(&mut self, id: ExprId, h: &mut Hoisted) {
-        if h.splats.contains_key(&id) || h.rows.contains_key(&id) || h.reloads.contains_key(&id) {
+        if std::mem::replace(&mut h.seen[id.0 as usize], true) || h.reloads.contains_key(&id) {
             return;
         }
         let d = self.k.dtypes[id.0 as usize];
