@@ -21,9 +21,9 @@ use crate::backend::cpu::{Cpu, Prepared};
 use crate::backend::cuda::exec::{Gpu, GpuPlan};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId, Type};
-use crate::limits::{Deadline, Expired, Limits};
+use crate::limits::{Deadline, Limits, Stop};
 use crate::lower::{self, Engine, Mode};
-use crate::passes::fuse::fuse;
+use crate::passes::fuse::fuse_until;
 use arrjit_runtime::{Array, DType, Element};
 use std::borrow::Cow;
 use std::fmt;
@@ -342,9 +342,9 @@ impl Function {
         }
         let deadline = Deadline::after(self.options.limits.time);
         let arrays: Vec<Cow<Array>> = args.iter().map(|a| a.to_array()).collect();
-        let spec = self.spec(&arrays)?;
+        let spec = self.spec(&arrays, deadline)?;
         let params: Vec<&Array> = arrays.iter().map(|a| a.as_ref()).collect();
-        let late = |e: Expired| Error::new(format!("`{}`: {e}", self.name));
+        let late = |e: Stop| self.late(e);
         let outputs = match (&spec.prepared, &spec.gpu_plan, &self.gpu) {
             (Some(prepared), _, _) => prepared
                 .run_until(&spec.graph, &params, deadline)
@@ -379,11 +379,18 @@ impl Function {
     /// Whether the function returns a tuple for arguments of these dtypes and shapes.
     pub fn returns_tuple(&self, args: &[&dyn Arg]) -> Result<bool, Error> {
         let arrays: Vec<Cow<Array>> = args.iter().map(|a| a.to_array()).collect();
-        Ok(self.spec(&arrays)?.tuple)
+        let deadline = Deadline::after(self.options.limits.time);
+        Ok(self.spec(&arrays, deadline)?.tuple)
     }
 
-    /// The function specialised to the dtypes and shapes of `args`, built on first use.
-    fn spec(&self, args: &[Cow<Array>]) -> Result<Arc<Spec>, Error> {
+    /// The error of a call that stopped before its end.
+    fn late(&self, e: Stop) -> Error {
+        Error::new(format!("`{}`: {e}", self.name))
+    }
+
+    /// The function specialised to the dtypes and shapes of `args`, built on first use within
+    /// the time the call has (`deadline`).
+    fn spec(&self, args: &[Cow<Array>], deadline: Deadline) -> Result<Arc<Spec>, Error> {
         let matches = |signature: &Signature| {
             signature.len() == args.len()
                 && signature
@@ -405,7 +412,7 @@ impl Function {
             .iter()
             .map(|a| (a.dtype(), a.shape().to_vec()))
             .collect();
-        let spec = Arc::new(self.specialise(&signature)?);
+        let spec = Arc::new(self.specialise(&signature, deadline)?);
         let mut specs = self.specs.write().expect("not poisoned");
         if !specs.iter().any(|(s, _)| *s == signature) {
             specs.push((signature, spec.clone()));
@@ -413,7 +420,7 @@ impl Function {
         Ok(spec)
     }
 
-    fn specialise(&self, signature: &Signature) -> Result<Spec, Error> {
+    fn specialise(&self, signature: &Signature, deadline: Deadline) -> Result<Spec, Error> {
         let source = &self.source;
         let render = |d: &[crate::diag::Diagnostic]| {
             Error::new(crate::diag::render(&self.options.file_name, source, d))
@@ -422,6 +429,8 @@ impl Function {
         let mut sink = Vec::new();
         let mut state =
             top_level(&ast, source, &self.options.limits, &mut sink).map_err(|d| render(&d))?;
+        // Tracing, fusing and compiling count against the call's time.
+        state.deadline = deadline;
         let def = state
             .functions()
             .into_iter()
@@ -444,17 +453,26 @@ impl Function {
             .iter()
             .map(|r| roots.binary_search(r).expect("a root"))
             .collect();
-        let schedule = || fuse(&graph, &roots, self.options.mode.fusion());
-        let prepared = self
-            .cpu
-            .as_ref()
-            .map(|jit| jit.lock().expect("not poisoned").0.prepare(schedule()));
+        let schedule = || fuse_until(&graph, &roots, self.options.mode.fusion(), deadline);
+        let prepared = match &self.cpu {
+            Some(jit) => {
+                let schedule = schedule().map_err(|e| self.late(e))?;
+                let mut jit = jit.lock().expect("not poisoned");
+                Some(
+                    jit.0
+                        .prepare_until(schedule, deadline)
+                        .map_err(|e| self.late(e))?,
+                )
+            }
+            None => None,
+        };
         let gpu_plan = match &self.gpu {
             Some(gpu) => {
+                let schedule = schedule().map_err(|e| self.late(e))?;
                 let plan = gpu
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .prepare(schedule())
+                    .prepare(schedule)
                     .map_err(|why| Error::new(format!("device cuda: {why}")))?;
                 Some(plan)
             }

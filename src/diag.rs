@@ -12,6 +12,7 @@
 
 use codespan_reporting::files::{Files, SimpleFile};
 use std::fmt::Write as _;
+use unicode_width::UnicodeWidthChar;
 
 /// A half-open byte range `start..end` into the source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -130,11 +131,10 @@ fn render_one(file: &SimpleFile<&str, &str>, d: &Diagnostic, out: &mut String) {
     // The caret runs to the end of the span or of the line, whichever comes first.
     let line_end = line_range.start + text.len();
     let caret_end = end.min(line_end).max(start);
-    let width = source
+    let covered = source
         .get(start..caret_end)
-        .map_or(1, |s| s.chars().count())
-        .max(1);
-    let shown = shown_line(text, col.saturating_sub(1), width);
+        .map_or(0, |s| s.chars().count());
+    let shown = shown_line(text, col.saturating_sub(1), covered);
     let _ = writeln!(out, "{gutter} |");
     let _ = writeln!(out, "{line} | {}", shown.text);
     let mut caret_line = format!("{gutter} | {}{}", shown.pad, "^".repeat(shown.width));
@@ -143,30 +143,44 @@ fn render_one(file: &SimpleFile<&str, &str>, d: &Diagnostic, out: &mut String) {
         caret_line.push_str(label);
     }
     let _ = writeln!(out, "{caret_line}");
-    for note in &d.notes {
-        let _ = writeln!(out, "{gutter} = note: {note}");
+    // A call nested hundreds deep adds a note per call: the first and last few are shown.
+    let left_out = d.notes.len().saturating_sub(FIRST_NOTES + LAST_NOTES);
+    for (i, note) in d.notes.iter().enumerate() {
+        if left_out > 0 && i == FIRST_NOTES {
+            let _ = writeln!(out, "{gutter} = note: … {left_out} more like these …");
+        }
+        if left_out == 0 || i < FIRST_NOTES || i >= FIRST_NOTES + left_out {
+            let _ = writeln!(out, "{gutter} = note: {note}");
+        }
     }
 }
+
+/// A diagnostic with more notes than these two together shows its first `FIRST_NOTES` and its
+/// last `LAST_NOTES`, and says how many are left out between them.
+const FIRST_NOTES: usize = 8;
+const LAST_NOTES: usize = 2;
 
 /// Lines longer than this many characters are shown as a window around the caret.
 const MAX_SHOWN_CHARS: usize = 120;
 
-/// A source line as drawn under a message: what to print, the text before the caret and the
-/// caret's width.
+/// A source line as drawn under a message: what to print, the padding before the caret and
+/// the caret's width, both in terminal columns.
 struct ShownLine {
     text: String,
     pad: String,
     width: usize,
 }
 
-/// Draws `line` with the caret at character `col` (0-based), `width` characters wide.
+/// Draws `line` with the caret under the `covered` characters from character `col` (0-based;
+/// at least one column wide).
 ///
 /// Characters that would disturb a terminal (control characters, invisible text-direction
 /// marks, byte-order marks) are drawn as visible stand-ins of the same width, so that the
-/// caret stays under them; tabs before the caret are repeated in the padding. A long line is
-/// cut to a window around the caret, with `…` where text was left out.
-fn shown_line(line: &str, col: usize, width: usize) -> ShownLine {
-    let chars: Vec<char> = line.chars().collect();
+/// caret stays under them; tabs before the caret are repeated in the padding, and wide
+/// characters (CJK, most emoji) get two columns of it. A long line is cut to a window around
+/// the caret, with `…` where text was left out.
+fn shown_line(line: &str, col: usize, covered: usize) -> ShownLine {
+    let chars: Vec<char> = line.chars().map(visible).collect();
     let col = col.min(chars.len());
     let (from, to) = if chars.len() <= MAX_SHOWN_CHARS {
         (0, chars.len())
@@ -180,17 +194,24 @@ fn shown_line(line: &str, col: usize, width: usize) -> ShownLine {
         text.push('…');
         pad.push(' ');
     }
-    text.extend(chars[from..to].iter().map(|&c| visible(c)));
+    text.extend(&chars[from..to]);
     if to < chars.len() {
         text.push('…');
     }
-    pad.extend(
-        chars[from..col]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' }),
-    );
-    let width = width.min(to.saturating_sub(col)).max(1);
+    for &c in &chars[from..col] {
+        match c {
+            '\t' => pad.push('\t'),
+            _ => pad.extend(std::iter::repeat_n(' ', columns(c))),
+        }
+    }
+    let under = &chars[col..(col + covered).min(to)];
+    let width = under.iter().map(|&c| columns(c)).sum::<usize>().max(1);
     ShownLine { text, pad, width }
+}
+
+/// How many terminal columns `c` takes (a tab counts one; the padding repeats it).
+fn columns(c: char) -> usize {
+    UnicodeWidthChar::width(c).unwrap_or(1)
 }
 
 /// A character as drawn in a source line: itself, or a visible stand-in for one that a

@@ -38,6 +38,7 @@
 
 use std::fmt;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The graph node bound when none is given: far more than any script written by hand needs
@@ -93,39 +94,69 @@ impl Default for Limits {
     }
 }
 
-/// When a run has to stop: its start plus the time limit, if there is one.
+/// When a run has to stop: its start plus the time limit, if there is one, or as soon as an
+/// interrupt flag is raised (Ctrl-C at `arr repl`), if it watches one.
 #[derive(Clone, Copy, Debug)]
-pub struct Deadline(Option<(Instant, Duration)>);
+pub struct Deadline {
+    until: Option<(Instant, Duration)>,
+    interrupt: Option<&'static AtomicBool>,
+}
 
 impl Deadline {
     /// No deadline.
-    pub const NONE: Deadline = Deadline(None);
+    pub const NONE: Deadline = Deadline {
+        until: None,
+        interrupt: None,
+    };
 
     /// `time` from now, or none.
     pub fn after(time: Option<Duration>) -> Deadline {
-        Deadline(time.map(|t| (Instant::now(), t)))
+        Deadline {
+            until: time.map(|t| (Instant::now(), t)),
+            interrupt: None,
+        }
     }
 
-    /// An error once the time is up.
-    pub fn check(&self) -> Result<(), Expired> {
-        match self.0 {
-            Some((start, budget)) if start.elapsed() > budget => Err(Expired(budget)),
+    /// This deadline, and also as soon as `flag` is set (by a signal handler, another thread).
+    /// Whoever sets the flag clears it before the next run.
+    pub fn or_when(self, flag: &'static AtomicBool) -> Deadline {
+        Deadline {
+            interrupt: Some(flag),
+            ..self
+        }
+    }
+
+    /// An error once the time is up or the run was interrupted.
+    pub fn check(&self) -> Result<(), Stop> {
+        if self.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            return Err(Stop::Interrupted);
+        }
+        match self.until {
+            Some((start, budget)) if start.elapsed() > budget => Err(Stop::Time(budget)),
             _ => Ok(()),
         }
     }
 }
 
-/// The time limit was reached.
+/// Why a run stopped before its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Expired(pub Duration);
+pub enum Stop {
+    /// The time limit was reached.
+    Time(Duration),
+    /// The interrupt flag was raised.
+    Interrupted,
+}
 
-impl fmt::Display for Expired {
+impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the run went over its time limit of {}",
-            human_duration(self.0)
-        )
+        match self {
+            Stop::Time(limit) => write!(
+                f,
+                "the run went over its time limit of {}",
+                human_duration(*limit)
+            ),
+            Stop::Interrupted => f.write_str("interrupted"),
+        }
     }
 }
 
@@ -168,7 +199,22 @@ mod tests {
         );
         let d = Deadline::after(Some(Duration::ZERO));
         std::thread::sleep(Duration::from_millis(2));
-        assert_eq!(d.check(), Err(Expired(Duration::ZERO)));
+        assert_eq!(d.check(), Err(Stop::Time(Duration::ZERO)));
+    }
+
+    #[test]
+    fn an_interrupt_stops_a_run_without_a_time_limit() {
+        static FLAG: AtomicBool = AtomicBool::new(false);
+        let d = Deadline::NONE.or_when(&FLAG);
+        assert!(d.check().is_ok());
+        FLAG.store(true, Ordering::Relaxed);
+        assert_eq!(d.check(), Err(Stop::Interrupted));
+        assert!(
+            Deadline::NONE.check().is_ok(),
+            "only deadlines that watch the flag stop"
+        );
+        FLAG.store(false, Ordering::Relaxed);
+        assert!(d.check().is_ok());
     }
 
     #[test]

@@ -2,7 +2,13 @@
 //! with everything defined before it), and the value of an entry that is an expression is
 //! printed as `print` would. An error reports its line in the session and leaves the session as
 //! it was before the failing statement. Line editing and history come from rustyline; the
-//! history is kept in `~/.arr_history`.
+//! history is kept in `~/.arr_history`, written after every entry.
+//!
+//! Ctrl-C at the prompt drops the line being typed. While an entry runs, it stops the entry at
+//! its next check (every statement, loop turn and graph node, and between kernels and their
+//! compilations: the checks of the time limit), reports `interrupted` and returns to the
+//! prompt with the session as it was. A second Ctrl-C before the entry has stopped (one step,
+//! such as a single kernel over a huge array, runs to its end) quits `arr repl`.
 
 use crate::diag;
 use crate::lower::{self, Engine, Lowerer};
@@ -10,6 +16,11 @@ use crate::syntax::{self, lexer, token::Token};
 use rustyline::error::ReadlineError;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Raised by Ctrl-C while an entry runs (`run` installs the handler); every session's
+/// deadline watches it, and it is lowered when an entry ends.
+static INTERRUPT: AtomicBool = AtomicBool::new(false);
 
 /// What the session makes of a line of input.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,8 +51,10 @@ impl<'o> Session<'o> {
         device: crate::api::Device,
         out: &'o mut dyn Write,
     ) -> Result<Session<'o>, String> {
+        let mut lowerer = lower::session(engine, device, out)?;
+        lowerer.deadline = lowerer.deadline.or_when(&INTERRUPT);
         Ok(Session {
-            lowerer: lower::session(engine, device, out)?,
+            lowerer,
             pending: String::new(),
         })
     }
@@ -65,10 +78,13 @@ impl<'o> Session<'o> {
             .into_iter()
             .filter(|s| s.span.start >= start)
             .collect();
-        match self.lowerer.run_more(candidate, &new) {
+        let reply = match self.lowerer.run_more(candidate, &new) {
             Ok(shown) => Reply::Shown(shown),
             Err(d) => Reply::Failed(diag::render(NAME, self.lowerer.source(), &d)),
-        }
+        };
+        // A Ctrl-C stops one entry: the next starts afresh.
+        INTERRUPT.store(false, Ordering::Relaxed);
+        reply
     }
 
     /// Whether an entry is half typed.
@@ -95,8 +111,18 @@ fn history_file() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".arr_history"))
 }
 
-/// Runs the prompt until end of input (Ctrl-D). Ctrl-C drops the entry being typed.
+/// Runs the prompt until end of input (Ctrl-D). Ctrl-C drops the entry being typed, or stops
+/// the entry that is running (see the module documentation).
 pub fn run(engine: Engine, device: crate::api::Device) -> Result<(), String> {
+    // While rustyline reads a line it takes Ctrl-C itself (as a key, or with a handler of its
+    // own that it removes afterwards); this one sees the Ctrl-C pressed while an entry runs.
+    ctrlc::set_handler(|| {
+        if INTERRUPT.swap(true, Ordering::Relaxed) {
+            eprintln!("\narr: interrupted twice while one step was running; quitting");
+            std::process::exit(130);
+        }
+    })
+    .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
     let mut editor = rustyline::DefaultEditor::new().map_err(|e| e.to_string())?;
     let history = history_file();
     if let Some(h) = &history {
@@ -118,15 +144,16 @@ pub fn run(engine: Engine, device: crate::api::Device) -> Result<(), String> {
         };
         if !line.trim().is_empty() {
             let _ = editor.add_history_entry(line.as_str());
+            // Written now, so that nothing typed is lost if the process ends abruptly.
+            if let Some(h) = &history {
+                let _ = editor.append_history(h);
+            }
         }
         match session.feed(&line) {
             Reply::More | Reply::Shown(None) => {}
             Reply::Shown(Some(value)) => println!("{value}"),
             Reply::Failed(message) => eprint!("{message}"),
         }
-    }
-    if let Some(h) = &history {
-        let _ = editor.save_history(h);
     }
     Ok(())
 }

@@ -6,8 +6,8 @@ use crate::backend::cpu::{Cpu, Prepared};
 use crate::backend::cuda::exec::{Gpu, GpuPlan, GpuStats};
 use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId};
-use crate::limits::{Deadline, Expired};
-use crate::passes::fuse::{Fusion, fuse};
+use crate::limits::{Deadline, Stop};
+use crate::passes::fuse::{Fusion, fuse, fuse_until};
 use arrjit_runtime::Array;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -141,7 +141,7 @@ impl Executor {
         nodes: &[NodeId],
         keep: impl Fn(NodeId) -> bool,
         deadline: Deadline,
-    ) -> Result<Vec<Rc<Array>>, Expired> {
+    ) -> Result<Vec<Rc<Array>>, Stop> {
         match self {
             Executor::Interp(ev) => nodes
                 .iter()
@@ -155,9 +155,16 @@ impl Executor {
             } => {
                 let missing = missing(nodes, values);
                 if !missing.is_empty() {
-                    let plan = plans
-                        .entry(missing.clone())
-                        .or_insert_with(|| Rc::new(cpu.prepare(fuse(graph, &missing, *fusion))));
+                    let plan = match plans.get(&missing) {
+                        Some(plan) => plan.clone(),
+                        None => {
+                            // Fusing and compiling count against the time limit as well.
+                            let schedule = fuse_until(graph, &missing, *fusion, deadline)?;
+                            let plan = Rc::new(cpu.prepare_until(schedule, deadline)?);
+                            plans.insert(missing.clone(), plan.clone());
+                            plan
+                        }
+                    };
                     let results = plan.run_until(graph, &[], deadline)?;
                     for (n, v) in missing.into_iter().zip(results) {
                         values.insert(n, Rc::new(v));
@@ -178,8 +185,9 @@ impl Executor {
                 let missing = missing(nodes, values);
                 if !missing.is_empty() {
                     deadline.check()?;
-                    let results = gpu_plan(gpu, plans, graph, &missing, engine.fusion())
-                        .and_then(|plan| gpu.run_keeping(&plan, graph, &[]));
+                    let plan = gpu_plan(gpu, plans, graph, &missing, engine.fusion());
+                    deadline.check()?;
+                    let results = plan.and_then(|plan| gpu.run_keeping(&plan, graph, &[]));
                     match results {
                         Ok(results) => {
                             for (n, v) in missing.into_iter().zip(results) {

@@ -160,7 +160,9 @@ impl Lowerer<'_> {
     /// that it reads in the parameters' names (once per function and parameter set).
     fn record(&mut self, g: &GradFn, types: &[Option<Type>], span: Span) -> Result<(), Diagnostic> {
         let first = self.placeholders;
+        let tracing = std::mem::replace(&mut self.tracing_grad, true);
         let result = self.record_traced(g, types, span);
+        self.tracing_grad = tracing;
         self.placeholders = first;
         result
     }

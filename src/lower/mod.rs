@@ -26,7 +26,7 @@ pub use value::{Arr, FnDef, Value};
 
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{Graph, NodeId, Op};
-use crate::limits::{Deadline, Expired, Limits};
+use crate::limits::{Deadline, Limits, Stop};
 use crate::syntax::ast::{FnBody, Program, Stmt, StmtKind};
 use arrjit_runtime::Array;
 use std::borrow::Cow;
@@ -44,9 +44,10 @@ pub enum Mode {
     Check,
 }
 
-/// How deep user function calls may nest (there are no conditionals, so deeper means a
-/// recursion that can never end).
-const MAX_CALL_DEPTH: usize = 64;
+/// How deep calls of different user functions may nest (a function that calls itself is an
+/// error at once: without conditionals it could never end). Far deeper than code written by
+/// hand, and shallow enough for the lowering's recursion to fit a thread's stack.
+const MAX_CALL_DEPTH: usize = 256;
 
 /// The state of a running script.
 pub struct Lowerer<'o> {
@@ -61,13 +62,15 @@ pub struct Lowerer<'o> {
     source: Cow<'o, str>,
     /// Counts `rand`/`randn` calls without `seed=`, so each gets its own stream.
     unseeded_rand_calls: u64,
-    call_depth: usize,
-    /// The user functions being called, outermost first.
-    call_stack: Vec<String>,
+    /// The user functions being called, outermost first, with where each is defined.
+    call_stack: Vec<(String, Span)>,
     /// Placeholder parameters made for differentiation so far.
     placeholders: u32,
     /// Whether to keep each differentiated function's derivative as text (`arr ir --grad`).
     record_grads: bool,
+    /// Set while a derivative is traced for `grad_texts`: loops then run every turn, even in
+    /// `Mode::Check`, so that the text is the derivative of the whole function.
+    tracing_grad: bool,
     /// The derivatives kept, one text per differentiated function and parameter set.
     pub grad_texts: Vec<(String, String)>,
     /// Every diagnostic reported so far.
@@ -198,10 +201,10 @@ impl<'o> Lowerer<'o> {
             output_closed: false,
             source: Cow::Borrowed(source),
             unseeded_rand_calls: 0,
-            call_depth: 0,
             call_stack: Vec::new(),
             placeholders: 0,
             record_grads: false,
+            tracing_grad: false,
             grad_texts: Vec::new(),
             diags: Vec::new(),
             outputs: Vec::new(),
@@ -423,7 +426,7 @@ impl<'o> Lowerer<'o> {
                     let iv = self.weak_const(crate::ir::Lit::Int(i));
                     self.bind(&var.name, Value::Arr(iv));
                     self.exec_all(&body.stmts, top)?;
-                    if self.mode == Mode::Check {
+                    if self.mode == Mode::Check && !self.tracing_grad {
                         break;
                     }
                     if top {
@@ -455,22 +458,33 @@ impl<'o> Lowerer<'o> {
         call_span: Span,
     ) -> Result<Value, Diagnostic> {
         let name = &def.name.name;
-        if self.call_depth >= MAX_CALL_DEPTH {
-            // The cycle: from the last call of this function to this one.
-            let from = self.call_stack.iter().rposition(|n| n == name).unwrap_or(0);
+        // There are no conditionals, so a function that is already being called calls itself
+        // again without end. Functions are told apart by where they are defined (a local
+        // `fn` may reuse a name).
+        let same = |f: &(String, Span)| f.1 == def.name.span;
+        if let Some(from) = self.call_stack.iter().position(same) {
             let mut cycle: Vec<String> = self.call_stack[from..]
                 .iter()
-                .map(|n| format!("`{n}`"))
+                .map(|(n, _)| format!("`{n}`"))
                 .collect();
-            let what = if cycle.len() <= 1 {
-                format!("`{name}` calls itself without end")
+            let what = if cycle.len() == 1 {
+                format!("`{name}` calls itself")
             } else {
                 cycle.push(format!("`{name}`"));
-                format!("{} call each other without end", cycle.join(" → "))
+                format!("{} call each other", cycle.join(" → "))
             };
             return Err(Diagnostic::error(
                 call_span,
-                format!("calls nest more than {MAX_CALL_DEPTH} deep: {what}"),
+                format!("{what}: with no conditionals to stop it, a recursion never ends"),
+            ));
+        }
+        if self.call_stack.len() >= MAX_CALL_DEPTH {
+            return Err(Diagnostic::error(
+                call_span,
+                format!(
+                    "calls nest more than {MAX_CALL_DEPTH} deep (`{}` → … → `{name}`)",
+                    self.call_stack[0].0
+                ),
             ));
         }
         let scope: HashMap<String, Value> = def
@@ -480,20 +494,14 @@ impl<'o> Lowerer<'o> {
             .zip(args)
             .collect();
         self.scopes.push(scope);
-        self.call_depth += 1;
-        self.call_stack.push(name.clone());
+        self.call_stack.push((name.clone(), def.name.span));
         let result = self.run_body(def);
         self.call_stack.pop();
-        self.call_depth -= 1;
         self.scopes.pop();
         result.map_err(|mut d| {
             if d.span != call_span {
                 let (line, col) = self.line_col(call_span);
-                let note = format!("in `{name}`, called at {line}:{col}");
-                // A recursion's frames repeat: each different one is shown once.
-                if !d.notes.contains(&note) {
-                    d.notes.push(note);
-                }
+                d.notes.push(format!("in `{name}`, called at {line}:{col}"));
             }
             d
         })
@@ -664,7 +672,7 @@ impl<'o> Lowerer<'o> {
     }
 
     /// Evaluates several arrays at once (one schedule, when compiling).
-    fn values_of(&mut self, nodes: &[NodeId]) -> Result<Vec<Rc<Array>>, Expired> {
+    fn values_of(&mut self, nodes: &[NodeId]) -> Result<Vec<Rc<Array>>, Stop> {
         let mut named = HashSet::new();
         for scope in &self.scopes {
             for v in scope.values() {
@@ -681,7 +689,7 @@ impl<'o> Lowerer<'o> {
     }
 
     /// The time limit's error, at the current statement.
-    fn stopped(&self, e: Expired) -> Diagnostic {
+    fn stopped(&self, e: Stop) -> Diagnostic {
         Diagnostic::error(self.stmt_span, e.to_string())
     }
 

@@ -37,6 +37,7 @@ use crate::kernel::{
     Affine, BufId, BufKind, Buffer, Expr, ExprId, Kernel, LibraryCall, Over, Phase, Schedule, Step,
     View,
 };
+use crate::limits::{Deadline, Stop};
 use arrjit_runtime::{DType, strides_of};
 use std::collections::{HashMap, HashSet};
 
@@ -56,6 +57,17 @@ pub enum Fusion {
 
 /// Builds the schedule that computes `roots`.
 pub fn fuse(graph: &Graph, roots: &[NodeId], mode: Fusion) -> Schedule {
+    fuse_until(graph, roots, mode, Deadline::NONE).expect("no deadline to miss")
+}
+
+/// Like `fuse`, stopping once `deadline` has passed: it is checked before each kernel of a
+/// chain's cut points and each root, whose size the bounds above keep small.
+pub fn fuse_until(
+    graph: &Graph,
+    roots: &[NodeId],
+    mode: Fusion,
+    deadline: Deadline,
+) -> Result<Schedule, Stop> {
     let mut f = Fuser {
         graph,
         mode,
@@ -69,14 +81,19 @@ pub fn fuse(graph: &Graph, roots: &[NodeId], mode: Fusion) -> Schedule {
     f.cuts = cuts.iter().copied().collect();
     // Bottom-up, so that each is built from buffers no deeper than the bound.
     for &c in &cuts {
+        deadline.check()?;
         f.materialize(c);
     }
-    let outputs = roots.iter().map(|&r| (r, f.materialize(r))).collect();
-    Schedule {
+    let mut outputs = Vec::with_capacity(roots.len());
+    for &r in roots {
+        deadline.check()?;
+        outputs.push((r, f.materialize(r)));
+    }
+    Ok(Schedule {
         buffers: f.buffers,
         steps: f.steps,
         outputs,
-    }
+    })
 }
 
 /// How a node's positions relate to the kernel's space index: its coordinates, or (after a

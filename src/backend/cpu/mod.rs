@@ -22,7 +22,7 @@ pub use run::slot;
 use crate::kernel::{
     BufId, BufKind, Kernel, Schedule, Step, eval_kernel, run_library, structure_key,
 };
-use crate::limits::{Deadline, Expired};
+use crate::limits::{Deadline, Stop};
 use arrjit_runtime::Array;
 use cranelift_codegen::ir::{AbiParam, UserFuncName, types};
 use cranelift_codegen::settings::{self, Configurable};
@@ -226,26 +226,37 @@ impl Cpu {
     /// Panics if the schedule breaks the invariants of `kernel::verify_schedule` (a bug in
     /// fusion): compiled code trusts them to stay inside its buffers.
     pub fn prepare(&mut self, schedule: Schedule) -> Prepared {
+        self.prepare_until(schedule, Deadline::NONE)
+            .expect("no deadline to miss")
+    }
+
+    /// Like `prepare`, stopping before the next kernel's compilation once `deadline` has
+    /// passed (fusion bounds a kernel's size, so one compilation takes milliseconds).
+    pub fn prepare_until(
+        &mut self,
+        schedule: Schedule,
+        deadline: Deadline,
+    ) -> Result<Prepared, Stop> {
         if let Err(e) = crate::kernel::verify_schedule(&schedule) {
             panic!("refusing to run an invalid schedule: {e}");
         }
-        let steps = schedule
-            .steps
-            .iter()
-            .map(|step| match step {
+        let mut steps = Vec::with_capacity(schedule.steps.len());
+        for step in &schedule.steps {
+            deadline.check()?;
+            steps.push(match step {
                 Step::Kernel(k) => match self.compiled(k) {
                     Ok(c) => PreparedStep::Compiled(Box::new(run::Call::new(c, k))),
                     Err(_) => PreparedStep::Evaluate,
                 },
                 Step::Library(_) => PreparedStep::Library,
-            })
-            .collect();
+            });
+        }
         let free_after = crate::kernel::free_after(&schedule);
-        Prepared {
+        Ok(Prepared {
             schedule,
             steps,
             free_after,
-        }
+        })
     }
 
     /// Runs `schedule`; returns the values of its outputs, in order. `params` binds the graph's
@@ -300,7 +311,7 @@ impl Prepared {
         graph: &crate::ir::Graph,
         params: &[&Array],
         deadline: Deadline,
-    ) -> Result<Vec<Array>, Expired> {
+    ) -> Result<Vec<Array>, Stop> {
         let schedule = &self.schedule;
         // Inputs are borrowed, not copied: kernels never write them.
         let mut bufs: Vec<Option<Cow<Array>>> = schedule

@@ -13,7 +13,7 @@ pub(crate) mod scalar;
 
 use super::graph::{Graph, Node, NodeId};
 use super::op::Op;
-use crate::limits::{Deadline, Expired};
+use crate::limits::{Deadline, Stop};
 use arrjit_runtime::Array;
 use std::rc::Rc;
 
@@ -108,7 +108,7 @@ impl Evaluator {
         id: NodeId,
         keep: impl Fn(NodeId) -> bool,
         deadline: Deadline,
-    ) -> Result<Rc<Array>, Expired> {
+    ) -> Result<Rc<Array>, Stop> {
         if self.values.len() < graph.len() {
             self.values.resize(graph.len(), None);
         }
