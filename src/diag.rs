@@ -285,6 +285,23 @@ mod tests {
     }
 
     #[test]
+    fn wide_characters_take_two_columns_of_padding_and_caret() {
+        // 日, 本 and 😀 take two terminal columns each; é written as e + a combining accent
+        // takes one for two characters.
+        let src = "s = \"日本😀e\u{301}\" + y\nt = 日本\n";
+        let y = src.find('y').unwrap();
+        let text = render("t.arr", src, &[Diagnostic::error(Span::new(y, y + 1), "y")]);
+        // Columns count characters: `y` is the 15th; on the screen it is the 17th.
+        assert!(text.starts_with("t.arr:1:15: error:"), "{text}");
+        let caret = text.lines().nth(3).unwrap();
+        assert_eq!(caret, format!("  | {}^", " ".repeat(16)));
+        let start = src.rfind('日').unwrap();
+        let under = Diagnostic::error(Span::new(start, start + 6), "two wide characters");
+        let text = render("t.arr", src, &[under]);
+        assert_eq!(text.lines().nth(3).unwrap(), "  |     ^^^^");
+    }
+
+    #[test]
     fn long_lines_are_cut_to_a_window_around_the_caret() {
         let src = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
         let d = Diagnostic::error(Span::new(4004, 4005), "too deep");

@@ -9,9 +9,10 @@
 //! - **sizes and nodes** as the graph is built, before anything runs, so a refused program
 //!   allocates nothing; the error points at the expression that crossed the bound;
 //! - **files** at `load` and `save`;
-//! - **time** at every node built, every statement and loop turn, and between the steps of a
+//! - **time** at every node built (tracing `grad` included), every statement and loop turn,
+//!   before each kernel that fusion builds and each one compiled, and between the steps of a
 //!   run (kernels, library calls, interpreted nodes). A single step is not interrupted: its cost
-//!   is bounded by the element limit.
+//!   is bounded by the element limit, and a kernel's size by fusion's bounds.
 //!
 //! ```
 //! use arrjit::{Limits, Options};

@@ -100,6 +100,11 @@ const CASES: &[(&str, Expect)] = &[
     ("valid_only_bom.arr", Runs),
     ("valid_bom_then_code.arr", Runs),
     ("valid_blank_statements.arr", Runs),
+    // Shared values: compile time must follow the number of values, not of paths through them.
+    ("valid_shared_chain.arr", Runs),
+    ("valid_sin_chain.arr", Runs),
+    ("valid_shared_loop_in_fn.arr", Runs),
+    ("valid_deep_distinct_calls.arr", Runs),
     // Literals.
     (
         "unterminated_string.arr",
@@ -246,7 +251,21 @@ const CASES: &[(&str, Expect)] = &[
     ),
     (
         "mutual_recursion.arr",
-        err("2:11", "calls nest more than 64 deep"),
+        err("2:11", "`f` → `g` → `f` call each other"),
+    ),
+    (
+        "nested_too_deep.arr",
+        err(
+            "45:13",
+            "calls nest more than 256 deep (`f299` → … → `f43`)",
+        ),
+    ),
+    (
+        "too_many_dims.arr",
+        err(
+            "1:5",
+            "at most 64 dimensions, as in NumPy; this one would have 65",
+        ),
     ),
     (
         "grad_of_builtin.arr",

@@ -342,3 +342,80 @@ fn repl_runs_lines_and_prints_values_from_a_pipe() {
         "{err}"
     );
 }
+
+/// Ctrl-C (SIGINT) while an entry runs stops that entry with a located message; the session,
+/// its variables and its history survive, and the next entries run.
+#[test]
+fn ctrl_c_stops_the_running_repl_entry_and_keeps_the_session() {
+    use std::io::{BufRead, Write};
+    use std::time::{Duration, Instant};
+    let home = common::scratch("cli-repl-interrupt");
+    let history = home.path().join(".arr_history");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arr"))
+        .arg("repl")
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    stdin.write_all(b"x = 1\nprint(x)\n").unwrap();
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "1\n");
+    // A loop of a billion turns: it ends only if the interrupt stops it.
+    let endless = "for i in 0..1000000000 { x = x + 1 }";
+    stdin.write_all(format!("{endless}\n").as_bytes()).unwrap();
+    // The history is written as each entry is read, so once the loop is in it, the entries
+    // before it have ended and the loop is running (or about to).
+    let start = Instant::now();
+    while !std::fs::read_to_string(&history).is_ok_and(|h| h.contains(endless)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no history written"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: `kill` only sends a signal to the child process started above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    stdin
+        .write_all(b"print(x > 1)\ny = x * 0\nprint(y)\n")
+        .unwrap();
+    drop(stdin);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the interrupted entry did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert_eq!(rest, "True\n0\n");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.starts_with("<repl>:3:1: error: interrupted\n"), "{err}");
+    let saved = std::fs::read_to_string(&history).unwrap();
+    for entry in [
+        "x = 1",
+        "print(x)",
+        endless,
+        "print(x > 1)",
+        "y = x * 0",
+        "print(y)",
+    ] {
+        assert!(
+            saved.lines().any(|l| l == entry),
+            "{entry:?} not in {saved:?}"
+        );
+    }
+}

@@ -213,9 +213,9 @@ fn a_time_limit_stops_compiling_and_calling() {
 fn runs_stop_between_steps_once_the_deadline_has_passed() {
     use arrjit::backend::cpu::Cpu;
     use arrjit::ir::interp::Evaluator;
-    use arrjit::limits::{Deadline, Expired};
+    use arrjit::limits::{Deadline, Stop};
     use arrjit::lower::{self, Mode};
-    use arrjit::passes::fuse::{Fusion, fuse};
+    use arrjit::passes::fuse::{Fusion, fuse, fuse_until};
 
     let src = "a = rand(1000, seed=1)\ny = sort(a * 3) + 1";
     let (program, _) = arrjit::syntax::parse(src);
@@ -229,10 +229,24 @@ fn runs_stop_between_steps_once_the_deadline_has_passed() {
     let want = state.global_array("y").unwrap();
     let past = Deadline::after(Some(Duration::ZERO));
     std::thread::sleep(Duration::from_millis(1));
-    let expired = Err(Expired(Duration::ZERO));
+    let expired = Err(Stop::Time(Duration::ZERO));
 
+    // Fusing and compiling stop too (each checks before a kernel).
+    assert_eq!(
+        fuse_until(&state.graph, &[y], Fusion::Fused, past).map(|_| ()),
+        expired
+    );
     let mut cpu = Cpu::new().unwrap();
-    let prepared = cpu.prepare(fuse(&state.graph, &[y], Fusion::Fused));
+    let schedule = fuse(&state.graph, &[y], Fusion::Fused);
+    assert_eq!(
+        cpu.prepare_until(schedule.clone(), past).map(|_| ()),
+        expired
+    );
+    assert!(
+        cpu.stats().is_empty(),
+        "nothing was compiled past the deadline"
+    );
+    let prepared = cpu.prepare(schedule);
     assert_eq!(
         prepared.run_until(&state.graph, &[], past).map(|_| ()),
         expired
@@ -251,4 +265,109 @@ fn runs_stop_between_steps_once_the_deadline_has_passed() {
         .eval_until(&state.graph, y, |_| true, Deadline::NONE)
         .unwrap();
     assert!(*got == want);
+}
+
+/// Values read by several others (`x = x * x + x` reads `x` twice) make a DAG with a number of
+/// paths that doubles with each line. Every stage must visit each value once: 60 lines
+/// compile, differentiate and run in well under the limits here, which 2^60 paths could never
+/// meet (the time limit, or the wait for the thread, turns a regression into a failure instead
+/// of a hang).
+#[test]
+fn shared_values_compile_once_per_value() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        shared_values_agree_in_every_engine();
+        done.send(()).unwrap();
+    });
+    match finished.recv_timeout(Duration::from_secs(120)) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("still compiling after 120 s"),
+        Err(e) => panic!("the check failed: {e}"),
+    }
+}
+
+fn shared_values_agree_in_every_engine() {
+    let limits = Limits {
+        time: Some(Duration::from_secs(60)),
+        ..Limits::default()
+    };
+    let lines = "x = x * x + x\n".repeat(60);
+    let sources = [
+        format!("fn f(x) {{\n{lines}x\n}}"),
+        format!("fn f(x) {{\n{lines}sum(x)\n}}\nfn g(x) = grad(f)(x)"),
+        "fn f(x) { for i in 0..60 { x = sin(x) + x * 0.001 }; x }".to_string(),
+        "fn h(x) { for i in 0..18 { x = sin(x) + x * 0.001 }; sum(x) }\nfn g(x) = grad(h)(x)"
+            .to_string(),
+    ];
+    let x = vec![0.001, -0.002, 0.003, 0.0005, 0.01];
+    for src in &sources {
+        let function = if src.contains("fn g") { "g" } else { "f" };
+        let results: Vec<arrjit::Array> = ENGINES
+            .iter()
+            .map(|&mode| {
+                let f = compile_with(
+                    src,
+                    Options {
+                        mode,
+                        limits: limits.clone(),
+                        function: Some(function.into()),
+                        ..Options::default()
+                    },
+                )
+                .unwrap();
+                f.call(&[&x])
+                    .unwrap_or_else(|e| panic!("{mode:?}: {e}\n{src}"))
+            })
+            .collect();
+        let reference = results[2].as_slice::<f64>().unwrap();
+        assert!(reference.iter().all(|v| v.is_finite() && *v != 0.0));
+        for (mode, got) in ENGINES.iter().zip(&results) {
+            for (a, b) in got.as_slice::<f64>().unwrap().iter().zip(reference) {
+                assert!(
+                    (a - b).abs() <= 1e-12 * b.abs(),
+                    "{mode:?}: {a} vs {b}\n{src}"
+                );
+            }
+        }
+    }
+}
+
+/// Calls of distinct functions nest up to 256 deep, and lowering that deep fits the stack of
+/// an ordinary thread (2 MiB, Rust's default for spawned threads): an embedder need not give
+/// its threads more. One level deeper is a located error.
+#[test]
+fn calls_nest_256_deep_on_a_default_thread_stack() {
+    let chain = |n: usize| {
+        let mut src = String::from("fn f0(x) = x + 1\n");
+        for i in 1..n {
+            src += &format!("fn f{i}(x) = f{}(x) * 1.001\n", i - 1);
+        }
+        src + &format!("fn main(x) = f{}(x)\n", n - 1)
+    };
+    let deepest = chain(255);
+    let too_deep = chain(256);
+    std::thread::spawn(move || {
+        for mode in ENGINES {
+            let options = |mode| Options {
+                mode,
+                function: Some("main".into()),
+                ..Options::default()
+            };
+            let f = compile_with(&deepest, options(mode)).unwrap();
+            let y = f.call(&[&vec![0.0]]).unwrap();
+            let want = 1.001f64.powi(254);
+            assert!(
+                (y.as_slice::<f64>().unwrap()[0] - want).abs() < 1e-9,
+                "{mode:?}"
+            );
+            let err = compile_with(&too_deep, options(mode))
+                .unwrap()
+                .call(&[&vec![0.0]])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("calls nest more than 256 deep"), "{err}");
+        }
+    })
+    .join()
+    .unwrap();
 }

@@ -50,9 +50,9 @@ pub fn human_bytes(bytes: u128) -> String {
 pub fn check_size(shape: &[usize], dtype: DType) -> BuildResult<usize> {
     if shape.len() > arrjit_runtime::MAX_DIMS {
         return Err(format!(
-            "an array of {} dimensions has more than the {} an array may have (as in NumPy)",
-            shape.len(),
-            arrjit_runtime::MAX_DIMS
+            "an array may have at most {} dimensions, as in NumPy; this one would have {}",
+            arrjit_runtime::MAX_DIMS,
+            shape.len()
         ));
     }
     let count = shape
