@@ -313,18 +313,23 @@ fn time_limit_errors_point_at_the_running_statement() {
     }
 }
 
-#[test]
-fn repl_runs_lines_and_prints_values_from_a_pipe() {
-    use std::io::Write;
-    let home = common::scratch("cli-repl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_arr"))
+/// `arr repl` with `home` as its home folder (for the history file), its three streams piped.
+fn spawn_repl(home: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_arr"))
         .arg("repl")
-        .env("HOME", home.path())
+        .env("HOME", home)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn repl_runs_lines_and_prints_values_from_a_pipe() {
+    use std::io::Write;
+    let home = common::scratch("cli-repl");
+    let mut child = spawn_repl(home.path());
     let input =
         "x = arange(3)\nx * 2\nfn f(v) {\n  v + 1\n}\nprint(sum(f(x)))\ny = zeros(10**12)\nx\n";
     child
@@ -351,14 +356,7 @@ fn ctrl_c_stops_the_running_repl_entry_and_keeps_the_session() {
     use std::time::{Duration, Instant};
     let home = common::scratch("cli-repl-interrupt");
     let history = home.path().join(".arr_history");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_arr"))
-        .arg("repl")
-        .env("HOME", home.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_repl(home.path());
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     stdin.write_all(b"x = 1\nprint(x)\n").unwrap();
