@@ -342,8 +342,9 @@ fn bench(args: &BenchArgs) -> ExitCode {
     }
     if let Some(path) = &args.plot {
         let title = format!("arr bench {name}");
-        let written = report::plot::svg(&title, &results)
-            .and_then(|svg| write_atomically(path, svg.as_bytes()));
+        let written = report::plot::svg(&title, &results).and_then(|svg| {
+            arrjit_runtime::files::write_file(path, svg.as_bytes()).map_err(|e| e.to_string())
+        });
         if let Err(why) = written {
             eprintln!(
                 "arr: error: cannot write the plot \"{}\": {why}",
@@ -420,25 +421,6 @@ fn bench_options(args: &BenchArgs) -> Result<BenchOptions, String> {
         None => options.min_time = args.min_time.unwrap_or(options.min_time),
     }
     Ok(options)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader
-/// never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| "not a file name".to_string())?;
-    let tmp = path.with_file_name(format!(
-        ".{}.{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            e.to_string()
-        })
 }
 
 /// Reads and parses a script: its name as given, its text and its AST; or, having reported

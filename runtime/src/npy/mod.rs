@@ -12,9 +12,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use num_complex::{Complex32, Complex64};
 
@@ -427,61 +425,13 @@ fn encode_elements(data: &Data, out: &mut Vec<u8>) {
     }
 }
 
-/// Writes an array to a `.npy` file.
-///
-/// The bytes go to a temporary file in the same directory, which is flushed to disk and then
-/// renamed over `path`: a crash or a full disk mid-write leaves the old file (or none), never a
-/// truncated one.
+/// Writes an array to a `.npy` file, by the rules of [`crate::files::write_file`]: through
+/// symbolic links to the file they point to; atomically for a regular file (a temporary file
+/// in the target's folder, flushed to disk and renamed over it, so that a crash or a full disk
+/// mid-write leaves the old file or none, never a truncated one), keeping its permission bits;
+/// straight into a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe with
+/// a reader), never replacing the node; and never onto a block device or a socket.
 pub fn write_npy(path: &Path, a: &Array) -> Result<(), NpyError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let io = |e: std::io::Error| NpyError::new(NpyErrorKind::Io(e)).at(path);
-    if path.as_os_str().is_empty() {
-        return Err(io_error(std::io::ErrorKind::InvalidInput, "the path is empty").at(path));
-    }
-    if path.is_dir() {
-        return Err(io_error(
-            std::io::ErrorKind::IsADirectory,
-            "it is a folder; give the name of a file to write",
-        )
-        .at(path));
-    }
-    let Some(name) = path.file_name() else {
-        return Err(io_error(
-            std::io::ErrorKind::InvalidInput,
-            "the path does not name a file",
-        )
-        .at(path));
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        let what = if dir.exists() {
-            format!("\"{}\" is not a folder", dir.display())
-        } else {
-            format!("the folder \"{}\" does not exist", dir.display())
-        };
-        return Err(io_error(std::io::ErrorKind::NotFound, &what).at(path));
-    }
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(
-        ".{}.{}.{unique}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let bytes = write_npy_bytes(a);
-    let result = (|| {
-        let mut f = fs::File::create_new(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        // Best effort: the temporary may not exist if creating it was what failed.
-        let _ = fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    Ok(())
+    crate::files::write_file(path, &write_npy_bytes(a))
+        .map_err(|e| NpyError::new(NpyErrorKind::Io(e)).at(path))
 }
