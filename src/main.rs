@@ -433,6 +433,14 @@ fn load(file: &Path) -> Result<(String, String, Program), ExitCode> {
             eprintln!("arr: error: cannot read \"{name}\": {e}");
             return Err(ExitCode::from(1));
         }
+        Err(SourceError::TooLarge) => {
+            eprintln!(
+                "arr: error: cannot read \"{name}\": a script may hold at most {} MiB, and this \
+                 one holds more",
+                MAX_SCRIPT_BYTES >> 20
+            );
+            return Err(ExitCode::from(1));
+        }
         Err(SourceError::Utf8 {
             text,
             at,
@@ -493,8 +501,14 @@ fn grads(file: &Path) -> ExitCode {
     }
 }
 
+/// The most bytes a script may hold: far more than any script written by hand or generated,
+/// and it keeps `arr run /dev/zero`, or a large binary named by mistake, from filling memory.
+const MAX_SCRIPT_BYTES: u64 = 64 << 20;
+
 enum SourceError {
     Io(std::io::Error),
+    /// More than `MAX_SCRIPT_BYTES`.
+    TooLarge,
     /// Invalid UTF-8: the text decoded lossily, the offset in it of the first bad byte, that
     /// byte (`None` when the file ends inside a character) and its offset in the file.
     Utf8 {
@@ -505,10 +519,26 @@ enum SourceError {
     },
 }
 
-/// Reads a script as UTF-8 text. A byte-order mark at the start is dropped, as editors that
-/// write one expect (offsets, and so lines and columns, count from after it).
+/// Reads a script as UTF-8 text, at most `MAX_SCRIPT_BYTES` of it, from a file or a pipe
+/// (`/dev/stdin`, a process substitution). A byte-order mark at the start is dropped, as editors
+/// that write one expect (offsets, and so lines and columns, count from after it).
 fn read_source(path: &Path) -> Result<String, SourceError> {
-    let mut bytes = std::fs::read(path).map_err(SourceError::Io)?;
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(SourceError::Io)?;
+    // A regular file says its length: one that is too long is not read at all.
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > MAX_SCRIPT_BYTES)
+    {
+        return Err(SourceError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCRIPT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(SourceError::Io)?;
+    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(SourceError::TooLarge);
+    }
     let bom = "\u{feff}".len();
     let skipped = if bytes.starts_with("\u{feff}".as_bytes()) {
         bytes.drain(..bom);

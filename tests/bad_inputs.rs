@@ -754,5 +754,15 @@ fn hostile_sources_end_quickly_with_a_located_message() {
         )),
         Err(why) => failures.push(format!("good.arr: {why}")),
     }
+    // A script that never ends.
+    match run_arr(dir, &["run", "/dev/zero"], None) {
+        Ok(r)
+            if r.code == Some(1)
+                && r.stderr.starts_with(
+                    "arr: error: cannot read \"/dev/zero\": a script may hold at most 64 MiB",
+                ) => {}
+        Ok(r) => failures.push(format!("run /dev/zero: exit {:?}\n{}", r.code, r.stderr)),
+        Err(why) => failures.push(format!("run /dev/zero: {why}")),
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
 }
