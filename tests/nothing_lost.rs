@@ -147,7 +147,7 @@ fn is_link(path: &Path) -> bool {
 
 #[test]
 fn save_writes_through_symbolic_links() {
-    use std::os::unix::fs::{PermissionsExt, symlink};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
     let scratch = common::scratch("links");
     let dir = scratch.path();
     std::fs::create_dir(dir.join("data")).unwrap();
@@ -158,6 +158,9 @@ fn save_writes_through_symbolic_links() {
         std::fs::Permissions::from_mode(0o640),
     )
     .unwrap();
+    // Only root may give a file away; the owner is then kept too.
+    let root =
+        std::os::unix::fs::chown(dir.join("data/real.npy"), Some(65534), Some(65534)).is_ok();
     // A link to a file in another folder; a chain of two links to it; a dangling link, whose
     // target `save` creates, as NumPy's `open()` would.
     symlink("data/real.npy", dir.join("link.npy")).unwrap();
@@ -192,6 +195,14 @@ fn save_writes_through_symbolic_links() {
         0o640,
         "the replaced file keeps its permission bits"
     );
+    if root {
+        let meta = std::fs::metadata(dir.join("data/real.npy")).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (65534, 65534),
+            "the owner changed"
+        );
+    }
 
     let out = run_in(dir, "save(\"chain.npy\", [5.0])\n");
     assert!(

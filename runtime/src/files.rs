@@ -34,7 +34,10 @@ fn error(kind: io::ErrorKind, what: impl Into<String>) -> io::Error {
     io::Error::new(kind, what.into())
 }
 
-/// Writes `bytes` to the file at `path`, by the rules of the module's documentation.
+/// Writes `bytes` to the file at `path`, by the rules of the module's documentation: through
+/// symbolic links; atomically into a regular file (kept mode, kept owner where possible) or a
+/// new one; straight into a character device or a FIFO that has a reader; never onto a block
+/// device, a socket or a folder.
 pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if path.as_os_str().is_empty() {
         return Err(error(io::ErrorKind::InvalidInput, "the path is empty"));
