@@ -219,19 +219,63 @@ fn parts(a: &Array) -> Vec<f64> {
 }
 
 /// The `.npy` reader: any bytes give an array or an error, never a panic or a huge allocation;
-/// an array it reads writes back to bytes that read as the same array.
+/// the same bytes read as a stream (a few at a time, of unknown length, as from a pipe) give the
+/// same array or the same kind of error; an array it reads writes back to bytes that read as the
+/// same array.
 pub fn npy(data: &[u8]) -> Result<(), String> {
-    let Ok(a) = arrjit_runtime::npy::read_npy_bytes(data) else {
+    use arrjit_runtime::npy::{NpyReader, read_npy_bytes, write_npy_bytes};
+    let whole = read_npy_bytes(data);
+    let streamed = NpyReader::new(
+        Trickle {
+            bytes: data,
+            step: data.len(),
+        },
+        None,
+    )
+    .and_then(NpyReader::read);
+    let same = match (&whole, &streamed) {
+        (Ok(a), Ok(b)) => write_npy_bytes(a) == write_npy_bytes(b),
+        (Err(a), Err(b)) => std::mem::discriminant(&a.kind) == std::mem::discriminant(&b.kind),
+        _ => false,
+    };
+    if !same {
+        let show = |r: &Result<Array, arrjit_runtime::NpyError>| match r {
+            Ok(a) => format!("an array of shape {:?}", a.shape()),
+            Err(e) => e.to_string(),
+        };
+        return Err(format!(
+            "bytes in memory read as {}, and as a stream as {}",
+            show(&whole),
+            show(&streamed)
+        ));
+    }
+    let Ok(a) = whole else {
         return Ok(());
     };
-    let written = arrjit_runtime::npy::write_npy_bytes(&a);
-    let b = arrjit_runtime::npy::read_npy_bytes(&written)
+    let written = write_npy_bytes(&a);
+    let b = read_npy_bytes(&written)
         .map_err(|e| format!("an array written by us does not read back: {e}"))?;
-    if arrjit_runtime::npy::write_npy_bytes(&b) != written {
+    if write_npy_bytes(&b) != written {
         return Err(format!("{:?} changed on a round trip", a.shape()));
     }
     if a.shape() != b.shape() || a.dtype() != b.dtype() {
         return Err("dtype or shape changed on a round trip".into());
     }
     Ok(())
+}
+
+/// Bytes handed out 1 to 7 at a time, as a pipe may, with no length known in advance.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.step = self.step % 7 + 1;
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
 }

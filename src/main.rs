@@ -342,8 +342,9 @@ fn bench(args: &BenchArgs) -> ExitCode {
     }
     if let Some(path) = &args.plot {
         let title = format!("arr bench {name}");
-        let written = report::plot::svg(&title, &results)
-            .and_then(|svg| write_atomically(path, svg.as_bytes()));
+        let written = report::plot::svg(&title, &results).and_then(|svg| {
+            arrjit_runtime::files::write_file(path, svg.as_bytes()).map_err(|e| e.to_string())
+        });
         if let Err(why) = written {
             eprintln!(
                 "arr: error: cannot write the plot \"{}\": {why}",
@@ -422,25 +423,6 @@ fn bench_options(args: &BenchArgs) -> Result<BenchOptions, String> {
     Ok(options)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader
-/// never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| "not a file name".to_string())?;
-    let tmp = path.with_file_name(format!(
-        ".{}.{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            e.to_string()
-        })
-}
-
 /// Reads and parses a script: its name as given, its text and its AST; or, having reported
 /// why not, the exit code.
 fn load(file: &Path) -> Result<(String, String, Program), ExitCode> {
@@ -449,6 +431,14 @@ fn load(file: &Path) -> Result<(String, String, Program), ExitCode> {
         Ok(s) => s,
         Err(SourceError::Io(e)) => {
             eprintln!("arr: error: cannot read \"{name}\": {e}");
+            return Err(ExitCode::from(1));
+        }
+        Err(SourceError::TooLarge) => {
+            eprintln!(
+                "arr: error: cannot read \"{name}\": a script may hold at most {} MiB, and this \
+                 one holds more",
+                MAX_SCRIPT_BYTES >> 20
+            );
             return Err(ExitCode::from(1));
         }
         Err(SourceError::Utf8 {
@@ -511,8 +501,14 @@ fn grads(file: &Path) -> ExitCode {
     }
 }
 
+/// The most bytes a script may hold: far more than any script written by hand or generated,
+/// and it keeps `arr run /dev/zero`, or a large binary named by mistake, from filling memory.
+const MAX_SCRIPT_BYTES: u64 = 64 << 20;
+
 enum SourceError {
     Io(std::io::Error),
+    /// More than `MAX_SCRIPT_BYTES`.
+    TooLarge,
     /// Invalid UTF-8: the text decoded lossily, the offset in it of the first bad byte, that
     /// byte (`None` when the file ends inside a character) and its offset in the file.
     Utf8 {
@@ -523,10 +519,26 @@ enum SourceError {
     },
 }
 
-/// Reads a script as UTF-8 text. A byte-order mark at the start is dropped, as editors that
-/// write one expect (offsets, and so lines and columns, count from after it).
+/// Reads a script as UTF-8 text, at most `MAX_SCRIPT_BYTES` of it, from a file or a pipe
+/// (`/dev/stdin`, a process substitution). A byte-order mark at the start is dropped, as editors
+/// that write one expect (offsets, and so lines and columns, count from after it).
 fn read_source(path: &Path) -> Result<String, SourceError> {
-    let mut bytes = std::fs::read(path).map_err(SourceError::Io)?;
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(SourceError::Io)?;
+    // A regular file says its length: one that is too long is not read at all.
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > MAX_SCRIPT_BYTES)
+    {
+        return Err(SourceError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCRIPT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(SourceError::Io)?;
+    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(SourceError::TooLarge);
+    }
     let bom = "\u{feff}".len();
     let skipped = if bytes.starts_with("\u{feff}".as_bytes()) {
         bytes.drain(..bom);

@@ -3,10 +3,12 @@
 //! run cleanly. Never a panic, a signal or a hang. `tests/data/bad/README.md` says what is
 //! wrong with each file; the table below says what `arr` must answer.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const DIR: &str = "tests/data/bad";
@@ -293,6 +295,20 @@ const CASES: &[(&str, Expect)] = &[
         err("1:10", "cannot load \"bad\\npath.npy\": No such file"),
     ),
     (
+        "load_dev_zero.arr",
+        err(
+            "1:10",
+            "cannot load \"/dev/zero\": not a .npy file (bad magic bytes)",
+        ),
+    ),
+    (
+        "load_dev_urandom.arr",
+        err(
+            "1:10",
+            "cannot load \"/dev/urandom\": not a .npy file (bad magic bytes)",
+        ),
+    ),
+    (
         "save_nonexistent_dir.arr",
         err("1:6", "the folder \"no/such/dir\" does not exist"),
     ),
@@ -411,7 +427,10 @@ const CASES: &[(&str, Expect)] = &[
     ),
     (
         "npy_shape_too_large.arr",
-        err("1:10", "header says 1000000000000 elements"),
+        err(
+            "1:5",
+            "array of shape (1000000000000,) and dtype f64 is too large (8.0 TB",
+        ),
     ),
     (
         "npy_header_not_dict.arr",
@@ -450,14 +469,34 @@ struct Run {
 
 /// Runs `arr run NAME` in `DIR`, or says why it did not finish.
 fn run(name: &str) -> Result<Run, String> {
+    run_arr(Path::new(DIR), &["run", name], None)
+}
+
+/// What a test writes to the standard input of `arr`.
+type Feed = Box<dyn FnOnce(&mut ChildStdin) -> std::io::Result<()> + Send>;
+
+/// Runs `arr ARGS` in `dir`, with `feed` writing its standard input (or none), or says why it
+/// did not finish.
+fn run_arr(dir: &Path, args: &[&str], feed: Option<Feed>) -> Result<Run, String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_arr"))
-        .args(["run", name])
-        .current_dir(DIR)
-        .stdin(Stdio::null())
+        .args(args)
+        .current_dir(dir)
+        .stdin(if feed.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start arr: {e}"))?;
+    if let (Some(feed), Some(mut stdin)) = (feed, child.stdin.take()) {
+        // `arr` may stop reading early (that is what some cases check): a broken pipe is no
+        // failure here.
+        std::thread::spawn(move || {
+            let _ = feed(&mut stdin);
+        });
+    }
     // Drained on threads, so that a child that writes a lot never blocks on a full pipe.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
@@ -610,4 +649,139 @@ fn the_table_in_the_readme_lists_every_script() {
             "{name} is not in {DIR}/README.md (run make_bad.py)"
         );
     }
+}
+
+/// A version 1.0 `.npy` file whose header holds `shape` (f64 elements), followed by `data`.
+fn npy_bytes(shape: &str, data: &[u8]) -> Vec<u8> {
+    let mut header =
+        format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}").into_bytes();
+    while !(10 + header.len() + 1).is_multiple_of(64) {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(data);
+    out
+}
+
+/// Sources that never end, never start, or promise far more than they hold: each run ends
+/// within `TIME_LIMIT` with a located message, having read no more than it needed to say
+/// what is wrong.
+#[test]
+fn hostile_sources_end_quickly_with_a_located_message() {
+    let scratch = common::scratch("hostile-sources");
+    let dir = scratch.path();
+    // A FIFO that no process writes to: neither opening it nor reading it may wait for one.
+    let made = Command::new("mkfifo").arg(dir.join("fifo.npy")).output();
+    assert!(made.is_ok_and(|o| o.status.success()), "mkfifo failed");
+    // More dimensions than the 64 that NumPy allows.
+    for dims in [65, 10_000] {
+        let shape = format!("({})", "1, ".repeat(dims));
+        std::fs::write(
+            dir.join(format!("dims{dims}.npy")),
+            npy_bytes(&shape, &[0; 8]),
+        )
+        .unwrap();
+    }
+    let stdin = |bytes: Vec<u8>, zeros: usize| -> Option<Feed> {
+        Some(Box::new(move |pipe: &mut ChildStdin| {
+            use std::io::Write;
+            pipe.write_all(&bytes)?;
+            let chunk = vec![0u8; 1 << 20];
+            for _ in 0..zeros >> 20 {
+                pipe.write_all(&chunk)?;
+            }
+            Ok(())
+        }))
+    };
+    let two = [1.0f64, 2.0]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect::<Vec<u8>>();
+    let cases: Vec<(&str, &[&str], Option<Feed>, &str)> = vec![
+        (
+            "x = load(\"fifo.npy\")\n",
+            &[],
+            None,
+            "1:10: error: cannot load \"fifo.npy\": nothing to read: no process is writing to \
+             this FIFO",
+        ),
+        (
+            "x = load(\"dims65.npy\")\n",
+            &[],
+            None,
+            "1:10: error: cannot load \"dims65.npy\": the shape has 65 dimensions, more than the \
+             64 an array may have (as in NumPy)",
+        ),
+        (
+            "x = load(\"dims10000.npy\")\n",
+            &[],
+            None,
+            "1:10: error: cannot load \"dims10000.npy\": the shape has 10000 dimensions",
+        ),
+        // Pipes whose header declares more than may be loaded, followed by 256 MB: refused on
+        // their header, none of the data read.
+        (
+            "x = load(\"/dev/stdin\")\n",
+            &[],
+            stdin(npy_bytes("(1000000000000,)", &[]), 256 << 20),
+            "1:5: error: array of shape (1000000000000,) and dtype f64 is too large (8.0 TB;",
+        ),
+        (
+            "x = load(\"/dev/stdin\")\n",
+            &["--max-elements", "1000"],
+            stdin(npy_bytes("(1000000,)", &[]), 256 << 20),
+            "1:5: error: array of shape (1000000,) has 1000000 elements; the limit is 1000",
+        ),
+        (
+            "x = load(\"/dev/stdin\")\n",
+            &[],
+            stdin(npy_bytes("(2,)", &two), 1 << 20),
+            "1:10: error: cannot load \"/dev/stdin\": corrupt .npy: header says 2 elements (16 \
+             bytes) but more bytes follow them",
+        ),
+        (
+            "x = load(\"/dev/stdin\")\n",
+            &[],
+            stdin(npy_bytes("(3,)", &two), 0),
+            "1:10: error: cannot load \"/dev/stdin\": truncated .npy: header says 3 elements (24 \
+             bytes) but the file holds 16 bytes",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (i, (source, flags, feed, want)) in cases.into_iter().enumerate() {
+        let name = format!("case{i}.arr");
+        std::fs::write(dir.join(&name), source).unwrap();
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.push(&name);
+        match run_arr(dir, &args, feed) {
+            Ok(r) if r.code == Some(1) && r.stderr.starts_with(&format!("{name}:{want}")) => {}
+            Ok(r) => failures.push(format!("{source:?}: exit {:?}\n{}", r.code, r.stderr)),
+            Err(why) => failures.push(format!("{source:?}: {why}")),
+        }
+    }
+    // A pipe that holds a whole array reads as a file would.
+    std::fs::write(dir.join("good.arr"), "print(load(\"/dev/stdin\"))\n").unwrap();
+    match run_arr(dir, &["run", "good.arr"], stdin(npy_bytes("(2,)", &two), 0)) {
+        Ok(r) if r.code == Some(0) && r.stdout == "[1. 2.]\n" => {}
+        Ok(r) => failures.push(format!(
+            "good.arr: exit {:?}\n{}{}",
+            r.code, r.stdout, r.stderr
+        )),
+        Err(why) => failures.push(format!("good.arr: {why}")),
+    }
+    // A script that never ends.
+    match run_arr(dir, &["run", "/dev/zero"], None) {
+        Ok(r)
+            if r.code == Some(1)
+                && r.stderr.starts_with(
+                    "arr: error: cannot read \"/dev/zero\": a script may hold at most 64 MiB",
+                ) => {}
+        Ok(r) => failures.push(format!("run /dev/zero: exit {:?}\n{}", r.code, r.stderr)),
+        Err(why) => failures.push(format!("run /dev/zero: {why}")),
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
 }

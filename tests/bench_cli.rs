@@ -164,6 +164,40 @@ fn plot_writes_an_svg_chart() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// `--plot` names a file the way `save` does: through a link to its target, and straight into
+/// a device.
+#[test]
+fn plot_writes_through_links_and_into_devices() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = common::scratch("bench-cli");
+    let path = script(&dir, "plot.arr", TINY);
+    std::fs::create_dir(dir.path().join("charts")).unwrap();
+    std::fs::write(dir.path().join("charts/chart.svg"), "old").unwrap();
+    let link = dir.path().join("chart.svg");
+    std::os::unix::fs::symlink("charts/chart.svg", &link).unwrap();
+    for plot in [link.to_str().unwrap(), "/dev/null"] {
+        let out = arr(&[
+            "bench",
+            "--repeats",
+            "1",
+            "--plot",
+            plot,
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{plot}: {}", text(&out.stderr));
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let svg = std::fs::read_to_string(dir.path().join("charts/chart.svg")).unwrap();
+    assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
+    let null = std::fs::metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device());
+}
+
 #[test]
 fn a_script_without_bench_blocks_is_an_error() {
     let dir = common::scratch("bench-cli");

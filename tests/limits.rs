@@ -154,20 +154,38 @@ fn file_access_can_be_turned_off() {
 }
 
 #[test]
-fn a_file_larger_than_the_byte_limit_is_not_read() {
+fn a_file_larger_than_the_limits_is_not_read() {
     let dir = std::env::temp_dir().join(format!("arrjit-limits-big-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("big.npy");
     let big = arrjit::Array::from_vec(vec![200_000], vec![0.0f64; 200_000]);
     arrjit_runtime::npy::write_npy(&path, &big).unwrap();
+    let src = format!("fn f(x) = x + load({:?})", path.display().to_string());
     let limits = Limits {
         max_bytes: Some(100_000),
         ..Limits::default()
     };
-    let src = format!("fn f(x) = x + load({:?})", path.display().to_string());
     let err = refusal(&src, &[1.0], &limits);
     assert!(
-        err.contains("holds 1.6 MB, more than the limit of 100.0 KB"),
+        err.contains("the arrays of this run would take 1.6 MB together; the limit is 100.0 KB"),
+        "{err}"
+    );
+    // The header is enough to refuse: a file that declares 10^6 elements but holds 8 bytes is
+    // refused for its size, not read and found short.
+    let mut header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000,), }".to_vec();
+    header.resize(117, b' ');
+    header.push(b'\n');
+    let mut lying = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    lying.extend_from_slice(&header);
+    lying.extend_from_slice(&[0; 8]);
+    std::fs::write(&path, &lying).unwrap();
+    let limits = Limits {
+        max_elements: Some(1000),
+        ..Limits::default()
+    };
+    let err = refusal(&src, &[1.0], &limits);
+    assert!(
+        err.contains("array of shape (1000000,) has 1000000 elements; the limit is 1000"),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

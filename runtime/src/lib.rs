@@ -1,10 +1,11 @@
 //! `arrjit-runtime`: what compiled and interpreted arrjit programs run on — arrays, NumPy's
-//! `.npy` format, the counter-based random number generator, NumPy-style printing and the
-//! library kernels (FFT, sort, matmul, scans).
+//! `.npy` format, writing the user's files, the counter-based random number generator,
+//! NumPy-style printing and the library kernels (FFT, sort, matmul, scans).
 
 pub mod alloc;
 pub mod array;
 pub mod dtype;
+pub mod files;
 pub mod format;
 pub mod kernels;
 pub mod npy;

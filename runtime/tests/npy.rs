@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use arrjit_runtime::npy::NpyReader;
 use arrjit_runtime::{
     Array, Complex32, Complex64, DType, NpyErrorKind, read_npy, read_npy_bytes, write_npy,
     write_npy_bytes,
@@ -539,14 +540,172 @@ fn random_byte_flips_never_panic() {
 
 #[test]
 fn huge_headers_switch_to_version_2() {
-    // NumPy caps arrays at 64 dimensions, so only a synthetic array gets a header this long.
+    // NumPy caps arrays at 64 dimensions, so only a synthetic array gets a header this long; the
+    // reader refuses it for its dimensions, having read the whole header.
     let a = Array::from_vec(vec![1; 30_000], vec![2.5f64]);
     let bytes = write_npy_bytes(&a);
     assert_eq!(&bytes[..8], b"\x93NUMPY\x02\x00");
     let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
     assert_eq!((12 + header_len) % 64, 0, "data must start 64-byte aligned");
     assert_eq!(bytes[12 + header_len - 1], b'\n');
-    assert_same(&read_npy_bytes(&bytes).unwrap(), &a, "v2 round trip");
+    assert!(matches!(
+        read_npy_bytes(&bytes).unwrap_err().kind,
+        NpyErrorKind::TooManyDims { dims: 30_000 }
+    ));
+    let a = Array::from_vec(vec![1; 64], vec![2.5f64]);
+    assert_same(
+        &read_npy_bytes(&write_npy_bytes(&a)).unwrap(),
+        &a,
+        "64 dimensions",
+    );
+}
+
+#[test]
+fn shapes_of_more_than_64_dimensions_are_refused_before_the_data() {
+    for dims in [65, 10_000] {
+        let shape = format!("({})", "1, ".repeat(dims));
+        let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}");
+        let bytes = npy_with_header(&dict, &[0; 8]);
+        assert_eq!(
+            error_of(&bytes),
+            format!(
+                "the shape has {dims} dimensions, more than the 64 an array may have (as in NumPy)"
+            )
+        );
+        // No data at all: the header alone is refused.
+        let header_only = npy_with_header(&dict, &[]);
+        assert!(matches!(
+            read_npy_bytes(&header_only).unwrap_err().kind,
+            NpyErrorKind::TooManyDims { .. }
+        ));
+    }
+}
+
+/// A source that hands out its bytes a few at a time, as a pipe may, with no known length.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.step = self.step % 7 + 1;
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+fn read_stream(bytes: &[u8]) -> Result<Array, arrjit_runtime::NpyError> {
+    NpyReader::new(Trickle { bytes, step: 0 }, None)?.read()
+}
+
+#[test]
+fn streams_read_like_files() {
+    for path in all_fixtures() {
+        let bytes = std::fs::read(&path).unwrap();
+        match (read_npy_bytes(&bytes), read_stream(&bytes)) {
+            (Ok(a), Ok(b)) => assert_same(&b, &a, &path.display().to_string()),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("{}: bytes {a:?}, stream {b:?}", path.display()),
+        }
+        // Every cut is an error of the same words as for bytes in memory.
+        for cut in (0..bytes.len()).step_by(7) {
+            let (a, b) = (read_npy_bytes(&bytes[..cut]), read_stream(&bytes[..cut]));
+            match (a, b) {
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (Ok(_), Ok(_)) => {}
+                (a, b) => panic!("{}: cut {cut}: {a:?} / {b:?}", path.display()),
+            }
+        }
+    }
+    // Past the data a stream's length is unknown: it is read one byte further, no more.
+    let dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
+    assert_eq!(
+        read_stream(&npy_with_header(dict, &[0; 17]))
+            .unwrap_err()
+            .to_string(),
+        "corrupt .npy: header says 2 elements (16 bytes) but more bytes follow them"
+    );
+}
+
+#[test]
+fn a_header_is_read_and_checked_before_the_data() {
+    let dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }";
+    let bytes = npy_with_header(dict, &[7; 24]);
+    let reader = NpyReader::new(&bytes[..], Some(bytes.len() as u64)).unwrap();
+    assert_eq!((reader.shape(), reader.dtype()), (&[2, 3][..], DType::I32));
+    assert_eq!(reader.read().unwrap().shape(), &[2, 3]);
+    // A header that promises 2^50 bytes over a short stream costs what came, not what it
+    // promised: reserving the promise would abort the process.
+    let dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (140737488355328,), }";
+    let bytes = npy_with_header(dict, &[0; 100]);
+    let reader = NpyReader::new(
+        Trickle {
+            bytes: &bytes,
+            step: 0,
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(reader.shape(), &[1 << 47]);
+    assert_eq!(
+        reader.read().unwrap_err().to_string(),
+        "truncated .npy: header says 140737488355328 elements (1125899906842624 bytes) but the \
+         file holds 100 bytes"
+    );
+}
+
+/// Sources that never end or never start: each read ends promptly with an error. Run on a
+/// thread, so that a reader that hangs fails the test after a minute instead of hanging it.
+#[test]
+fn endless_and_empty_sources_are_errors_at_once() {
+    let scratch = std::env::temp_dir().join(format!("arrjit-npy-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let fifo = scratch.join("fifo.npy");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).output();
+    assert!(made.is_ok_and(|o| o.status.success()), "mkfifo failed");
+    let socket = scratch.join("socket.npy");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let cases = [
+        (
+            "/dev/zero".into(),
+            "/dev/zero: not a .npy file (bad magic bytes)".to_string(),
+        ),
+        (
+            "/dev/urandom".into(),
+            "/dev/urandom: not a .npy file (bad magic bytes)".to_string(),
+        ),
+        (
+            "/dev/null".into(),
+            "/dev/null: truncated .npy: the file is empty (0 bytes)".to_string(),
+        ),
+        (
+            fifo.clone(),
+            format!(
+                "{}: nothing to read: no process is writing to this FIFO",
+                fifo.display()
+            ),
+        ),
+        (
+            socket.clone(),
+            format!("{}: it is a socket, not a file", socket.display()),
+        ),
+    ];
+    for (path, want) in cases {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p: PathBuf = path;
+        std::thread::spawn(move || {
+            let _ = tx.send(read_npy(&p).map(|_| ()).map_err(|e| e.to_string()));
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(got) => assert_eq!(got, Err(want)),
+            Err(_) => panic!("still reading after 60 s: {want}"),
+        }
+    }
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]

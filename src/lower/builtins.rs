@@ -2,12 +2,13 @@
 //! interpreter, autodiff and the backends only ever see primitives.
 
 use super::args::{bind, normalize_axis};
-use super::build::{BuildResult, human_bytes, shape_text};
+use super::build::{BuildResult, shape_text};
 use super::value::{Arr, Value};
 use super::{Lowerer, Mode};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
 use crate::syntax::ast;
+use arrjit_runtime::npy::{NpyError, NpyReader};
 use arrjit_runtime::{DType, format_array};
 use std::path::Path;
 use std::rc::Rc;
@@ -157,20 +158,14 @@ pub fn call(
             let b = bind!(&["path"]);
             let path = b.string(0, "the path")?;
             files_allowed(l, "load", &path, span)?;
-            if let (Some(max), Ok(meta)) = (l.limits.max_bytes, std::fs::metadata(&path)) {
-                // Refused before reading: the file alone would take more than all arrays may.
-                if meta.len() > max.saturating_add(1 << 16) {
-                    return Err(at(format!(
-                        "{path:?} holds {}, more than the limit of {} for all arrays",
-                        human_bytes(meta.len() as u128),
-                        human_bytes(max as u128)
-                    )));
-                }
-            }
-            let a = arrjit_runtime::npy::read_npy(Path::new(&path)).map_err(|e| {
+            let cannot_load = |e: NpyError| {
                 Diagnostic::error(b.value(0).1, format!("cannot load {path:?}: {}", e.kind))
-            })?;
-            l.admit(a.shape(), a.dtype()).map_err(at)?;
+            };
+            // The header alone says how large the array is: it is held to the limits before a
+            // byte of its data is read.
+            let reader = NpyReader::open(Path::new(&path)).map_err(cannot_load)?;
+            l.admit(reader.shape(), reader.dtype()).map_err(at)?;
+            let a = reader.read().map_err(cannot_load)?;
             Ok(Value::Arr(Arr::strong(l.graph.add_source(a))))
         }
         "grad" | "value_and_grad" => differentiate(l, name, args, span),

@@ -6,23 +6,21 @@
 //! as `{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }` padded with spaces and a final
 //! `\n` so that the data starts on a 64-byte boundary — then the raw elements.
 //!
-//! The reader never panics on any input: every length is checked against the bytes that are
-//! there before anything is allocated, and shape arithmetic is overflow-checked, so a lying
-//! header yields an `NpyError` instead of a crash or a huge allocation.
+//! The reader never panics on any input, and reads as a stream: the magic and version first, then
+//! a bounded header, whose shape its caller may refuse before any data are read; then at most the
+//! bytes the header declares, into a buffer that grows as they arrive. Shape arithmetic is
+//! overflow-checked, so a lying header yields an `NpyError` instead of a crash or a huge
+//! allocation, and an endless source (`/dev/zero`) an error at its first bytes.
 
 use std::fmt;
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use num_complex::{Complex32, Complex64};
-
-use crate::array::{Array, Data, shape_repr};
+use crate::array::{Array, Data, MAX_DIMS, shape_repr};
 use crate::dtype::DType;
 
 mod header;
-use header::{Header, parse_header};
+mod read;
+pub use read::{NpyReader, read_npy, read_npy_bytes};
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
 /// NumPy aligns the start of the data to this many bytes.
@@ -61,6 +59,8 @@ pub enum NpyErrorKind {
     /// The `descr` says `|` (byte order does not apply) for a type wider than one byte, so
     /// the order of its bytes is unknown.
     NoByteOrder(String),
+    /// The shape has more dimensions than an array may have (`MAX_DIMS`, as in NumPy).
+    TooManyDims { dims: usize },
     /// The shape's byte count does not fit in memory addresses.
     TooLarge { shape: Vec<usize> },
     /// Fewer data bytes than the header's shape and dtype need.
@@ -70,10 +70,12 @@ pub enum NpyErrorKind {
         have: usize,
     },
     /// More bytes follow the data than the header describes: the header is probably wrong.
+    /// `have` is the number of data bytes where the source's length is known (`None` for a
+    /// stream, which is read only one byte past the data).
     TrailingData {
         elements: usize,
         needed: usize,
-        have: usize,
+        have: Option<usize>,
     },
 }
 
@@ -119,6 +121,11 @@ impl fmt::Display for NpyErrorKind {
                 "unsupported dtype '{d}': '|' says byte order does not apply, which is true \
                  only of one-byte types (NumPy writes '<' or '>' for wider ones)"
             ),
+            NpyErrorKind::TooManyDims { dims } => write!(
+                f,
+                "the shape has {dims} dimensions, more than the {MAX_DIMS} an array may have \
+                 (as in NumPy)"
+            ),
             NpyErrorKind::TooLarge { shape } => {
                 write!(f, "array too large: shape {} overflows", shape_repr(shape))
             }
@@ -134,11 +141,20 @@ impl fmt::Display for NpyErrorKind {
             NpyErrorKind::TrailingData {
                 elements,
                 needed,
-                have,
+                have: Some(have),
             } => write!(
                 f,
                 "corrupt .npy: header says {elements} elements ({needed} bytes) but the file \
                  holds {have} bytes of data"
+            ),
+            NpyErrorKind::TrailingData {
+                elements,
+                needed,
+                have: None,
+            } => write!(
+                f,
+                "corrupt .npy: header says {elements} elements ({needed} bytes) but more bytes \
+                 follow them"
             ),
         }
     }
@@ -165,188 +181,6 @@ impl std::error::Error for NpyError {
 /// An I/O error that says `what` instead of the system's words.
 fn io_error(kind: std::io::ErrorKind, what: &str) -> NpyError {
     NpyError::new(NpyErrorKind::Io(std::io::Error::new(kind, what)))
-}
-
-/// Reads a `.npy` file.
-pub fn read_npy(path: &Path) -> Result<Array, NpyError> {
-    if path.is_dir() {
-        return Err(io_error(
-            std::io::ErrorKind::IsADirectory,
-            "it is a folder, not a .npy file",
-        )
-        .at(path));
-    }
-    let bytes = fs::read(path).map_err(|e| NpyError::new(NpyErrorKind::Io(e)).at(path))?;
-    read_npy_bytes(&bytes).map_err(|e| e.at(path))
-}
-
-/// Parses the bytes of a `.npy` file.
-pub fn read_npy_bytes(bytes: &[u8]) -> Result<Array, NpyError> {
-    let truncated = |needed| {
-        NpyError::new(NpyErrorKind::TruncatedHeader {
-            needed,
-            have: bytes.len(),
-        })
-    };
-    // Check the magic on whatever prefix is there, so that a short non-npy file says
-    // "bad magic" rather than "truncated".
-    let n = bytes.len().min(MAGIC.len());
-    if bytes[..n] != MAGIC[..n] {
-        return Err(NpyError::new(NpyErrorKind::BadMagic));
-    }
-    if bytes.len() < 8 {
-        return Err(truncated(8));
-    }
-    let (major, minor) = (bytes[6], bytes[7]);
-    let (len_size, utf8) = match (major, minor) {
-        (1, 0) => (2, false),
-        (2, 0) => (4, false),
-        (3, 0) => (4, true),
-        _ => {
-            return Err(NpyError::new(NpyErrorKind::UnsupportedVersion {
-                major,
-                minor,
-            }));
-        }
-    };
-    let start = 8 + len_size;
-    let len_bytes = bytes.get(8..start).ok_or_else(|| truncated(start))?;
-    let header_len = len_bytes
-        .iter()
-        .rev()
-        .fold(0usize, |acc, &b| (acc << 8) | b as usize);
-    if header_len > MAX_HEADER_LEN {
-        return Err(NpyError::malformed(format!(
-            "header length {header_len} exceeds the limit of {MAX_HEADER_LEN} bytes"
-        )));
-    }
-    let data_start = start + header_len;
-    let header_bytes = bytes
-        .get(start..data_start)
-        .ok_or_else(|| truncated(data_start))?;
-    let header = if utf8 {
-        std::str::from_utf8(header_bytes)
-            .map_err(|_| NpyError::malformed("a version 3.0 header is not valid UTF-8"))?
-            .to_string()
-    } else {
-        // Versions 1.0 and 2.0 are latin-1, where every byte is the code point of that value.
-        header_bytes.iter().map(|&b| b as char).collect()
-    };
-    let header = parse_header(&header)?;
-    decode_data(&header, &bytes[data_start..])
-}
-
-fn decode_data(h: &Header, data: &[u8]) -> Result<Array, NpyError> {
-    let too_large = || {
-        NpyError::new(NpyErrorKind::TooLarge {
-            shape: h.shape.clone(),
-        })
-    };
-    // Reject shapes whose non-zero dimensions multiply past isize::MAX bytes even when a zero
-    // dimension makes the array empty (NumPy does too): stride arithmetic on such a shape
-    // would overflow later, far from this check.
-    let nonzero_bytes = h
-        .shape
-        .iter()
-        .filter(|&&d| d != 0)
-        .try_fold(h.dtype.itemsize(), |acc, &d| acc.checked_mul(d))
-        .filter(|&b| b <= isize::MAX as usize);
-    if nonzero_bytes.is_none() {
-        return Err(too_large());
-    }
-    let elements: usize = h.shape.iter().product();
-    let needed = elements * h.dtype.itemsize();
-    let have = data.len();
-    if have < needed {
-        return Err(NpyError::new(NpyErrorKind::TruncatedData {
-            elements,
-            needed,
-            have,
-        }));
-    }
-    if have > needed {
-        return Err(NpyError::new(NpyErrorKind::TrailingData {
-            elements,
-            needed,
-            have,
-        }));
-    }
-    let values = decode_elements(h.dtype, h.big_endian, data);
-    let values = if h.fortran_order && h.shape.len() > 1 {
-        values.gather(&fortran_to_c_order(&h.shape))
-    } else {
-        values
-    };
-    Ok(Array::new(h.shape.clone(), values))
-}
-
-/// Decodes `N`-byte words with the file's byte order.
-fn words<const N: usize>(bytes: &[u8], big_endian: bool) -> impl Iterator<Item = [u8; N]> + '_ {
-    bytes.chunks_exact(N).map(move |c| {
-        let mut w = [0u8; N];
-        w.copy_from_slice(c);
-        if big_endian {
-            w.reverse();
-        }
-        w
-    })
-}
-
-fn decode_elements(dtype: DType, big_endian: bool, b: &[u8]) -> Data {
-    match dtype {
-        // NumPy treats any non-zero byte as True.
-        DType::Bool => Data::Bool(b.iter().map(|&x| x != 0).collect()),
-        DType::I32 => Data::I32(words(b, big_endian).map(i32::from_le_bytes).collect()),
-        DType::I64 => Data::I64(words(b, big_endian).map(i64::from_le_bytes).collect()),
-        DType::F32 => Data::F32(words(b, big_endian).map(f32::from_le_bytes).collect()),
-        DType::F64 => Data::F64(words(b, big_endian).map(f64::from_le_bytes).collect()),
-        // A complex number is two floats, each in the file's byte order, real part first.
-        DType::C64 => {
-            let parts: Vec<f32> = words(b, big_endian).map(f32::from_le_bytes).collect();
-            Data::C64(
-                parts
-                    .chunks_exact(2)
-                    .map(|p| Complex32::new(p[0], p[1]))
-                    .collect(),
-            )
-        }
-        DType::C128 => {
-            let parts: Vec<f64> = words(b, big_endian).map(f64::from_le_bytes).collect();
-            Data::C128(
-                parts
-                    .chunks_exact(2)
-                    .map(|p| Complex64::new(p[0], p[1]))
-                    .collect(),
-            )
-        }
-    }
-}
-
-/// For each C-order position, the position of the same element in Fortran order.
-fn fortran_to_c_order(shape: &[usize]) -> Vec<usize> {
-    let n: usize = shape.iter().product();
-    // Fortran strides: the first axis varies fastest.
-    let mut f_strides = vec![1usize; shape.len()];
-    for k in 1..shape.len() {
-        f_strides[k] = f_strides[k - 1] * shape[k - 1];
-    }
-    let mut index = vec![0usize; shape.len()];
-    let mut offset = 0usize;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        out.push(offset);
-        // Odometer step in C order: the last axis varies fastest.
-        for k in (0..shape.len()).rev() {
-            index[k] += 1;
-            offset += f_strides[k];
-            if index[k] < shape[k] {
-                break;
-            }
-            offset -= f_strides[k] * shape[k];
-            index[k] = 0;
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,61 +261,13 @@ fn encode_elements(data: &Data, out: &mut Vec<u8>) {
     }
 }
 
-/// Writes an array to a `.npy` file.
-///
-/// The bytes go to a temporary file in the same directory, which is flushed to disk and then
-/// renamed over `path`: a crash or a full disk mid-write leaves the old file (or none), never a
-/// truncated one.
+/// Writes an array to a `.npy` file, by the rules of [`crate::files::write_file`]: through
+/// symbolic links to the file they point to; atomically for a regular file (a temporary file
+/// in the target's folder, flushed to disk and renamed over it, so that a crash or a full disk
+/// mid-write leaves the old file or none, never a truncated one), keeping its permission bits
+/// and refusing one its user may not write; straight into a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe with
+/// a reader), never replacing the node; and never onto a block device or a socket.
 pub fn write_npy(path: &Path, a: &Array) -> Result<(), NpyError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let io = |e: std::io::Error| NpyError::new(NpyErrorKind::Io(e)).at(path);
-    if path.as_os_str().is_empty() {
-        return Err(io_error(std::io::ErrorKind::InvalidInput, "the path is empty").at(path));
-    }
-    if path.is_dir() {
-        return Err(io_error(
-            std::io::ErrorKind::IsADirectory,
-            "it is a folder; give the name of a file to write",
-        )
-        .at(path));
-    }
-    let Some(name) = path.file_name() else {
-        return Err(io_error(
-            std::io::ErrorKind::InvalidInput,
-            "the path does not name a file",
-        )
-        .at(path));
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        let what = if dir.exists() {
-            format!("\"{}\" is not a folder", dir.display())
-        } else {
-            format!("the folder \"{}\" does not exist", dir.display())
-        };
-        return Err(io_error(std::io::ErrorKind::NotFound, &what).at(path));
-    }
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(
-        ".{}.{}.{unique}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let bytes = write_npy_bytes(a);
-    let result = (|| {
-        let mut f = fs::File::create_new(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        // Best effort: the temporary may not exist if creating it was what failed.
-        let _ = fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    Ok(())
+    crate::files::write_file(path, &write_npy_bytes(a))
+        .map_err(|e| NpyError::new(NpyErrorKind::Io(e)).at(path))
 }
