@@ -17,6 +17,7 @@
 //! it only builds a new schedule. Functions are `Send + Sync`: one function may be called from
 //! many threads at once.
 
+pub use crate::backend::Device;
 use crate::backend::cpu::{Cpu, Prepared};
 use crate::backend::cuda::exec::{Gpu, GpuPlan};
 use crate::ir::interp::Evaluator;
@@ -72,17 +73,6 @@ pub struct Options {
     /// What the source may use: array sizes, graph nodes, file access, time (see
     /// [`Limits`]). The time limit applies to compiling and to each call on its own.
     pub limits: Limits,
-}
-
-/// Where compiled code runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Device {
-    #[default]
-    Cpu,
-    Cuda,
-    /// The CUDA backend's kernels built by the host's C++ compiler and run on the CPU, one
-    /// thread per CUDA thread: slow, for testing the CUDA backend without a GPU.
-    CudaEmulator,
 }
 
 impl Default for Options {

@@ -33,6 +33,7 @@ pub mod passes;
 pub mod repl;
 pub mod report;
 pub mod syntax;
+pub mod text;
 
 pub use api::{Arg, Device, Error, Function, Options, compile, compile_with};
 pub use arrjit_runtime::{Array, DType, recycle};

@@ -48,7 +48,7 @@ impl<'o> Session<'o> {
     /// A session computing with `engine` on `device`; `print` writes to `out`.
     pub fn new(
         engine: Engine,
-        device: crate::api::Device,
+        device: crate::backend::Device,
         out: &'o mut dyn Write,
     ) -> Result<Session<'o>, String> {
         let mut lowerer = lower::session(engine, device, out)?;
@@ -113,7 +113,7 @@ fn history_file() -> Option<PathBuf> {
 
 /// Runs the prompt until end of input (Ctrl-D). Ctrl-C drops the entry being typed, or stops
 /// the entry that is running (see the module documentation).
-pub fn run(engine: Engine, device: crate::api::Device) -> Result<(), String> {
+pub fn run(engine: Engine, device: crate::backend::Device) -> Result<(), String> {
     // While rustyline reads a line it takes Ctrl-C itself (as a key, or with a handler of its
     // own that it removes afterwards); this one sees the Ctrl-C pressed while an entry runs.
     ctrlc::set_handler(|| {
@@ -163,7 +163,7 @@ mod tests {
     use super::*;
 
     fn session_of(out: &mut Vec<u8>) -> Session<'_> {
-        Session::new(Engine::Fused, crate::api::Device::Cpu, out).unwrap()
+        Session::new(Engine::Fused, crate::backend::Device::Cpu, out).unwrap()
     }
 
     #[test]

@@ -1,37 +1,10 @@
 //! What `arr bench` prints: a table for people, JSON for programs, and (in `plot`) a chart.
 
 use crate::lower::{BenchResult, Engine};
+pub use crate::text::human_time;
 use serde::Serialize;
 
 pub mod plot;
-
-/// `seconds` in the unit that keeps it between 1 and 1000, to three significant digits:
-/// `812 ns`, `12.3 µs`, `1.25 ms`, `2.00 s`.
-pub fn human_time(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds <= 0.0 {
-        return "0 ns".to_string();
-    }
-    let (value, unit) = if seconds < 1e-6 {
-        (seconds * 1e9, "ns")
-    } else if seconds < 1e-3 {
-        (seconds * 1e6, "µs")
-    } else if seconds < 1.0 {
-        (seconds * 1e3, "ms")
-    } else {
-        (seconds, "s")
-    };
-    // Rounding can carry into the next unit's range (999.7 µs): print it as the next unit.
-    if value >= 999.5 && unit != "s" {
-        return human_time(seconds * 1.001);
-    }
-    if value >= 99.95 {
-        format!("{value:.0} {unit}")
-    } else if value >= 9.995 {
-        format!("{value:.1} {unit}")
-    } else {
-        format!("{value:.2} {unit}")
-    }
-}
 
 /// A table that `arr bench` prints one block at a time, as each is measured, with columns as
 /// wide as the longest name of all the blocks it will hold.
@@ -208,18 +181,6 @@ mod tests {
     use super::*;
     use crate::diag::Span;
     use crate::lower::Timing;
-
-    #[test]
-    fn times_read_in_human_units() {
-        assert_eq!(human_time(0.0), "0 ns");
-        assert_eq!(human_time(812e-9), "812 ns");
-        assert_eq!(human_time(12.34e-6), "12.3 µs");
-        assert_eq!(human_time(1.254e-3), "1.25 ms");
-        assert_eq!(human_time(0.9999), "1.00 s");
-        assert_eq!(human_time(999.8e-6), "1.00 ms");
-        assert_eq!(human_time(2.0), "2.00 s");
-        assert_eq!(human_time(150.0), "150 s");
-    }
 
     fn result() -> BenchResult {
         let t = |engine, s: f64| Timing {

@@ -122,7 +122,7 @@ pub fn print_schedule(graph: &Graph, s: &Schedule) -> String {
                         let stored = &s.buffers[b.0 as usize].shape;
                         let mut t = format!("b{}", b.0);
                         if v.shape != *stored {
-                            t += &format!(" as {}", crate::lower::shape_text(&v.shape));
+                            t += &format!(" as {}", crate::text::shape_text(&v.shape));
                         }
                         if v.transposed {
                             t += " transposed";

@@ -45,7 +45,7 @@ pub struct BenchOptions {
     /// … or has made this many runs.
     pub max_runs: usize,
     /// Where the compiled engines run (the interpreter runs on the CPU).
-    pub device: crate::api::Device,
+    pub device: crate::backend::Device,
 }
 
 impl Default for BenchOptions {
@@ -55,7 +55,7 @@ impl Default for BenchOptions {
             repeats: 5,
             min_time: 0.5,
             max_runs: 1000,
-            device: crate::api::Device::Cpu,
+            device: crate::backend::Device::Cpu,
         }
     }
 }

@@ -10,40 +10,9 @@ use crate::ir::{BinaryOp, Lit, Node, NodeId, Op, ReduceOp, Type, UnaryOp};
 use crate::limits::max_array_bytes;
 use arrjit_runtime::{Array, DType, Kind, Scalar};
 
+pub use crate::text::{human_bytes, shape_text};
+
 pub type BuildResult<T> = Result<T, String>;
-
-/// `(3, 4)` for messages, NumPy style: `(3,)` for one dimension, `()` for none.
-pub fn shape_text(shape: &[usize]) -> String {
-    match shape {
-        [one] => format!("({one},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// A byte count in human units: `8.0 TB`, `512 B`.
-pub fn human_bytes(bytes: u128) -> String {
-    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else if value >= 1000.0 {
-        format!("{:.1e} bytes", bytes as f64)
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
 
 /// Checks that an array of `shape` and `dtype` can be created on this machine
 /// (`limits::max_array_bytes`), returning its element count.

@@ -1,7 +1,7 @@
 //! What evaluates the graph when a script needs a value: the reference interpreter, or fused
 //! or unfused kernels compiled for the CPU or a CUDA device.
 
-use crate::api::Device;
+use crate::backend::Device;
 use crate::backend::cpu::{Cpu, Prepared};
 use crate::backend::cuda::exec::{Gpu, GpuPlan, GpuStats};
 use crate::ir::interp::Evaluator;

@@ -128,7 +128,14 @@ pub fn run_on<'o>(
     engine: Engine,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
-    run_on_device(program, source, mode, engine, crate::api::Device::Cpu, out)
+    run_on_device(
+        program,
+        source,
+        mode,
+        engine,
+        crate::backend::Device::Cpu,
+        out,
+    )
 }
 
 /// Like `run`, computing arrays with `engine` on `device`.
@@ -137,7 +144,7 @@ pub fn run_on_device<'o>(
     source: &'o str,
     mode: Mode,
     engine: Engine,
-    device: crate::api::Device,
+    device: crate::backend::Device,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
     run_limited(
@@ -155,7 +162,7 @@ pub fn run_on_device<'o>(
 /// piece of source.
 pub fn session<'o>(
     engine: Engine,
-    device: crate::api::Device,
+    device: crate::backend::Device,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, String> {
     let exec = engine::Executor::on(engine, device)?;
@@ -168,7 +175,7 @@ pub fn run_limited<'o>(
     source: &'o str,
     mode: Mode,
     engine: Engine,
-    device: crate::api::Device,
+    device: crate::backend::Device,
     limits: Limits,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {

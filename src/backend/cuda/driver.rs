@@ -159,7 +159,7 @@ impl Target for Driver {
         unsafe { result::malloc_sync(bytes.max(1)) }.map_err(|e| {
             format!(
                 "CUDA: cannot allocate {} on the device ({e:?})",
-                crate::lower::build::human_bytes(bytes as u128)
+                crate::text::human_bytes(bytes as u128)
             )
         })
     }

@@ -57,7 +57,7 @@ enum Outputs {
 
 /// The statistics as `arr run --stats` prints them on a GPU.
 pub fn format_stats(s: &GpuStats) -> String {
-    use crate::report::human_time;
+    use crate::text::human_time;
     let mb = |b: u64| b as f64 / 1e6;
     format!(
         "device           {}\n\

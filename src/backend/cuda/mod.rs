@@ -20,8 +20,8 @@ pub use render::{PRELUDE, render_kernel, render_source};
 
 /// The target `device` names: a GPU through the driver (or, with `ARRJIT_CUDA_EMULATOR=1`,
 /// the emulator), or the emulator itself; an error says in one line what is missing.
-pub fn open(device: crate::api::Device) -> Result<Box<dyn target::Target>, String> {
-    use crate::api::Device;
+pub fn open(device: crate::backend::Device) -> Result<Box<dyn target::Target>, String> {
+    use crate::backend::Device;
     let emulate = std::env::var("ARRJIT_CUDA_EMULATOR").is_ok_and(|v| v == "1");
     match device {
         Device::CudaEmulator => Ok(Box::new(emulator::Emulator::new()?)),
