@@ -302,6 +302,26 @@ mod tests {
     }
 
     #[test]
+    fn long_lists_of_notes_show_their_first_and_last_few() {
+        let mut d = Diagnostic::error(Span::new(0, 1), "deep");
+        for i in 0..30 {
+            d.notes.push(format!("call {i}"));
+        }
+        let text = render("t.arr", "x\n", &[d]);
+        let notes: Vec<&str> = text.lines().filter(|l| l.contains("= note:")).collect();
+        let mut want: Vec<String> = (0..8).map(|i| format!("  = note: call {i}")).collect();
+        want.push("  = note: … 20 more like these …".into());
+        want.extend(["  = note: call 28".into(), "  = note: call 29".into()]);
+        assert_eq!(notes, want);
+        // Ten notes or fewer are all shown.
+        let mut d = Diagnostic::error(Span::new(0, 1), "shallow");
+        d.notes = (0..10).map(|i| format!("call {i}")).collect();
+        let text = render("t.arr", "x\n", &[d]);
+        assert_eq!(text.matches("= note: call").count(), 10);
+        assert!(!text.contains("more like these"));
+    }
+
+    #[test]
     fn long_lines_are_cut_to_a_window_around_the_caret() {
         let src = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
         let d = Diagnostic::error(Span::new(4004, 4005), "too deep");

@@ -10,8 +10,9 @@
 //!   allocates nothing; the error points at the expression that crossed the bound;
 //! - **files** at `load` and `save`;
 //! - **time** at every node built (tracing `grad` included), every statement and loop turn,
-//!   before each kernel that fusion builds and each one compiled, and between the steps of a
-//!   run (kernels, library calls, interpreted nodes). A single step is not interrupted: its cost
+//!   before each cut point and root that fusion builds, before each kernel compiled for the
+//!   CPU (on a GPU, before and after a plan is prepared), and between the steps of a run
+//!   (kernels, library calls, interpreted nodes). A single step is not interrupted: its cost
 //!   is bounded by the element limit, and a kernel's size by fusion's bounds.
 //!
 //! ```

@@ -1,7 +1,7 @@
 //! What `arr bench` prints: a table for people, JSON for programs, and (in `plot`) a chart.
 
 use crate::lower::{BenchResult, Engine};
-pub use crate::text::human_time;
+use crate::text::human_time;
 use serde::Serialize;
 
 pub mod plot;

@@ -141,6 +141,15 @@ fn run_in(dir: &Path, source: &str) -> std::process::Output {
         .unwrap()
 }
 
+/// Fails with the run's error output unless it exited with status 0.
+fn assert_ran(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn is_link(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
@@ -170,11 +179,7 @@ fn save_writes_through_symbolic_links() {
         dir,
         "save(\"link.npy\", [1.0, 2.0])\nsave(\"dangling.npy\", arange(3))\n",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     for link in ["link.npy", "chain.npy", "dangling.npy"] {
         assert!(is_link(&dir.join(link)), "{link} is no longer a link");
     }
@@ -205,11 +210,7 @@ fn save_writes_through_symbolic_links() {
     }
 
     let out = run_in(dir, "save(\"chain.npy\", [5.0])\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(is_link(&dir.join("chain.npy")) && is_link(&dir.join("link.npy")));
     assert_eq!(
         read_npy(&dir.join("data/real.npy")).unwrap(),
@@ -290,11 +291,7 @@ fn save_writes_into_character_devices_and_never_replaces_them() {
     let dir = scratch.path();
     // /dev/null takes the bytes and stays a device.
     let out = run_in(dir, "save(\"/dev/null\", [1.0])\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(char_device(Path::new("/dev/null")));
     // /dev/full is full: a located error, and the device stays.
     let out = run_in(dir, "x = [1.0]\nsave(\"/dev/full\", x)\n");
@@ -314,21 +311,13 @@ fn save_writes_into_character_devices_and_never_replaces_them() {
     // A link to a device writes into the device.
     std::os::unix::fs::symlink("/dev/null", dir.join("null.npy")).unwrap();
     let out = run_in(dir, "save(\"null.npy\", [1.0])\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(is_link(&dir.join("null.npy")));
 
     // The reported case: a device node of one's own, `mknod mynull c 1 3`.
     if mknod(&dir.join("mynull"), "c", 1, 3) {
         let out = run_in(dir, "save(\"mynull\", [1.0])\n");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ran(&out);
         assert!(char_device(&dir.join("mynull")), "mynull was replaced");
     }
     // A block device is a disk: refused, untouched (never even opened).
@@ -376,11 +365,7 @@ fn save_into_a_fifo_needs_a_reader_and_keeps_the_fifo() {
         .open(&fifo)
         .unwrap();
     let out = run_in(dir, "save(\"pipe.npy\", [1.0, 2.0])\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes).unwrap();
     assert_eq!(

@@ -10,7 +10,7 @@ use crate::ir::{BinaryOp, Lit, Node, NodeId, Op, ReduceOp, Type, UnaryOp};
 use crate::limits::max_array_bytes;
 use arrjit_runtime::{Array, DType, Kind, Scalar};
 
-pub use crate::text::{human_bytes, shape_text};
+use crate::text::{human_bytes, shape_text};
 
 pub type BuildResult<T> = Result<T, String>;
 

@@ -2,12 +2,13 @@
 //! interpreter, autodiff and the backends only ever see primitives.
 
 use super::args::{bind, normalize_axis};
-use super::build::{BuildResult, shape_text};
+use super::build::BuildResult;
 use super::value::{Arr, Value};
 use super::{Lowerer, Mode};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
 use crate::syntax::ast;
+use crate::text::shape_text;
 use arrjit_runtime::npy::{NpyError, NpyReader};
 use arrjit_runtime::{DType, format_array};
 use std::path::Path;

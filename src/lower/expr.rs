@@ -1,12 +1,12 @@
 //! Expressions: literals, names, operators, calls, indexing and array literals.
 
 use super::Lowerer;
-use super::build::shape_text;
 use super::value::{Arr, Value};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::interp::movement;
 use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, IndexItem, UnOp};
+use crate::text::shape_text;
 use arrjit_runtime::{Array, DType};
 
 /// Evaluates `$e` to a value; a poisoned operand makes the whole expression poisoned.

@@ -125,7 +125,7 @@ impl Lowerer<'_> {
                 span,
                 format!(
                     "`grad` needs a function that returns one float number; `{name}` returns an array of shape {} ({})",
-                    super::shape_text(&yt.shape),
+                    crate::text::shape_text(&yt.shape),
                     yt.dtype
                 ),
             ));

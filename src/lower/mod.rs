@@ -20,7 +20,7 @@ mod simplify;
 mod value;
 
 pub use bench::{BenchOptions, BenchResult, DeviceTime, Timing, bench, bench_names};
-pub use build::{broadcast_shapes, shape_text};
+pub use build::broadcast_shapes;
 pub use engine::Engine;
 pub use value::{Arr, FnDef, Value};
 

@@ -2,9 +2,10 @@
 //! and the sugar built on them (`mean`, `var`, `softmax`, …), creation, and library calls.
 
 use super::Lowerer;
-use super::build::{BuildResult, shape_text};
+use super::build::BuildResult;
 use super::value::Arr;
 use crate::ir::{BinaryOp, Lit, Op, ReduceOp, Type, UnaryOp};
+use crate::text::shape_text;
 use arrjit_runtime::{DType, Scalar};
 
 impl Lowerer<'_> {

@@ -60,8 +60,8 @@ pub fn fuse(graph: &Graph, roots: &[NodeId], mode: Fusion) -> Schedule {
     fuse_until(graph, roots, mode, Deadline::NONE).expect("no deadline to miss")
 }
 
-/// Like `fuse`, stopping once `deadline` has passed: it is checked before each kernel of a
-/// chain's cut points and each root, whose size the bounds above keep small.
+/// Like `fuse`, stopping once `deadline` has passed: it is checked before each cut point and
+/// each root is built, work that the bounds above keep small.
 pub fn fuse_until(
     graph: &Graph,
     roots: &[NodeId],

@@ -261,12 +261,9 @@ fn encode_elements(data: &Data, out: &mut Vec<u8>) {
     }
 }
 
-/// Writes an array to a `.npy` file, by the rules of [`crate::files::write_file`]: through
-/// symbolic links to the file they point to; atomically for a regular file (a temporary file
-/// in the target's folder, flushed to disk and renamed over it, so that a crash or a full disk
-/// mid-write leaves the old file or none, never a truncated one), keeping its permission bits
-/// and refusing one its user may not write; straight into a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe with
-/// a reader), never replacing the node; and never onto a block device or a socket.
+/// Writes an array to a `.npy` file as [`crate::files::write_file`] writes any file: through
+/// symbolic links, atomically over a regular file, straight into a character device or a FIFO
+/// with a reader, and never onto a block device or a socket.
 pub fn write_npy(path: &Path, a: &Array) -> Result<(), NpyError> {
     crate::files::write_file(path, &write_npy_bytes(a))
         .map_err(|e| NpyError::new(NpyErrorKind::Io(e)).at(path))
