@@ -14,7 +14,7 @@
 use arrjit::backend::cpu::Cpu;
 use arrjit::ir::interp::Evaluator;
 use arrjit::ir::{Graph, NodeId};
-use arrjit::kernel::Schedule;
+use arrjit::kernel::VerifiedSchedule;
 use arrjit::lower::{self, Mode};
 use arrjit::passes::fuse::{Fusion, fuse};
 use arrjit::syntax;
@@ -37,8 +37,8 @@ const SIZES: [usize; 2] = [1_000, 1_000_000];
 struct Case {
     graph: Graph,
     y: NodeId,
-    fused: Schedule,
-    unfused: Schedule,
+    fused: VerifiedSchedule,
+    unfused: VerifiedSchedule,
 }
 
 impl Case {
@@ -57,7 +57,7 @@ impl Case {
             .find(|(k, _)| k == "y")
             .expect("y")
             .1;
-        let graph = state.graph;
+        let graph = state.build.graph;
         let fused = fuse(&graph, &[y], Fusion::Fused);
         let unfused = fuse(&graph, &[y], Fusion::Unfused);
         // Compile both before timing.

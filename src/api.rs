@@ -420,7 +420,7 @@ impl Function {
         let mut state =
             top_level(&ast, source, &self.options.limits, &mut sink).map_err(|d| render(&d))?;
         // Tracing, fusing and compiling count against the call's time.
-        state.deadline = deadline;
+        state.build.deadline = deadline;
         let def = state
             .functions()
             .into_iter()
@@ -434,7 +434,8 @@ impl Function {
         let (results, tuple) = state
             .call_on_params(&def, &types)
             .map_err(|d| render(&[d]))?;
-        let graph = std::mem::take(&mut state.graph);
+        state.build.check();
+        let graph = std::mem::take(&mut state.build.graph);
         drop(state);
         let mut roots = results.clone();
         roots.sort();

@@ -52,7 +52,7 @@ impl<'o> Session<'o> {
         out: &'o mut dyn Write,
     ) -> Result<Session<'o>, String> {
         let mut lowerer = lower::session(engine, device, out)?;
-        lowerer.deadline = lowerer.deadline.or_when(&INTERRUPT);
+        lowerer.build.deadline = lowerer.build.deadline.or_when(&INTERRUPT);
         Ok(Session {
             lowerer,
             pending: String::new(),

@@ -54,7 +54,8 @@ fn kernels(src: &str) -> Vec<arrjit::kernel::Kernel> {
     let state = lower::run(&program, src, Mode::Run, &mut sink)
         .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", src, &d)));
     let roots: Vec<_> = state.array_globals().iter().map(|(_, id)| *id).collect();
-    fuse(&state.graph, &roots, Fusion::Fused)
+    fuse(&state.build.graph, &roots, Fusion::Fused)
+        .into_inner()
         .steps
         .into_iter()
         .filter_map(|s| match s {

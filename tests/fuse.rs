@@ -23,9 +23,9 @@ fn schedule_of_all(source: &str, roots: &[&str], mode: Fusion) -> (Schedule, Str
     let mut state: Lowerer = lower::run(&program, source, Mode::Run, &mut sink)
         .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", source, &d)));
     let nodes: Vec<NodeId> = roots.iter().map(|r| global_node(&state, r)).collect();
-    let schedule = fuse(&state.graph, &nodes, mode);
-    let text = print_schedule(&state.graph, &schedule);
-    let values = eval_schedule(&schedule, &state.graph, &[]);
+    let schedule = fuse(&state.build.graph, &nodes, mode);
+    let text = print_schedule(&state.build.graph, &schedule);
+    let values = eval_schedule(&schedule, &state.build.graph, &[]);
     for (root, got) in roots.iter().zip(&values) {
         let want = state.global_array(root).unwrap();
         // A matmul operand read transposed in place sums in GEMM's order for that layout.
@@ -35,7 +35,7 @@ fn schedule_of_all(source: &str, roots: &[&str], mode: Fusion) -> (Schedule, Str
             "wrong value of {root}:\n{text}"
         );
     }
-    (schedule, text)
+    (schedule.into_inner(), text)
 }
 
 /// The node of global array `name`.
@@ -182,10 +182,11 @@ fn unfused_runs_one_step_per_primitive() {
         .unwrap()
         .1;
     let primitives = state
+        .build
         .graph
         .reachable(&[y])
         .into_iter()
-        .filter(|&id| !matches!(state.graph.node(id).op, Op::Source(_) | Op::Const(_)))
+        .filter(|&id| !matches!(state.build.graph.node(id).op, Op::Source(_) | Op::Const(_)))
         .count();
     let (s, text) = schedule_of(&src, "y", Fusion::Unfused);
     assert_eq!(s.steps.len(), primitives, "{text}");
@@ -229,8 +230,8 @@ fn real_and_complex_kernels_compile() {
             .find(|(n, _)| n == name)
             .unwrap()
             .1;
-        let s = fuse(&state.graph, &[node], Fusion::Fused);
-        let got = cpu.run_schedule(&s, &state.graph, &[]).remove(0);
+        let s = fuse(&state.build.graph, &[node], Fusion::Fused);
+        let got = cpu.run_schedule(&s, &state.build.graph, &[]).remove(0);
         let want = state.global_array(name).unwrap();
         assert_eq!(common::first_mismatch(&want, &got), None, "{name}");
         assert_eq!(cpu.compiled_kernels(), want_compiled, "after {name}");
@@ -247,8 +248,8 @@ fn new_constants_compile_nothing_new() {
         let mut sink = Vec::new();
         let mut state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
         let node = global_node(&state, "y");
-        let s = fuse(&state.graph, &[node], Fusion::Fused);
-        let got = cpu.run_schedule(&s, &state.graph, &[]).remove(0);
+        let s = fuse(&state.build.graph, &[node], Fusion::Fused);
+        let got = cpu.run_schedule(&s, &state.build.graph, &[]).remove(0);
         assert_eq!(
             common::first_mismatch(&state.global_array("y").unwrap(), &got),
             None
@@ -419,10 +420,10 @@ fn kernels_that_differ_only_in_their_buffers_share_code() {
     let mut sink = Vec::new();
     let mut state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
     let node = global_node(&state, "y");
-    let s = fuse(&state.graph, &[node], Fusion::Unfused);
+    let s = fuse(&state.build.graph, &[node], Fusion::Unfused);
     assert_eq!(s.kernel_count(), 41);
     let mut cpu = Cpu::new().unwrap();
-    let got = cpu.run_schedule(&s, &state.graph, &[]).remove(0);
+    let got = cpu.run_schedule(&s, &state.build.graph, &[]).remove(0);
     assert!(common::same_bits(&state.global_array("y").unwrap(), &got));
     assert_eq!(cpu.compiled_kernels(), 3);
 }

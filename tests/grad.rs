@@ -362,7 +362,7 @@ fn fused_gradient_of_the_sum_of_squares_is_one_kernel() {
         .find(|(n, _)| n == "g")
         .unwrap()
         .1;
-    let schedule = fuse(&state.graph, &[g], Fusion::Fused);
+    let schedule = fuse(&state.build.graph, &[g], Fusion::Fused);
     assert_eq!(schedule.kernel_count(), 1);
 }
 
@@ -381,7 +381,7 @@ fn value_and_grad_is_one_pass() {
     let state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
     let globals = state.array_globals();
     let root = |name: &str| globals.iter().find(|(n, _)| n == name).unwrap().1;
-    let schedule = fuse(&state.graph, &[root("v"), root("g")], Fusion::Fused);
+    let schedule = fuse(&state.build.graph, &[root("v"), root("g")], Fusion::Fused);
     assert_eq!(schedule.kernel_count(), 1);
     let Step::Kernel(k) = &schedule.steps[0] else {
         panic!("a kernel")
@@ -471,12 +471,12 @@ fn simplification_rules() {
         let globals = state.array_globals();
         let node = |name: &str| globals.iter().find(|(n, _)| n == name).unwrap().1;
         let (x, y) = (node("x"), node("y"));
-        let op = &state.graph.node(y).op;
+        let op = &state.build.graph.node(y).op;
         match want {
             "x" => assert_eq!(x, y, "{expr} was not simplified"),
             "2 * x" => assert!(
                 matches!(op, Op::Binary(arrjit::ir::BinaryOp::Mul))
-                    && state.graph.node(y).inputs.contains(&x),
+                    && state.build.graph.node(y).inputs.contains(&x),
                 "{expr}: {op:?}"
             ),
             _ => assert!(

@@ -337,7 +337,7 @@ fn chains_compile_to_vector_code() {
             .find(|(n, _)| n == "y")
             .unwrap()
             .1;
-        let schedule = fuse(&state.graph, &[root], Fusion::Fused);
+        let schedule = fuse(&state.build.graph, &[root], Fusion::Fused);
         let mut cpu = Cpu::new().unwrap();
         let Step::Kernel(k) = schedule.steps.last().unwrap() else {
             panic!("a kernel")
@@ -358,8 +358,8 @@ fn new_sizes_compile_nothing_new() {
         let mut sink = Vec::new();
         let state = lower::run(&program, &src, Mode::Run, &mut sink).unwrap();
         let roots: Vec<_> = state.array_globals().iter().map(|(_, id)| *id).collect();
-        let schedule = fuse(&state.graph, &roots, Fusion::Fused);
-        cpu.run_schedule(&schedule, &state.graph, &[]);
+        let schedule = fuse(&state.build.graph, &roots, Fusion::Fused);
+        cpu.run_schedule(&schedule, &state.build.graph, &[]);
         counts.push(cpu.compiled_kernels());
     }
     assert!(counts[0] > 0);
@@ -375,11 +375,11 @@ fn threaded_reductions_are_deterministic() {
     let mut sink = Vec::new();
     let state = lower::run(&program, src, Mode::Run, &mut sink).unwrap();
     let roots: Vec<_> = state.array_globals().iter().map(|(_, id)| *id).collect();
-    let schedule = fuse(&state.graph, &roots, Fusion::Fused);
+    let schedule = fuse(&state.build.graph, &roots, Fusion::Fused);
     let mut cpu = Cpu::new().unwrap();
-    let first = cpu.run_schedule(&schedule, &state.graph, &[]);
+    let first = cpu.run_schedule(&schedule, &state.build.graph, &[]);
     for _ in 0..5 {
-        let again = cpu.run_schedule(&schedule, &state.graph, &[]);
+        let again = cpu.run_schedule(&schedule, &state.build.graph, &[]);
         for (a, b) in first.iter().zip(&again) {
             assert!(common::same_bits(a, b), "{a:?} vs {b:?}");
         }
@@ -426,7 +426,7 @@ fn stores_ride_in_the_loop_of_a_reduction() {
             let mut state = lower::run(&program, &src, Mode::Run, &mut sink)
                 .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", &src, &d)));
             let roots: Vec<_> = state.array_globals().iter().map(|(_, id)| *id).collect();
-            let schedule = fuse(&state.graph, &roots, Fusion::Fused);
+            let schedule = fuse(&state.build.graph, &roots, Fusion::Fused);
             let carried = schedule.steps.iter().any(|s| match s {
                 Step::Kernel(k) => k.carried_by().iter().any(|h| h.is_some()),
                 _ => false,
@@ -442,12 +442,12 @@ fn stores_ride_in_the_loop_of_a_reduction() {
             assert!(
                 reduce_carried || n == 0 || dtype == "c128",
                 "no reduction runs in another's loop:\n{}",
-                arrjit::kernel::print_schedule(&state.graph, &schedule)
+                arrjit::kernel::print_schedule(&state.build.graph, &schedule)
             );
             assert!(
                 carried || n == 0,
                 "no store runs in a reduction's loop:\n{}",
-                arrjit::kernel::print_schedule(&state.graph, &schedule)
+                arrjit::kernel::print_schedule(&state.build.graph, &schedule)
             );
             if let Err(e) = common::check_fusion(&mut state) {
                 panic!("program:\n{src}\n{e}");
@@ -495,8 +495,8 @@ fn stores_read_back_costly_values_of_earlier_loops() {
                 .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("t.arr", &src, &d)));
             let globals = state.array_globals();
             let roots: Vec<_> = globals.iter().map(|(_, id)| *id).collect();
-            let schedule = fuse(&state.graph, &roots, Fusion::Fused);
-            let text = || arrjit::kernel::print_schedule(&state.graph, &schedule);
+            let schedule = fuse(&state.build.graph, &roots, Fusion::Fused);
+            let text = || arrjit::kernel::print_schedule(&state.build.graph, &schedule);
             // What the store of each global reads back, if anything.
             let reused = |name: &str| {
                 let node = globals.iter().find(|(g, _)| g == name).expect("a global").1;

@@ -251,11 +251,11 @@ fn runs_stop_between_steps_once_the_deadline_has_passed() {
 
     // Fusing and compiling stop too (each checks before a kernel).
     assert_eq!(
-        fuse_until(&state.graph, &[y], Fusion::Fused, past).map(|_| ()),
+        fuse_until(&state.build.graph, &[y], Fusion::Fused, past).map(|_| ()),
         expired
     );
     let mut cpu = Cpu::new().unwrap();
-    let schedule = fuse(&state.graph, &[y], Fusion::Fused);
+    let schedule = fuse(&state.build.graph, &[y], Fusion::Fused);
     assert_eq!(
         cpu.prepare_until(schedule.clone(), past).map(|_| ()),
         expired
@@ -266,21 +266,24 @@ fn runs_stop_between_steps_once_the_deadline_has_passed() {
     );
     let prepared = cpu.prepare(schedule);
     assert_eq!(
-        prepared.run_until(&state.graph, &[], past).map(|_| ()),
+        prepared
+            .run_until(&state.build.graph, &[], past)
+            .map(|_| ()),
         expired
     );
     let got = prepared
-        .run_until(&state.graph, &[], Deadline::NONE)
+        .run_until(&state.build.graph, &[], Deadline::NONE)
         .unwrap();
     assert!(got[0] == want);
 
     let mut ev = Evaluator::new();
     assert_eq!(
-        ev.eval_until(&state.graph, y, |_| true, past).map(|_| ()),
+        ev.eval_until(&state.build.graph, y, |_| true, past)
+            .map(|_| ()),
         expired
     );
     let got = ev
-        .eval_until(&state.graph, y, |_| true, Deadline::NONE)
+        .eval_until(&state.build.graph, y, |_| true, Deadline::NONE)
         .unwrap();
     assert!(*got == want);
 }

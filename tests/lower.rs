@@ -103,7 +103,11 @@ for i in 0..1000 {
     x = x + i
 }";
     let (mut s, _) = run(src);
-    assert!(s.graph.len() < 10, "graph grew to {} nodes", s.graph.len());
+    assert!(
+        s.build.graph.len() < 10,
+        "graph grew to {} nodes",
+        s.build.graph.len()
+    );
     // sum of 0..999 = 499500, computed by hand.
     assert_eq!(
         s.global_array("x").unwrap().as_slice::<f64>().unwrap(),
@@ -184,7 +188,7 @@ fn every_example_builds_a_verified_graph() {
     for path in files {
         let source = std::fs::read_to_string(&path).unwrap();
         let (state, _) = run_with(&source, Mode::Check);
-        verify(&state.graph).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        verify(&state.build.graph).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
 

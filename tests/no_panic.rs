@@ -181,7 +181,7 @@ fn random_programs_never_panic() {
             let checked = match lower::run(&program, &src, Mode::Check, &mut sink) {
                 Ok(state) => {
                     // Whatever the lowering builds must satisfy the IR's invariants.
-                    if let Err(e) = verify(&state.graph) {
+                    if let Err(e) = verify(&state.build.graph) {
                         panic!("invalid graph: {e}");
                     }
                     true
@@ -270,7 +270,7 @@ fn mutated_examples_never_panic() {
             if diags.is_empty() {
                 let mut sink = Vec::new();
                 if let Ok(state) = lower::run(&program, &mutated, Mode::Check, &mut sink) {
-                    verify(&state.graph).unwrap_or_else(|e| panic!("invalid graph: {e}"));
+                    verify(&state.build.graph).unwrap_or_else(|e| panic!("invalid graph: {e}"));
                 }
             }
         });

@@ -147,17 +147,17 @@ impl Graph {
 
     /// Every node that `roots` depend on (roots included), in topological (id) order.
     pub fn reachable(&self, roots: &[NodeId]) -> Vec<NodeId> {
-        let mut seen = vec![false; self.nodes.len()];
+        // A set, not a table over the whole graph: the cost follows what is reachable, which
+        // stays small while a long script's graph grows.
+        let mut seen = std::collections::HashSet::new();
         let mut stack: Vec<NodeId> = roots.to_vec();
         while let Some(id) = stack.pop() {
-            if std::mem::replace(&mut seen[id.index()], true) {
-                continue;
+            if seen.insert(id) {
+                stack.extend(self.node(id).inputs.iter().copied());
             }
-            stack.extend(self.node(id).inputs.iter().copied());
         }
-        (0..self.nodes.len() as u32)
-            .map(NodeId)
-            .filter(|id| seen[id.index()])
-            .collect()
+        let mut order: Vec<NodeId> = seen.into_iter().collect();
+        order.sort_unstable();
+        order
     }
 }

@@ -1,13 +1,23 @@
 //! Checks the invariants every pass and every backend rely on (see `op.rs`). Run after
-//! lowering and after every pass in debug and test builds.
+//! lowering and after every pass in debug and test builds (`CHECKS`).
 
 use super::graph::{Graph, NodeId};
 use super::op::{BinaryOp, Op};
 use arrjit_runtime::DType;
 
+/// Whether the stages check the graph they hand on (`ir::Builder::check`): in debug builds,
+/// and with the `verify` feature, which this crate's own tests and benches turn on.
+pub const CHECKS: bool = cfg!(any(debug_assertions, feature = "verify"));
+
 /// Returns the first broken invariant, naming the node.
 pub fn verify(graph: &Graph) -> Result<(), String> {
-    for (id, node) in graph.nodes() {
+    verify_from(graph, 0)
+}
+
+/// Like `verify`, for the nodes from index `first` on (nodes never change once added, so the
+/// ones checked before need no second look).
+pub fn verify_from(graph: &Graph, first: usize) -> Result<(), String> {
+    for (id, node) in graph.nodes().skip(first) {
         check_node(graph, id).map_err(|e| format!("{id} ({:?}): {e}", node.op))?;
     }
     Ok(())

@@ -398,6 +398,33 @@ impl Schedule {
     }
 }
 
+/// A schedule that has passed `verify_schedule`. Backends prepare only these: compiled code
+/// trusts a schedule's bounds to keep every load and store inside its buffers. Fusion makes
+/// them (and verifies each once, as it finishes); a schedule built by hand is verified by
+/// `VerifiedSchedule::new`. There is no way to change one afterwards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifiedSchedule(Schedule);
+
+impl VerifiedSchedule {
+    pub fn new(schedule: Schedule) -> Result<VerifiedSchedule, String> {
+        verify_schedule(&schedule)?;
+        Ok(VerifiedSchedule(schedule))
+    }
+
+    /// The schedule itself, to change or take apart (it is then no longer known to be valid).
+    pub fn into_inner(self) -> Schedule {
+        self.0
+    }
+}
+
+impl std::ops::Deref for VerifiedSchedule {
+    type Target = Schedule;
+
+    fn deref(&self) -> &Schedule {
+        &self.0
+    }
+}
+
 /// For each step of `schedule`, the computed buffers that no later step reads and that are
 /// not outputs: after the step they can go back to a pool, for later steps (and later runs)
 /// to reuse their memory.

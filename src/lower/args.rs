@@ -131,14 +131,14 @@ impl Bound {
     pub fn scalar(&self, l: &mut Lowerer, i: usize, what: &str) -> Result<Scalar, Diagnostic> {
         let a = self.arr(l, i)?;
         let span = self.value(i).1;
-        if !l.ty(a).shape.is_empty() {
+        if !l.build.ty(a).shape.is_empty() {
             return Err(Diagnostic::error(
                 span,
                 format!("expected a scalar for {what}"),
             ));
         }
         // Evaluated now, in check mode too: later shapes depend on it.
-        Ok(match l.const_value(a.node) {
+        Ok(match l.build.const_value(a.node) {
             Some(v) => v,
             None => l.value_of(a.node, span, &what_needs(what))?.get(0),
         })
@@ -245,11 +245,12 @@ impl Bound {
         axis: usize,
     ) -> Result<(Arr, usize), Diagnostic> {
         let a = self.arr(l, x)?;
-        let ty = l.ty(a).clone();
+        let ty = l.build.ty(a).clone();
         match self.axis(l, axis, ty.rank(), None)? {
             Some(axis) => Ok((a, axis)),
             None => {
                 let flat = l
+                    .build
                     .reshape(a, vec![ty.numel()])
                     .map_err(|m| Diagnostic::error(self.span, m))?;
                 Ok((flat, 0))

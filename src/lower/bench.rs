@@ -263,7 +263,7 @@ impl Lowerer<'_> {
             scopes: self.scopes.clone(),
             unseeded_rand_calls: self.unseeded_rand_calls,
             outputs: self.outputs.len(),
-            graph: has_loop(&body.stmts).then(|| self.graph.clone()),
+            graph: has_loop(&body.stmts).then(|| self.build.graph.clone()),
         };
         let options = &harness.options;
         let mut timings: Vec<Timing> = options
@@ -404,7 +404,7 @@ impl Lowerer<'_> {
         self.unseeded_rand_calls = saved.unseeded_rand_calls;
         self.outputs.truncate(saved.outputs);
         if let Some(graph) = &saved.graph {
-            self.graph.clone_from(graph);
+            self.build.graph.clone_from(graph);
             self.exec.new_graph();
         } else {
             // The graph only grew: its nodes, and the schedules made for them, still hold.
@@ -423,13 +423,13 @@ impl Lowerer<'_> {
         }
         let mut nodes: Vec<NodeId> = live
             .into_iter()
-            .filter(|&n| !matches!(self.graph.node(n).op, Op::Const(_) | Op::Source(_)))
+            .filter(|&n| !matches!(self.build.graph.node(n).op, Op::Const(_) | Op::Source(_)))
             .collect();
         if nodes.is_empty() {
             return;
         }
         nodes.sort();
-        self.exec.evaluate(&self.graph, &nodes);
+        self.exec.evaluate(&self.build.graph, &nodes);
     }
 }
 

@@ -2,10 +2,10 @@
 //! interpreter, autodiff and the backends only ever see primitives.
 
 use super::args::{bind, normalize_axis};
-use super::build::BuildResult;
 use super::value::{Arr, Value};
 use super::{Lowerer, Mode};
 use crate::diag::{Diagnostic, Span};
+use crate::ir::build::BuildResult;
 use crate::ir::{BinaryOp, Lit, Op, Type, UnaryOp};
 use crate::syntax::ast;
 use crate::text::shape_text;
@@ -130,7 +130,7 @@ pub fn call(
     if let Some(op) = unary_fn(name) {
         let b = bind!(&["x"]);
         let x = b.arr(l, 0)?;
-        return Ok(Value::Arr(l.math(op, x).map_err(at)?));
+        return Ok(Value::Arr(l.build.math(op, x).map_err(at)?));
     }
     let arr = |r: BuildResult<Arr>| r.map(Value::Arr).map_err(at);
     match name {
@@ -165,9 +165,9 @@ pub fn call(
             // The header alone says how large the array is: it is held to the limits before a
             // byte of its data is read.
             let reader = NpyReader::open(Path::new(&path)).map_err(cannot_load)?;
-            l.admit(reader.shape(), reader.dtype()).map_err(at)?;
+            l.build.admit(reader.shape(), reader.dtype()).map_err(at)?;
             let a = reader.read().map_err(cannot_load)?;
-            Ok(Value::Arr(Arr::strong(l.graph.add_source(a))))
+            Ok(Value::Arr(Arr::strong(l.build.graph.add_source(a))))
         }
         "grad" | "value_and_grad" => differentiate(l, name, args, span),
         "jvp" => Err(at(
@@ -182,29 +182,30 @@ pub fn call(
                 "atan2" => BinaryOp::Atan2,
                 _ => BinaryOp::Complex,
             };
-            arr(l.binary(op, x, y))
+            arr(l.build.binary(op, x, y))
         }
         "where" => {
             let b = bind!(&["cond", "a", "b"]);
             let (c, x, y) = (b.arr(l, 0)?, b.arr(l, 1)?, b.arr(l, 2)?);
-            arr(l.select(c, x, y))
+            arr(l.build.select(c, x, y))
         }
         "clip" => {
             let b = bind!(&["x", "lo", "hi"]);
             let (x, lo, hi) = (b.arr(l, 0)?, b.arr(l, 1)?, b.arr(l, 2)?);
             arr(l
+                .build
                 .binary(BinaryOp::Max, x, lo)
-                .and_then(|m| l.binary(BinaryOp::Min, m, hi)))
+                .and_then(|m| l.build.binary(BinaryOp::Min, m, hi)))
         }
         "sum" | "prod" | "mean" | "min" | "max" | "any" | "all" | "var" | "std" | "logsumexp" => {
             let b = bind!(&["x", "axis?", "keepdims?"]);
             let x = b.arr(l, 0)?;
-            let rank = l.ty(x).rank();
+            let rank = l.build.ty(x).rank();
             let axes = b.axes(l, 1, rank)?.unwrap_or_else(|| (0..rank).collect());
             let keepdims = b.flag(l, 2, "keepdims")?;
-            let r = l.reduction(name, x, &axes).map_err(at)?;
+            let r = l.build.reduction(name, x, &axes).map_err(at)?;
             arr(if keepdims {
-                l.keep_dims(r, x, &axes)
+                l.build.keep_dims(r, x, &axes)
             } else {
                 Ok(r)
             })
@@ -212,42 +213,45 @@ pub fn call(
         "argmin" | "argmax" => {
             let b = bind!(&["x", "axis?"]);
             let (x, axis) = b.axis_or_flattened(l, 0, 1)?;
-            arr(l.arg_reduce(name == "argmin", x, axis))
+            arr(l.build.arg_reduce(name == "argmin", x, axis))
         }
         "softmax" => {
             let b = bind!(&["x", "axis?"]);
             let x = b.arr(l, 0)?;
-            let rank = l.ty(x).rank();
+            let rank = l.build.ty(x).rank();
             // The last axis by default; a 0-d array has none, and its softmax is 1.
             let last: Vec<usize> = rank.checked_sub(1).into_iter().collect();
             let axes = b.axes(l, 1, rank)?.unwrap_or(last);
-            arr(l.softmax(x, &axes))
+            arr(l.build.softmax(x, &axes))
         }
         "relu" => {
             let b = bind!(&["x"]);
             let x = b.arr(l, 0)?;
-            let zero = l.weak_const(Lit::Int(0));
-            arr(l.binary(BinaryOp::Max, x, zero))
+            let zero = l.build.weak_const(Lit::Int(0));
+            arr(l.build.binary(BinaryOp::Max, x, zero))
         }
         "zeros" | "ones" => {
             let b = bind!(&["shape", "dtype?"]);
             let shape = b.concrete_shape(l, 0)?;
             let dtype = b.dtype(1)?.unwrap_or(DType::F64);
             let lit = Lit::Int((name == "ones") as i64);
-            arr(l.filled(lit, dtype, &shape))
+            arr(l.build.filled(lit, dtype, &shape))
         }
         "full" => {
             let b = bind!(&["shape", "value", "dtype?"]);
             let shape = b.concrete_shape(l, 0)?;
             let v = b.arr(l, 1)?;
-            if !l.ty(v).shape.is_empty() {
+            if !l.build.ty(v).shape.is_empty() {
                 return Err(Diagnostic::error(
                     b.value(1).1,
                     "the fill value must be a scalar",
                 ));
             }
-            let dtype = b.dtype(2)?.unwrap_or(l.ty(v).dtype);
-            arr(l.cast(v, dtype).and_then(|c| l.broadcast_to(c, &shape)))
+            let dtype = b.dtype(2)?.unwrap_or(l.build.ty(v).dtype);
+            arr(l
+                .build
+                .cast(v, dtype)
+                .and_then(|c| l.build.broadcast_to(c, &shape)))
         }
         "arange" => {
             let b = bind!(&["start", "stop?", "step?", "dtype?"]);
@@ -256,7 +260,7 @@ pub fn call(
                 bounds.push(b.scalar(l, i, "an arange bound")?);
             }
             let dtype = b.dtype(3)?;
-            arr(l.arange(&bounds, dtype))
+            arr(l.build.arange(&bounds, dtype))
         }
         "linspace" => {
             let b = bind!(&["start", "stop", "num?", "dtype?"]);
@@ -269,7 +273,7 @@ pub fn call(
             })?;
             let (start, stop) = (b.arr(l, 0)?, b.arr(l, 1)?);
             let dtype = b.dtype(3)?;
-            arr(l.linspace(start, stop, num, dtype))
+            arr(l.build.linspace(start, stop, num, dtype))
         }
         "eye" => {
             let b = bind!(&["n", "m?", "dtype?"]);
@@ -280,7 +284,7 @@ pub fn call(
                 return Err(at("eye needs non-negative sizes".into()));
             };
             let dtype = b.dtype(2)?.unwrap_or(DType::F64);
-            arr(l.eye(n, m, dtype))
+            arr(l.build.eye(n, m, dtype))
         }
         "rand" | "randn" => {
             let b = bind!(&["shape", "=seed?", "=dtype?"]);
@@ -310,6 +314,7 @@ pub fn call(
                 normal: name == "randn",
             };
             let node = l
+                .build
                 .node(op, Vec::new(), Type::new(dtype, shape))
                 .map_err(at)?;
             Ok(Value::Arr(Arr::strong(node)))
@@ -318,14 +323,14 @@ pub fn call(
             let b = bind!(&["x", "shape"]);
             let x = b.arr(l, 0)?;
             let dims = b.shape(l, 1)?;
-            let shape = infer_reshape(l.ty(x).numel(), &dims, &l.ty(x).shape)
+            let shape = infer_reshape(l.build.ty(x).numel(), &dims, &l.build.ty(x).shape)
                 .map_err(|m| Diagnostic::error(b.value(1).1, m))?;
-            arr(l.reshape(x, shape))
+            arr(l.build.reshape(x, shape))
         }
         "transpose" => {
             let b = bind!(&["x", "axes?"]);
             let x = b.arr(l, 0)?;
-            let ty = l.ty(x).clone();
+            let ty = l.build.ty(x).clone();
             let perm: Vec<usize> = if b.has(1) {
                 let span = b.value(1).1;
                 let mut perm = Vec::new();
@@ -353,13 +358,15 @@ pub fn call(
                 return Ok(Value::Arr(x));
             }
             let shape = perm.iter().map(|&p| ty.shape[p]).collect();
-            arr(l.op1(Op::Permute(perm), x, Type::new(ty.dtype, shape)))
+            arr(l
+                .build
+                .op1(Op::Permute(perm), x, Type::new(ty.dtype, shape)))
         }
         "broadcast_to" => {
             let b = bind!(&["x", "shape"]);
             let x = b.arr(l, 0)?;
             let shape = b.concrete_shape(l, 1)?;
-            arr(l.broadcast_to(x, &shape))
+            arr(l.build.broadcast_to(x, &shape))
         }
         "concat" => {
             let b = bind!(&["*", "=axis?"]);
@@ -374,28 +381,28 @@ pub fn call(
             if parts.is_empty() {
                 return Err(at("concat needs at least one array".into()));
             }
-            let rank = l.ty(parts[0]).rank();
+            let rank = l.build.ty(parts[0]).rank();
             if rank == 0 {
                 return Err(at("cannot concatenate 0-d arrays".into()));
             }
             let axis = b.axis(l, 0, rank, Some(0))?.expect("default given");
-            arr(l.concat(&parts, axis))
+            arr(l.build.concat(&parts, axis))
         }
         "len" => {
             let b = bind!(&["x"]);
             let x = b.arr(l, 0)?;
-            match l.ty(x).shape.first() {
-                Some(&n) => Ok(Value::Arr(l.weak_const(Lit::Int(n as i64)))),
+            match l.build.ty(x).shape.first() {
+                Some(&n) => Ok(Value::Arr(l.build.weak_const(Lit::Int(n as i64)))),
                 None => Err(at("len() of a 0-d array".into())),
             }
         }
         "shape" => {
             let b = bind!(&["x"]);
             let x = b.arr(l, 0)?;
-            let dims = l.ty(x).shape.clone();
+            let dims = l.build.ty(x).shape.clone();
             Ok(Value::Tuple(
                 dims.into_iter()
-                    .map(|d| Value::Arr(l.weak_const(Lit::Int(d as i64))))
+                    .map(|d| Value::Arr(l.build.weak_const(Lit::Int(d as i64))))
                     .collect(),
             ))
         }
@@ -407,38 +414,38 @@ pub fn call(
         "fft" | "ifft" | "rfft" => {
             let b = bind!(&["x", "axis?"]);
             let x = b.arr(l, 0)?;
-            let rank = l.ty(x).rank();
+            let rank = l.build.ty(x).rank();
             if rank == 0 {
                 return Err(at(format!("`{name}` needs at least one dimension")));
             }
             let axis = b.axis(l, 1, rank, Some(-1))?.expect("default given");
-            arr(l.fft_along(name, x, None, axis))
+            arr(l.build.fft_along(name, x, None, axis))
         }
         "irfft" => {
             let b = bind!(&["x", "n?", "axis?"]);
             let x = b.arr(l, 0)?;
             let n = b.opt_int(l, 1, "the output length")?;
-            let rank = l.ty(x).rank();
+            let rank = l.build.ty(x).rank();
             if rank == 0 {
                 return Err(at("`irfft` needs at least one dimension".to_string()));
             }
             let axis = b.axis(l, 2, rank, Some(-1))?.expect("default given");
-            arr(l.fft_along(name, x, n, axis))
+            arr(l.build.fft_along(name, x, n, axis))
         }
         "sort" | "argsort" => {
             let b = bind!(&["x", "axis?"]);
             let x = b.arr(l, 0)?;
-            let rank = l.ty(x).rank();
+            let rank = l.build.ty(x).rank();
             if rank == 0 {
                 return Err(at(format!("cannot {name} a 0-d array")));
             }
             let axis = b.axis(l, 1, rank, Some(-1))?.expect("default given");
-            arr(l.sort(name == "argsort", x, axis))
+            arr(l.build.sort(name == "argsort", x, axis))
         }
         "cumsum" | "cumprod" => {
             let b = bind!(&["x", "axis?"]);
             let (x, axis) = b.axis_or_flattened(l, 0, 1)?;
-            arr(l.scan(name == "cumprod", x, axis))
+            arr(l.build.scan(name == "cumprod", x, axis))
         }
         other => unreachable!("builtin `{other}` is listed but has no lowering"),
     }
@@ -636,7 +643,7 @@ fn infer_reshape(count: usize, dims: &[i64], from: &[usize]) -> Result<Vec<usize
 
 /// An error at `span` unless the limits allow file access.
 fn files_allowed(l: &Lowerer, what: &str, path: &str, span: Span) -> Result<(), Diagnostic> {
-    if l.limits.files {
+    if l.build.limits.files {
         return Ok(());
     }
     Err(Diagnostic::error(

@@ -32,10 +32,10 @@ impl Lowerer<'_> {
         let span = e.span;
         let at = |m: String| Diagnostic::error(span, m);
         Ok(match &e.kind {
-            ExprKind::Int(i) => Value::Arr(self.weak_const(Lit::Int(*i))),
-            ExprKind::Float(x) => Value::Arr(self.weak_const(Lit::float(*x))),
-            ExprKind::Imag(x) => Value::Arr(self.weak_const(Lit::complex(0.0, *x))),
-            ExprKind::Bool(b) => Value::Arr(self.weak_const(Lit::Bool(*b))),
+            ExprKind::Int(i) => Value::Arr(self.build.weak_const(Lit::Int(*i))),
+            ExprKind::Float(x) => Value::Arr(self.build.weak_const(Lit::float(*x))),
+            ExprKind::Imag(x) => Value::Arr(self.build.weak_const(Lit::complex(0.0, *x))),
+            ExprKind::Bool(b) => Value::Arr(self.build.weak_const(Lit::Bool(*b))),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Name(name) => self.lookup(name, span)?,
             ExprKind::Unary { op, operand } => {
@@ -50,7 +50,7 @@ impl Lowerer<'_> {
                 let b = self.expect_arr(r, rhs.span)?;
                 let result = match op {
                     BinOp::MatMul => self.matmul(a, b),
-                    _ => self.binary(binop(*op), a, b),
+                    _ => self.build.binary(binop(*op), a, b),
                 };
                 Value::Arr(result.map_err(at)?)
             }
@@ -81,7 +81,7 @@ impl Lowerer<'_> {
             return Ok(v.clone());
         }
         if let Some((_, x)) = CONSTANTS.iter().find(|(n, _)| *n == name) {
-            return Ok(Value::Arr(self.weak_const(Lit::float(*x))));
+            return Ok(Value::Arr(self.build.weak_const(Lit::float(*x))));
         }
         if let Some(b) = super::builtins::lookup(name) {
             return Ok(Value::Builtin(b));
@@ -118,17 +118,17 @@ impl Lowerer<'_> {
     }
 
     fn unary_operator(&mut self, op: UnOp, a: Arr) -> Result<Arr, String> {
-        let dtype = self.ty(a).dtype;
+        let dtype = self.build.ty(a).dtype;
         match op {
             UnOp::Pos if dtype == DType::Bool => Err("unary `+` is not defined for bool".into()),
             UnOp::Pos => Ok(a),
             UnOp::Neg if dtype == DType::Bool => {
                 Err("cannot negate a bool array; use `not` for logical negation".into())
             }
-            UnOp::Neg => self.unary_node(UnaryOp::Neg, a),
+            UnOp::Neg => self.build.unary_node(UnaryOp::Neg, a),
             UnOp::Not => {
-                let b = self.cast(a, DType::Bool)?;
-                self.unary_node(UnaryOp::Not, b)
+                let b = self.build.cast(a, DType::Bool)?;
+                self.build.unary_node(UnaryOp::Not, b)
             }
         }
     }
@@ -137,8 +137,11 @@ impl Lowerer<'_> {
     /// broadcast.
     pub(crate) fn matmul(&mut self, a: Arr, b: Arr) -> Result<Arr, String> {
         // On bools the product is "or of ands", as in NumPy.
-        let (dtype, _) = self.promote(&[a, b]);
-        let (sa, sb) = (self.ty(a).shape.clone(), self.ty(b).shape.clone());
+        let (dtype, _) = self.build.promote(&[a, b]);
+        let (sa, sb) = (
+            self.build.ty(a).shape.clone(),
+            self.build.ty(b).shape.clone(),
+        );
         if sa.is_empty() || sb.is_empty() {
             return Err(
                 "matmul operands must have at least one dimension (use `*` for scalars)".into(),
@@ -174,11 +177,13 @@ impl Lowerer<'_> {
         let full = |rows: usize, cols: usize| [batch.clone(), vec![rows, cols]].concat();
         let mut nodes = Vec::new();
         for (x, shape2, target) in [(a, &a2, full(m, k)), (b, &b2, full(k, n))] {
-            let x = self.cast(x, dtype)?;
-            let x = self.reshape(x, shape2.clone())?;
-            nodes.push(self.broadcast_to(x, &target)?.node);
+            let x = self.build.cast(x, dtype)?;
+            let x = self.build.reshape(x, shape2.clone())?;
+            nodes.push(self.build.broadcast_to(x, &target)?.node);
         }
-        let out = self.node(Op::MatMul, nodes, Type::new(dtype, full(m, n)))?;
+        let out = self
+            .build
+            .node(Op::MatMul, nodes, Type::new(dtype, full(m, n)))?;
         let mut result_shape = batch.clone();
         if sa.len() > 1 {
             result_shape.push(m);
@@ -186,7 +191,7 @@ impl Lowerer<'_> {
         if sb.len() > 1 {
             result_shape.push(n);
         }
-        self.reshape(Arr::strong(out), result_shape)
+        self.build.reshape(Arr::strong(out), result_shape)
     }
 
     /// Binds call arguments (positional, then keywords) to a user function's parameters.
@@ -281,6 +286,7 @@ impl Lowerer<'_> {
                 let (v, vspan) = positional.pop().expect("one argument");
                 let a = self.expect_arr(v, vspan)?;
                 let c = self
+                    .build
                     .cast(a, dtype)
                     .map_err(|m| Diagnostic::error(span, m))?;
                 Ok(Value::Arr(c))
@@ -319,7 +325,7 @@ impl Lowerer<'_> {
     }
 
     fn index(&mut self, a: Arr, items: &[IndexItem], span: Span) -> Result<Value, Diagnostic> {
-        let ty = self.ty(a).clone();
+        let ty = self.build.ty(a).clone();
         if items.len() > ty.rank() {
             return Err(Diagnostic::error(
                 span,
@@ -382,6 +388,7 @@ impl Lowerer<'_> {
         let mut out = a;
         if !identity {
             out = self
+                .build
                 .op1(
                     Op::Slice { start, step },
                     a,
@@ -390,7 +397,9 @@ impl Lowerer<'_> {
                 .map_err(at)?;
         }
         let final_shape: Vec<usize> = keep.iter().map(|&k| shape[k]).collect();
-        Ok(Value::Arr(self.reshape(out, final_shape).map_err(at)?))
+        Ok(Value::Arr(
+            self.build.reshape(out, final_shape).map_err(at)?,
+        ))
     }
 
     /// `[a, b, …]`: stacks equal-shaped elements along a new first axis.
@@ -401,19 +410,22 @@ impl Lowerer<'_> {
             arrs.push(self.expect_arr(v, item.span)?);
         }
         let Some(&first) = arrs.first() else {
-            let node = self.graph.add_source(Array::zeros(DType::F64, vec![0]));
+            let node = self
+                .build
+                .graph
+                .add_source(Array::zeros(DType::F64, vec![0]));
             return Ok(Value::Arr(Arr::strong(node)));
         };
-        let (dtype, _) = self.promote(&arrs);
-        let inner = self.ty(first).shape.clone();
+        let (dtype, _) = self.build.promote(&arrs);
+        let inner = self.build.ty(first).shape.clone();
         for (a, item) in arrs.iter().zip(items) {
-            if self.ty(*a).shape != inner {
+            if self.build.ty(*a).shape != inner {
                 return Err(Diagnostic::error(
                     item.span,
                     format!(
                         "array literal elements differ in shape: {} and {}",
                         shape_text(&inner),
-                        shape_text(&self.ty(*a).shape)
+                        shape_text(&self.build.ty(*a).shape)
                     ),
                 ));
             }
@@ -421,7 +433,7 @@ impl Lowerer<'_> {
         let mut shape = vec![arrs.len()];
         shape.extend_from_slice(&inner);
         let at = |m: String| Diagnostic::error(span, m);
-        self.admit(&shape, dtype).map_err(at)?;
+        self.build.admit(&shape, dtype).map_err(at)?;
         // All elements known (literals, or literals nested in literals): one source array.
         let mut row_shape = vec![1];
         row_shape.extend_from_slice(&inner);
@@ -432,15 +444,16 @@ impl Lowerer<'_> {
                 .map(|v| v.cast(dtype).reshaped(row_shape.clone()))
                 .collect();
             let refs: Vec<&Array> = rows.iter().collect();
-            let node = self.graph.add_source(movement::concat(&refs, 0));
+            let node = self.build.graph.add_source(movement::concat(&refs, 0));
             return Ok(Value::Arr(Arr::strong(node)));
         }
         let mut rows = Vec::new();
         for a in arrs {
-            let c = self.cast(a, dtype).map_err(at)?;
-            rows.push(self.reshape(c, row_shape.clone()).map_err(at)?.node);
+            let c = self.build.cast(a, dtype).map_err(at)?;
+            rows.push(self.build.reshape(c, row_shape.clone()).map_err(at)?.node);
         }
         let node = self
+            .build
             .node(Op::Concat { axis: 0 }, rows, Type::new(dtype, shape))
             .map_err(at)?;
         Ok(Value::Arr(Arr::strong(node)))
@@ -448,9 +461,9 @@ impl Lowerer<'_> {
 
     /// The value of a constant or source node, without evaluating anything.
     fn known_value(&self, node: crate::ir::NodeId) -> Option<Array> {
-        match self.graph.node(node).op {
-            Op::Const(_) => self.const_value(node).map(Array::scalar),
-            Op::Source(i) => Some(self.graph.source(i).clone()),
+        match self.build.graph.node(node).op {
+            Op::Const(_) => self.build.const_value(node).map(Array::scalar),
+            Op::Source(i) => Some(self.build.graph.source(i).clone()),
             _ => None,
         }
     }
@@ -476,7 +489,7 @@ impl Lowerer<'_> {
                 ));
             }
         };
-        let ty = self.ty(a).clone();
+        let ty = self.build.ty(a).clone();
         if !ty.shape.is_empty() || !(ty.dtype.is_int() || ty.dtype == DType::Bool) {
             return Err(Diagnostic::error(
                 span,
@@ -484,7 +497,7 @@ impl Lowerer<'_> {
             ));
         }
         // Evaluated now, in check mode too: later shapes depend on it.
-        let scalar = match self.const_value(a.node) {
+        let scalar = match self.build.const_value(a.node) {
             Some(s) => s,
             None => self
                 .value_of(a.node, span, &format!("{what} (it sets a shape)"))?

@@ -2,7 +2,7 @@
 //! gradient graph printed as expressions over the function's parameters and the script's
 //! globals, with values used more than once named `t1`, `t2`, ….
 
-use super::build::binary_symbol;
+use crate::ir::build::binary_symbol;
 use crate::ir::{BinaryOp, Graph, Lit, NodeId, Op, ReduceOp, UnaryOp};
 use std::collections::HashMap;
 

@@ -9,23 +9,20 @@
 
 mod args;
 mod bench;
-pub(crate) mod build;
 mod builtins;
 mod engine;
 mod expr;
 mod grad;
 mod grad_print;
-mod ops;
-mod simplify;
 mod value;
 
+pub use crate::ir::build::broadcast_shapes;
 pub use bench::{BenchOptions, BenchResult, DeviceTime, Timing, bench, bench_names};
-pub use build::broadcast_shapes;
 pub use engine::Engine;
 pub use value::{Arr, FnDef, Value};
 
 use crate::diag::{Diagnostic, Span};
-use crate::ir::{Graph, NodeId, Op};
+use crate::ir::{Builder, Graph, NodeId, Op};
 use crate::limits::{Deadline, Limits, Stop};
 use crate::syntax::ast::{FnBody, Program, Stmt, StmtKind};
 use arrjit_runtime::Array;
@@ -51,7 +48,8 @@ const MAX_CALL_DEPTH: usize = 256;
 
 /// The state of a running script.
 pub struct Lowerer<'o> {
-    pub graph: Graph,
+    /// The graph so far, with the limits and deadline it is built within.
+    pub build: Builder,
     exec: engine::Executor,
     /// `scopes[0]` holds the globals; a function call pushes one scope for its locals.
     scopes: Vec<HashMap<String, Value>>,
@@ -79,10 +77,6 @@ pub struct Lowerer<'o> {
     pub outputs: Vec<(String, NodeId)>,
     /// Set by `arr bench`: `bench` blocks are then timed in each engine (see `bench.rs`).
     bench: Option<bench::Harness<'o>>,
-    /// What the program may use (`limits.rs`).
-    pub(crate) limits: Limits,
-    /// When the run must stop, from `limits.time`.
-    pub(crate) deadline: Deadline,
     /// The statement being run: where a run that goes over its time is stopped.
     stmt_span: Span,
 }
@@ -200,7 +194,7 @@ impl<'o> Lowerer<'o> {
         out: &'o mut dyn Write,
     ) -> Lowerer<'o> {
         Lowerer {
-            graph: Graph::new(),
+            build: Builder::new(Limits::default(), Deadline::NONE),
             exec,
             scopes: vec![HashMap::new()],
             mode,
@@ -216,16 +210,14 @@ impl<'o> Lowerer<'o> {
             diags: Vec::new(),
             outputs: Vec::new(),
             bench: None,
-            limits: Limits::default(),
-            deadline: Deadline::NONE,
             stmt_span: Span::default(),
         }
     }
 
     /// Runs from now on within `limits`; the time limit starts now.
     pub fn set_limits(&mut self, limits: Limits) {
-        self.deadline = Deadline::after(limits.time);
-        self.limits = limits;
+        self.build.deadline = Deadline::after(limits.time);
+        self.build.limits = limits;
     }
 
     /// Runs statements that a session has added to its source: `source` is the whole session so
@@ -305,7 +297,7 @@ impl<'o> Lowerer<'o> {
     /// value needs, then which node each of those names.
     pub fn ir_text(&self) -> String {
         let (named, roots) = self.shown();
-        let mut text = crate::ir::print::print_nodes(&self.graph, &roots);
+        let mut text = crate::ir::print::print_nodes(&self.build.graph, &roots);
         text.push('\n');
         for (name, id) in named {
             text.push_str(&format!("{name} = {id}\n"));
@@ -316,8 +308,8 @@ impl<'o> Lowerer<'o> {
     /// The schedule that fusion makes of the values `ir_text` shows, as text.
     pub fn schedule_text(&self, mode: crate::passes::fuse::Fusion) -> String {
         let (_, roots) = self.shown();
-        let schedule = crate::passes::fuse::fuse(&self.graph, &roots, mode);
-        crate::kernel::print_schedule(&self.graph, &schedule)
+        let schedule = crate::passes::fuse::fuse(&self.build.graph, &roots, mode);
+        crate::kernel::print_schedule(&self.build.graph, &schedule)
     }
 
     /// The Cranelift IR of every fused kernel of the shown values, as `arr ir --stage clif`
@@ -342,8 +334,11 @@ impl<'o> Lowerer<'o> {
         refused: &str,
     ) -> String {
         let (_, roots) = self.shown();
-        let schedule =
-            crate::passes::fuse::fuse(&self.graph, &roots, crate::passes::fuse::Fusion::Fused);
+        let schedule = crate::passes::fuse::fuse(
+            &self.build.graph,
+            &roots,
+            crate::passes::fuse::Fusion::Fused,
+        );
         let mut out = String::new();
         for (i, step) in schedule.steps.iter().enumerate() {
             if let crate::kernel::Step::Kernel(k) = step {
@@ -390,7 +385,7 @@ impl<'o> Lowerer<'o> {
         // Past the time limit, the run stops with the limit's error at the statement, the
         // outermost one as the error passes up: where inside it the time ran out (a loop's
         // turn, a statement of its body, an array being built) depends on the machine.
-        done.map_err(|d| match self.deadline.check() {
+        done.map_err(|d| match self.build.deadline.check() {
             Err(e) => Diagnostic::error(stmt.span, e.to_string()),
             Ok(()) => d,
         })
@@ -430,7 +425,7 @@ impl<'o> Lowerer<'o> {
                 let mut i = lo;
                 while i < hi {
                     self.out_of_time()?;
-                    let iv = self.weak_const(crate::ir::Lit::Int(i));
+                    let iv = self.build.weak_const(crate::ir::Lit::Int(i));
                     self.bind(&var.name, Value::Arr(iv));
                     self.exec_all(&body.stmts, top)?;
                     if self.mode == Mode::Check && !self.tracing_grad {
@@ -584,9 +579,13 @@ impl<'o> Lowerer<'o> {
         }
         let mut params: Vec<Value> = Vec::with_capacity(args.len());
         for (i, (ty, p)) in args.iter().zip(&def.params).enumerate() {
-            self.admit(&ty.shape, ty.dtype)
+            self.build
+                .admit(&ty.shape, ty.dtype)
                 .map_err(|m| Diagnostic::error(p.span, format!("argument `{}`: {m}", p.name)))?;
-            let node = self.graph.add(Op::Param(i as u32), Vec::new(), ty.clone());
+            let node = self
+                .build
+                .graph
+                .add(Op::Param(i as u32), Vec::new(), ty.clone());
             params.push(Value::Arr(value::Arr::strong(node)));
         }
         let not_array = |v: &Value| {
@@ -632,7 +631,7 @@ impl<'o> Lowerer<'o> {
             if !seen.insert(n) {
                 continue;
             }
-            let node = self.graph.node(n);
+            let node = self.build.graph.node(n);
             if let Op::Param(_) = node.op {
                 return Err(Diagnostic::error(
                     span,
@@ -680,19 +679,24 @@ impl<'o> Lowerer<'o> {
 
     /// Evaluates several arrays at once (one schedule, when compiling).
     fn values_of(&mut self, nodes: &[NodeId]) -> Result<Vec<Rc<Array>>, Stop> {
+        self.build.check();
         let mut named = HashSet::new();
         for scope in &self.scopes {
             for v in scope.values() {
                 collect_nodes(v, &mut named);
             }
         }
-        self.exec
-            .values(&self.graph, nodes, |id| named.contains(&id), self.deadline)
+        self.exec.values(
+            &self.build.graph,
+            nodes,
+            |id| named.contains(&id),
+            self.build.deadline,
+        )
     }
 
     /// An error at the current statement once the time limit has passed.
     fn out_of_time(&self) -> Result<(), Diagnostic> {
-        self.deadline.check().map_err(|e| self.stopped(e))
+        self.build.deadline.check().map_err(|e| self.stopped(e))
     }
 
     /// The time limit's error, at the current statement.
@@ -712,19 +716,19 @@ impl<'o> Lowerer<'o> {
         }
         let mut nodes: Vec<NodeId> = live
             .into_iter()
-            .filter(|&n| !matches!(self.graph.node(n).op, Op::Const(_)))
+            .filter(|&n| !matches!(self.build.graph.node(n).op, Op::Const(_)))
             .collect();
         nodes.sort();
         // Sources already have their values (and, on a GPU, their device copies).
         let (sources, computed): (Vec<NodeId>, Vec<NodeId>) = nodes
             .into_iter()
-            .partition(|&n| matches!(self.graph.node(n).op, Op::Source(_)));
+            .partition(|&n| matches!(self.build.graph.node(n).op, Op::Source(_)));
         let computed_values = self.values_of(&computed).map_err(|e| self.stopped(e))?;
         let mut values: HashMap<NodeId, Rc<Array>> =
             computed.iter().copied().zip(computed_values).collect();
         for n in sources {
-            if let Op::Source(i) = self.graph.node(n).op {
-                values.insert(n, Rc::new(self.graph.source(i).clone()));
+            if let Op::Source(i) = self.build.graph.node(n).op {
+                values.insert(n, Rc::new(self.build.graph.source(i).clone()));
             }
         }
         let mut old_to_new: HashMap<NodeId, NodeId> = HashMap::new();
@@ -740,14 +744,14 @@ impl<'o> Lowerer<'o> {
         // Values kept on a GPU stay there as the new graph's sources.
         for (&old, &new) in &old_to_new {
             if let Op::Source(i) = fresh.node(new).op {
-                let old_source = match self.graph.node(old).op {
+                let old_source = match self.build.graph.node(old).op {
                     Op::Source(j) => Some(j),
                     _ => None,
                 };
                 self.exec.carry(old, old_source, i);
             }
         }
-        self.graph = fresh;
+        self.build.replace_graph(fresh);
         self.exec.new_graph();
         Ok(())
     }
@@ -764,7 +768,7 @@ impl<'o> Lowerer<'o> {
                 let new = match map.get(&a.node) {
                     Some(&n) => n,
                     None => {
-                        let node = self.graph.node(a.node).clone();
+                        let node = self.build.graph.node(a.node).clone();
                         let n = match node.op {
                             Op::Const(_) => fresh.add(node.op, Vec::new(), node.ty),
                             _ => fresh.add_source(Array::clone(&values[&a.node])),

@@ -1,23 +1,9 @@
 //! What a name can stand for while a script runs.
 
-use crate::ir::NodeId;
+pub use crate::ir::Arr;
 use crate::syntax::ast::{FnBody, Ident};
 use arrjit_runtime::DType;
 use std::rc::Rc;
-
-/// An array-valued expression: a node of the graph, plus whether its dtype is still "weak"
-/// (a scalar literal's, which yields to the other operand's dtype, as in NEP 50 and JAX).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Arr {
-    pub node: NodeId,
-    pub weak: bool,
-}
-
-impl Arr {
-    pub fn strong(node: NodeId) -> Arr {
-        Arr { node, weak: false }
-    }
-}
 
 /// A user function: inlined at every call, so it accepts any dtype and rank its body accepts.
 #[derive(Debug)]

@@ -35,7 +35,7 @@
 use crate::ir::{Graph, Lit, NodeId, Op, Type};
 use crate::kernel::{
     Affine, BufId, BufKind, Buffer, Expr, ExprId, Kernel, LibraryCall, Over, Phase, Schedule, Step,
-    View,
+    VerifiedSchedule, View,
 };
 use crate::limits::{Deadline, Stop};
 use arrjit_runtime::{DType, strides_of};
@@ -55,8 +55,8 @@ pub enum Fusion {
     Unfused,
 }
 
-/// Builds the schedule that computes `roots`.
-pub fn fuse(graph: &Graph, roots: &[NodeId], mode: Fusion) -> Schedule {
+/// Builds the schedule that computes `roots`, verified.
+pub fn fuse(graph: &Graph, roots: &[NodeId], mode: Fusion) -> VerifiedSchedule {
     fuse_until(graph, roots, mode, Deadline::NONE).expect("no deadline to miss")
 }
 
@@ -67,7 +67,7 @@ pub fn fuse_until(
     roots: &[NodeId],
     mode: Fusion,
     deadline: Deadline,
-) -> Result<Schedule, Stop> {
+) -> Result<VerifiedSchedule, Stop> {
     let mut f = Fuser {
         graph,
         mode,
@@ -89,11 +89,16 @@ pub fn fuse_until(
         deadline.check()?;
         outputs.push((r, f.materialize(r)));
     }
-    Ok(Schedule {
+    let schedule = Schedule {
         buffers: f.buffers,
         steps: f.steps,
         outputs,
-    })
+    };
+    // Verified once, here: the backends trust what fusion makes.
+    match VerifiedSchedule::new(schedule) {
+        Ok(verified) => Ok(verified),
+        Err(e) => panic!("fusion built a schedule that breaks its invariants: {e}"),
+    }
 }
 
 /// How a node's positions relate to the kernel's space index: its coordinates, or (after a

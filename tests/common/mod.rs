@@ -179,17 +179,17 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
     let roots: Vec<_> = globals.iter().map(|(_, id)| *id).collect();
     let mut kernels = 0;
     for mode in [Fusion::Fused, Fusion::Unfused] {
-        let schedule = fuse(&state.graph, &roots, mode);
+        let schedule = fuse(&state.build.graph, &roots, mode);
         arrjit::kernel::verify_schedule(&schedule).map_err(|e| {
             format!(
                 "{mode:?} schedule is invalid: {e}\n{}",
-                arrjit::kernel::print_schedule(&state.graph, &schedule)
+                arrjit::kernel::print_schedule(&state.build.graph, &schedule)
             )
         })?;
         if mode == Fusion::Fused {
             kernels = schedule.kernel_count();
         }
-        let values = eval_schedule(&schedule, &state.graph, &[]);
+        let values = eval_schedule(&schedule, &state.build.graph, &[]);
         // A matmul that reads an operand transposed in place sums in another order than the
         // interpreter's product of the copied transpose (GEMM blocks by layout): its results
         // agree within rounding rather than bit for bit.
@@ -209,14 +209,14 @@ pub fn check_fusion(state: &mut arrjit::lower::Lowerer) -> Result<usize, String>
             {
                 return Err(format!(
                     "{mode:?} kernel does not compile: {e}\n{}",
-                    arrjit::kernel::print_schedule(&state.graph, &schedule)
+                    arrjit::kernel::print_schedule(&state.build.graph, &schedule)
                 ));
             }
         }
-        let compiled = cpu.run_schedule(&schedule, &state.graph, &[]);
+        let compiled = cpu.run_schedule(&schedule, &state.build.graph, &[]);
         for (((name, _), got), jit) in globals.iter().zip(values).zip(compiled) {
             let want = state.global_array(name).expect("a global array");
-            let text = || arrjit::kernel::print_schedule(&state.graph, &schedule);
+            let text = || arrjit::kernel::print_schedule(&state.build.graph, &schedule);
             let agrees =
                 same_bits(&want, &got) || (strided_matmul && first_mismatch(&want, &got).is_none());
             if !agrees {

@@ -20,7 +20,8 @@ pub use reuse::{Reuse, reuses};
 pub use run::slot;
 
 use crate::kernel::{
-    BufId, BufKind, Kernel, Schedule, Step, eval_kernel, run_library, structure_key,
+    BufId, BufKind, Kernel, Schedule, Step, VerifiedSchedule, eval_kernel, run_library,
+    structure_key,
 };
 use crate::limits::{Deadline, Stop};
 use arrjit_runtime::Array;
@@ -221,11 +222,9 @@ impl Cpu {
     }
 
     /// Compiles every kernel of `schedule` (or finds it in the cache) and returns the schedule
-    /// ready to run.
-    ///
-    /// Panics if the schedule breaks the invariants of `kernel::verify_schedule` (a bug in
-    /// fusion): compiled code trusts them to stay inside its buffers.
-    pub fn prepare(&mut self, schedule: Schedule) -> Prepared {
+    /// ready to run. Compiled code trusts the schedule's bounds, which is why it must be a
+    /// verified one.
+    pub fn prepare(&mut self, schedule: VerifiedSchedule) -> Prepared {
         self.prepare_until(schedule, Deadline::NONE)
             .expect("no deadline to miss")
     }
@@ -234,12 +233,9 @@ impl Cpu {
     /// passed (fusion bounds a kernel's size, so one compilation takes milliseconds).
     pub fn prepare_until(
         &mut self,
-        schedule: Schedule,
+        schedule: VerifiedSchedule,
         deadline: Deadline,
     ) -> Result<Prepared, Stop> {
-        if let Err(e) = crate::kernel::verify_schedule(&schedule) {
-            panic!("refusing to run an invalid schedule: {e}");
-        }
         let mut steps = Vec::with_capacity(schedule.steps.len());
         for step in &schedule.steps {
             deadline.check()?;
@@ -263,7 +259,7 @@ impl Cpu {
     /// `Param` nodes.
     pub fn run_schedule(
         &mut self,
-        schedule: &Schedule,
+        schedule: &VerifiedSchedule,
         graph: &crate::ir::Graph,
         params: &[Array],
     ) -> Vec<Array> {
@@ -285,7 +281,7 @@ enum PreparedStep {
 /// access to the `Cpu`, so it may run on many threads at once. The compiled code lives as long
 /// as the `Cpu` that prepared it, which must outlive every run.
 pub struct Prepared {
-    schedule: Schedule,
+    schedule: VerifiedSchedule,
     steps: Vec<PreparedStep>,
     /// The buffers no step after this one reads (and that are not outputs).
     free_after: Vec<Vec<BufId>>,

@@ -19,7 +19,8 @@ use super::render::{self, Args, MAX_REDUCE_BLOCKS};
 use super::target::{DevPtr, Entry, FftCall, FftKind, MatmulCall, ModuleId, Target};
 use crate::ir::{Graph, NodeId, Op};
 use crate::kernel::{
-    BufId, BufKind, Kernel, LibraryCall, Over, Phase, Schedule, Step, eval_kernel, run_time_sizes,
+    BufId, BufKind, Kernel, LibraryCall, Over, Phase, Schedule, Step, VerifiedSchedule,
+    eval_kernel, run_time_sizes,
 };
 use arrjit_runtime::{Array, Data, with_data};
 use std::collections::HashMap;
@@ -133,7 +134,7 @@ struct Launch {
 
 /// A schedule with its kernels compiled for a `Gpu`.
 pub struct GpuPlan {
-    schedule: Schedule,
+    schedule: VerifiedSchedule,
     steps: Vec<GpuStep>,
     free_after: Vec<Vec<BufId>>,
 }
@@ -653,12 +654,9 @@ impl Gpu {
         launch(self, totals, scan_stage::DOWN)
     }
 
-    /// Compiles the kernels of `schedule` (verified first: kernels trust it to stay inside
+    /// Compiles the kernels of `schedule` (a verified one: kernels trust it to stay inside
     /// their buffers).
-    pub fn prepare(&mut self, schedule: Schedule) -> Result<GpuPlan, String> {
-        if let Err(e) = crate::kernel::verify_schedule(&schedule) {
-            panic!("refusing to run an invalid schedule: {e}");
-        }
+    pub fn prepare(&mut self, schedule: VerifiedSchedule) -> Result<GpuPlan, String> {
         let mut steps = Vec::with_capacity(schedule.steps.len());
         for step in &schedule.steps {
             steps.push(match step {

@@ -5,12 +5,12 @@
 //! infinities, NaN and signed zeros included, with the same dtype and shape; it never makes
 //! the graph bigger. Rules that IEEE arithmetic does not allow are left out on purpose:
 //! `x + 0 → x` (-0 + 0 is +0), `x * 0 → 0` (NaN and ±inf times 0 are NaN, and -1 · 0 is -0),
-//! `0 - x → -x` (0 - 0 is +0). Constant folding happens in `Lowerer::node` itself.
+//! `0 - x → -x` (0 - 0 is +0). Constant folding happens in `Builder::node` itself.
 
-use super::Lowerer;
+use super::Builder;
 use crate::ir::{BinaryOp, Lit, NodeId, Op, Type, UnaryOp};
 
-impl Lowerer<'_> {
+impl Builder {
     /// The value of a constant, seen through broadcasts and reshapes, as an f64 (integers and
     /// bools converted exactly); `None` for anything else.
     fn constant_of(&self, mut n: NodeId) -> Option<f64> {

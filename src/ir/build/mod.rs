@@ -1,14 +1,22 @@
-//! Typed graph construction: shape and dtype inference, NumPy broadcasting, NEP 50 promotion
-//! with weak scalars, explicit casts and broadcasts, and folding of constant scalars.
+//! The graph builder: every node of a graph is made here. It infers shapes and dtypes (NumPy
+//! broadcasting, NEP 50 promotion with weak scalars), inserts explicit casts and broadcasts,
+//! folds constant scalars, applies the peephole rules of `simplify.rs` and holds the graph to
+//! its `Limits` and `Deadline`. `ops.rs` builds the language's sugar (`mean`, `softmax`,
+//! `arange`, library calls, …) from primitives with the same builder.
+//!
+//! Scripts (`lower`), differentiation (`passes::grad`) and the embedding API all build graphs
+//! through it, so every graph is typed, folded, simplified and bounded the same way.
 //!
 //! Every function returns `Err(message)` for a user error; the caller attaches the span.
 
-use super::Lowerer;
-use super::value::Arr;
+mod ops;
+mod simplify;
+
 use crate::ir::interp::eval_node;
-use crate::ir::{BinaryOp, Lit, Node, NodeId, Op, ReduceOp, Type, UnaryOp};
-use crate::limits::max_array_bytes;
+use crate::ir::{BinaryOp, Graph, Lit, Node, NodeId, Op, ReduceOp, Type, UnaryOp};
+use crate::limits::{Deadline, Limits, max_array_bytes};
 use arrjit_runtime::{Array, DType, Kind, Scalar};
+use std::collections::HashMap;
 
 use crate::text::{human_bytes, shape_text};
 
@@ -113,7 +121,60 @@ pub fn lit_of(s: Scalar) -> Lit {
     }
 }
 
-impl Lowerer<'_> {
+/// An array-valued expression: a node of the graph, plus whether its dtype is still "weak"
+/// (a scalar literal's, which yields to the other operand's dtype, as in NEP 50 and JAX).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arr {
+    pub node: NodeId,
+    pub weak: bool,
+}
+
+impl Arr {
+    pub fn strong(node: NodeId) -> Arr {
+        Arr { node, weak: false }
+    }
+}
+
+/// A graph under construction, with the bounds it must stay within.
+pub struct Builder {
+    pub graph: Graph,
+    /// What the graph may hold (`limits.rs`).
+    pub limits: Limits,
+    /// When building must stop, checked at every node.
+    pub deadline: Deadline,
+    /// The nodes before this index have passed `check`.
+    checked: usize,
+}
+
+impl Builder {
+    pub fn new(limits: Limits, deadline: Deadline) -> Builder {
+        Builder {
+            graph: Graph::new(),
+            limits,
+            deadline,
+            checked: 0,
+        }
+    }
+
+    /// Continues with `graph` in place of the graph built so far.
+    pub fn replace_graph(&mut self, graph: Graph) {
+        self.graph = graph;
+        self.checked = 0;
+    }
+
+    /// Verifies the nodes added since the last check (`ir::verify`), where `verify::CHECKS`
+    /// says so: the stages call it as they hand the graph on (lowering before evaluating,
+    /// `passes::grad` as it finishes). A broken invariant is a bug in the builder or a pass.
+    pub fn check(&mut self) {
+        if !crate::ir::verify::CHECKS {
+            return;
+        }
+        if let Err(e) = crate::ir::verify::verify_from(&self.graph, self.checked) {
+            panic!("the graph breaks an invariant of the IR: {e}");
+        }
+        self.checked = self.graph.len();
+    }
+
     pub fn ty(&self, a: Arr) -> &Type {
         self.graph.ty(a.node)
     }
@@ -459,6 +520,30 @@ impl Lowerer<'_> {
             Type::new(ty.dtype, shape),
         )?;
         Ok(Arr::strong(node))
+    }
+
+    /// The nodes reachable from `roots`, rebuilt with the leaves in `map` replaced.
+    pub fn substitute(
+        &mut self,
+        roots: &[NodeId],
+        map: &HashMap<NodeId, NodeId>,
+    ) -> Result<Vec<NodeId>, String> {
+        let order = self.graph.reachable(roots);
+        let mut new: HashMap<NodeId, NodeId> = map.clone();
+        for n in order {
+            if new.contains_key(&n) {
+                continue;
+            }
+            let node = self.graph.node(n).clone();
+            let inputs: Vec<NodeId> = node.inputs.iter().map(|i| new[i]).collect();
+            let rebuilt = if inputs == node.inputs {
+                n
+            } else {
+                self.node(node.op, inputs, node.ty)?
+            };
+            new.insert(n, rebuilt);
+        }
+        Ok(roots.iter().map(|r| new[r]).collect())
     }
 
     /// A node with one input and the given output type.

@@ -1,14 +1,12 @@
 //! Lowering of the language's functions to primitives: math with its dtype rules, reductions
 //! and the sugar built on them (`mean`, `var`, `softmax`, …), creation, and library calls.
 
-use super::Lowerer;
-use super::build::BuildResult;
-use super::value::Arr;
+use super::{Arr, BuildResult, Builder};
 use crate::ir::{BinaryOp, Lit, Op, ReduceOp, Type, UnaryOp};
 use crate::text::shape_text;
 use arrjit_runtime::{DType, Scalar};
 
-impl Lowerer<'_> {
+impl Builder {
     /// An elementwise math function with NumPy's dtype rules: integer inputs compute in f64,
     /// functions undefined on complex numbers say so.
     pub fn math(&mut self, op: UnaryOp, x: Arr) -> BuildResult<Arr> {
