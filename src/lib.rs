@@ -30,6 +30,7 @@ pub mod kernel;
 pub mod limits;
 pub mod lower;
 pub mod passes;
+pub mod program;
 pub mod repl;
 pub mod report;
 pub mod syntax;

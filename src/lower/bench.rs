@@ -24,6 +24,7 @@
 //! the end of each iteration, so for such a block the graph is saved and restored too.
 
 use super::engine::{Engine, Executor};
+use super::replay::BlockReplay;
 use super::{Lowerer, Mode, Value, collect_nodes};
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{Graph, NodeId, Op};
@@ -278,6 +279,8 @@ impl Lowerer<'_> {
             })
             .collect();
         let mut spent = vec![0.0f64; timings.len()];
+        // Each engine traces the block in its first run and replays it after (replay.rs).
+        let mut replays: Vec<BlockReplay> = timings.iter().map(|_| BlockReplay::Untried).collect();
         // Calls per timed run: 1, and on a GPU doubled until a run lasts a millisecond.
         let mut batch = vec![1usize; timings.len()];
         let mut warm_up = true;
@@ -291,9 +294,10 @@ impl Lowerer<'_> {
                 }
                 ran = true;
                 let calls = batch[i];
+                let replay = &mut replays[i];
                 let mut run = |l: &mut Self, events: bool| {
                     l.with_executor(&mut harness.others, i, |l| {
-                        l.timed_run(body, &saved, calls, events)
+                        l.timed_run(body, &saved, calls, events, replay)
                     })
                 };
                 let (secs, compile, device) = run(self, false)?;
@@ -362,18 +366,30 @@ impl Lowerer<'_> {
         saved: &Saved,
         calls: usize,
         events: bool,
+        replay: &mut BlockReplay,
     ) -> Result<(f64, f64, Option<DeviceTime>), Diagnostic> {
         self.exec.set_kernel_timing(events);
         let compiled_before = self.exec.compile_seconds();
         let device_before = self.exec.gpu_stats();
         let output_closed = std::mem::replace(&mut self.output_closed, true);
         let started = Instant::now();
+        if let BlockReplay::Untried = replay {
+            self.restore(saved);
+            *replay = match self.trace_block(&body.stmts) {
+                Some(program) => BlockReplay::Traced(Box::new(program)),
+                None => BlockReplay::Statements,
+            };
+        }
         let mut ran = Ok(());
         for _ in 0..calls {
-            self.restore(saved);
-            ran = self
-                .exec_all(&body.stmts, true)
-                .map(|()| self.evaluate_assigned());
+            ran = match replay {
+                BlockReplay::Traced(program) => self.run_block(program),
+                _ => {
+                    self.restore(saved);
+                    self.exec_all(&body.stmts, true)
+                        .map(|()| self.evaluate_assigned())
+                }
+            };
             if ran.is_err() {
                 break;
             }

@@ -133,6 +133,10 @@ pub fn call(
         return Ok(Value::Arr(l.build.math(op, x).map_err(at)?));
     }
     let arr = |r: BuildResult<Arr>| r.map(Value::Arr).map_err(at);
+    if l.tracing_block && matches!(name, "print" | "save" | "load") {
+        // A host step: the loop being traced runs turn by turn instead (replay.rs).
+        return Err(at(format!("`{name}` while a loop body is traced")));
+    }
     match name {
         "print" => {
             let b = bind!(&["*"]);

@@ -8,6 +8,7 @@ use crate::ir::interp::Evaluator;
 use crate::ir::{Graph, NodeId};
 use crate::limits::{Deadline, Stop};
 use crate::passes::fuse::{Fusion, fuse, fuse_until};
+use crate::program::Program;
 use arrjit_runtime::Array;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -206,6 +207,29 @@ impl Executor {
                 Ok(nodes.iter().map(|n| values[n].clone()).collect())
             }
         }
+    }
+
+    /// `roots` of `graph` (a traced block whose leaves are `Param` nodes) as a `Program` for
+    /// this engine, or `None` where programs are not made yet (on a GPU, where the script's
+    /// arrays stay on the device between evaluations).
+    pub fn program(
+        &mut self,
+        graph: Graph,
+        roots: Vec<NodeId>,
+        deadline: Deadline,
+    ) -> Result<Option<Program>, Stop> {
+        match self {
+            Executor::Interp(_) => Ok(Some(Program::interpreted(graph, roots))),
+            Executor::Jit { fusion, cpu, .. } => {
+                Program::compiled(cpu, *fusion, graph, roots, deadline).map(Some)
+            }
+            Executor::Gpu { .. } => Ok(None),
+        }
+    }
+
+    /// Whether `program` makes programs (see there).
+    pub fn makes_programs(&self) -> bool {
+        !matches!(self, Executor::Gpu { .. })
     }
 
     /// Keeps the device copy of node `old`'s value (if any) as source `source` of the graph

@@ -14,6 +14,7 @@ mod engine;
 mod expr;
 mod grad;
 mod grad_print;
+mod replay;
 mod value;
 
 pub use crate::ir::build::broadcast_shapes;
@@ -69,6 +70,14 @@ pub struct Lowerer<'o> {
     /// Set while a derivative is traced for `grad_texts`: loops then run every turn, even in
     /// `Mode::Check`, so that the text is the derivative of the whole function.
     tracing_grad: bool,
+    /// Set while a loop body is traced for replay (`replay.rs`): nothing may be evaluated,
+    /// printed, saved or loaded, and trying ends the trace.
+    tracing_block: bool,
+    /// Whether top-level loops are traced and replayed (`replay.rs`); off, every turn is
+    /// lowered and evaluated statement by statement.
+    replay: bool,
+    /// How many loop turns were run by replaying a traced body.
+    replayed_turns: u64,
     /// The derivatives kept, one text per differentiated function and parameter set.
     pub grad_texts: Vec<(String, String)>,
     /// Every diagnostic reported so far.
@@ -152,6 +161,27 @@ pub fn run_on_device<'o>(
     )
 }
 
+/// Like `run_on`, with every top-level loop run turn by turn instead of replayed: each turn
+/// lowered, fused and evaluated anew. For comparisons with the replayed loops, which must give
+/// the same bits.
+pub fn run_turn_by_turn<'o>(
+    program: &Program,
+    source: &'o str,
+    engine: Engine,
+    out: &'o mut dyn Write,
+) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+    let exec =
+        engine::Executor::new(engine).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
+    let mut l = Lowerer::new(source, Mode::Run, exec, out);
+    l.replay = false;
+    let _ = l.exec_top(&program.stmts);
+    if l.diags.is_empty() {
+        Ok(l)
+    } else {
+        Err(l.diags)
+    }
+}
+
 /// An interactive session (`arr repl`): nothing run yet; `Lowerer::run_more` runs each new
 /// piece of source.
 pub fn session<'o>(
@@ -206,6 +236,9 @@ impl<'o> Lowerer<'o> {
             placeholders: 0,
             record_grads: false,
             tracing_grad: false,
+            tracing_block: false,
+            replay: true,
+            replayed_turns: 0,
             grad_texts: Vec::new(),
             diags: Vec::new(),
             outputs: Vec::new(),
@@ -270,6 +303,12 @@ impl<'o> Lowerer<'o> {
             }
             _ => None,
         }
+    }
+
+    /// How many turns of top-level loops were run by replaying their traced body
+    /// (`replay.rs`) rather than statement by statement.
+    pub fn replayed_turns(&self) -> u64 {
+        self.replayed_turns
     }
 
     /// The global variables that hold arrays, sorted by name.
@@ -423,8 +462,22 @@ impl<'o> Lowerer<'o> {
                 let lo = self.static_int_expr(start, "a loop bound")?;
                 let hi = self.static_int_expr(end, "a loop bound")?;
                 let mut i = lo;
+                // A top-level loop is traced from its second turn on and replayed where the
+                // trace holds (replay.rs); a trace that does not hold yet is tried again after
+                // 1, 2, 4, … more turns.
+                let (mut trace_at, mut gap) = (lo + 1, 1);
                 while i < hi {
                     self.out_of_time()?;
+                    if top && self.replay && i == trace_at {
+                        match self.trace_loop(&var.name, &body.stmts) {
+                            Ok(program) => return self.replay(program, &var.name, i, hi),
+                            Err(replay::NotTraced::NotYet) => {
+                                trace_at = i.saturating_add(gap);
+                                gap = gap.saturating_mul(2);
+                            }
+                            Err(replay::NotTraced::Never) => {}
+                        }
+                    }
                     let iv = self.build.weak_const(crate::ir::Lit::Int(i));
                     self.bind(&var.name, Value::Arr(iv));
                     self.exec_all(&body.stmts, top)?;
@@ -672,6 +725,12 @@ impl<'o> Lowerer<'o> {
         span: Span,
         what: &str,
     ) -> Result<Rc<Array>, Diagnostic> {
+        if self.tracing_block {
+            return Err(Diagnostic::error(
+                span,
+                "no values while a loop body is traced",
+            ));
+        }
         self.require_value(node, span, what)?;
         let mut values = self.values_of(&[node]).map_err(|e| self.stopped(e))?;
         Ok(values.remove(0))
