@@ -61,6 +61,9 @@ WORKLOADS = {
     "grad_10K": ("gradsq", 10_000),
     "grad_1M": ("gradsq", 1_000_000),
     "logreg_10Kx100": ("logreg", 10_000),
+    "gd_100": ("gd", 100),
+    "gd_1M": ("gd", 1_000_000),
+    "gd_step_1M": ("gd_step", 1_000_000),
     "matmul_100": ("matmul", 100),
     "matmul_2000": ("matmul", 2000),
     "fft_1K": ("fft", 1_000),
@@ -77,6 +80,15 @@ RESIZE = "compile_chain_resize"
 RESIZE_N = 2_000
 COLD_WORKLOADS = (COLD, RESIZE)
 
+# Gradient descent, `w = w - 0.01 * grad(sum((w*x - 1)**2))`: this many steps per timed run
+# (enough that a one-time trace or compile is a small share of the run), by parameter count.
+GD_STEPS = {100: 10_000, 1_000_000: 100}
+
+
+def gd_steps(kind, n):
+    """Steps per timed run: `gd_step` is one step alone, the ratio's reference."""
+    return 1 if kind == "gd_step" else GD_STEPS[n]
+
 DESCRIPTIONS = {
     "chain": "sin(a)*b + a*a/(1+b)",
     "poly": "0.25*x**3 + 0.75*x**2 - 1.5*x - 2",
@@ -92,6 +104,9 @@ DESCRIPTIONS = {
     "softmax": "softmax over the rows of an n×n matrix (exp(x - max) / sum, per row)",
     "logreg": "gradient of sum(log(1 + exp(-y * (X @ w)))) with respect to w, X n×100 "
     "(hand-written: X.T @ (-y / (1 + exp(y * (X @ w)))))",
+    "gd": "gradient descent on n parameters, a loop of w = w - 0.01 * grad(sum((w*x - 1)**2)) "
+    "(hand-written: 2*(w*x - 1)*x): 10,000 steps at n = 100, 100 at n = 1M",
+    "gd_step": "one step of gd",
 }
 
 SYSTEMS = [
@@ -141,7 +156,7 @@ def inputs(kind, n):
     b = rng.random(n) + 0.5
     if kind in ("poly", "stencil"):
         return {"x": a}
-    if kind in ("sumsq", "gradsq"):
+    if kind in ("sumsq", "gradsq", "gd", "gd_step"):
         return {"w": b, "x": a}
     if kind == "sin":
         return {"a": a}
@@ -181,6 +196,17 @@ def make_numpy(kind, x, threads):
         # The derivative written by hand, as a NumPy user would.
         w, v = x["w"], x["x"]
         return lambda: 2 * (w * v) * v
+    if kind in ("gd", "gd_step"):
+        w0, v = x["w"], x["x"]
+        steps = gd_steps(kind, v.size)
+
+        def f():
+            w = w0
+            for _ in range(steps):
+                w = w - 0.01 * (2 * (w * v - 1) * v)
+            return w
+
+        return f
     if kind == "sin":
         a = x["a"]
         return lambda: np.sin(a)
@@ -260,6 +286,22 @@ def make_numpy_out(kind, x, threads):
             return t.sum()
 
         return f
+    if kind in ("gd", "gd_step"):
+        w0, v = x["w"], x["x"]
+        steps = gd_steps(kind, v.size)
+        w, t = np.empty_like(w0), np.empty_like(w0)
+
+        def f():
+            np.copyto(w, w0)
+            for _ in range(steps):
+                np.multiply(w, v, out=t)
+                np.subtract(t, 1, out=t)
+                np.multiply(t, v, out=t)
+                np.multiply(t, 0.02, out=t)
+                np.subtract(w, t, out=w)
+            return w
+
+        return f
     if kind in ("sin", "add", "mul"):
         a = x["a"]
         o = np.empty_like(a)
@@ -308,6 +350,17 @@ def make_numexpr(kind, x, threads):
         "mul": "a * b",
         "stencil": "x2 - 2*x1 + x0",
     }
+    if kind in ("gd", "gd_step"):
+        w0, v = x["w"], x["x"]
+        steps = gd_steps(kind, v.size)
+
+        def f():
+            w = w0
+            for _ in range(steps):
+                w = ne.evaluate("w - 0.01 * (2 * (w * v - 1) * v)", local_dict={"w": w, "v": v})
+            return w
+
+        return f
     if kind not in exprs:
         return None
     env = dict(x)
@@ -343,6 +396,15 @@ def make_jax(kind, x, threads):
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    if kind in ("gd", "gd_step"):
+        # The whole loop compiled (`fori_loop`), as JAX recommends for speed.
+        import jax.numpy as jnp
+
+        steps = gd_steps(kind, x["x"].size)
+        g = jax.grad(lambda w, v: jnp.sum((w * v - 1) ** 2))
+        run = jax.jit(lambda w, v: jax.lax.fori_loop(0, steps, lambda i, w: w - 0.01 * g(w, v), w))
+        w, v = jax.device_put(x["w"]), jax.device_put(x["x"])
+        return lambda: run(w, v).block_until_ready()
     fn = jax_fn(kind)
     if fn is None:
         return None
@@ -383,6 +445,21 @@ def make_torch(kind, x, threads, compiled=False):
     import torch
 
     torch.set_num_threads(threads)
+    if kind in ("gd", "gd_step"):
+        if compiled:
+            return None
+        w0, v = torch.from_numpy(x["w"]), torch.from_numpy(x["x"])
+        steps = gd_steps(kind, v.numel())
+
+        def f():
+            w = w0.clone().requires_grad_(True)
+            for _ in range(steps):
+                (g,) = torch.autograd.grad(torch.sum((w * v - 1) ** 2), w)
+                with torch.no_grad():
+                    w -= 0.01 * g
+            return w
+
+        return f
     fn = torch_fn(kind)
     if fn is None:
         return None
@@ -481,9 +558,17 @@ def numba_kernels(parallel):
                 out[r, j] /= s
         return out
 
+    def gd(w0, x, steps):
+        w = w0.copy()
+        for _ in range(steps):
+            for i in prange(w.size):
+                w[i] -= 0.01 * (2 * (w[i] * x[i] - 1) * x[i])
+        return w
+
     jit = njit(parallel=parallel, fastmath=False)
-    kernels = (chain, poly, sumsq, gradsq, sin, add, mul, stencil, softmax, logreg, matmul)
+    kernels = (chain, poly, sumsq, gradsq, sin, add, mul, stencil, softmax, logreg, matmul, gd)
     _NUMBA[parallel] = {f.__name__: jit(f) for f in kernels}
+    _NUMBA[parallel]["gd_step"] = _NUMBA[parallel]["gd"]
     return _NUMBA[parallel]
 
 
@@ -496,6 +581,8 @@ def make_numba(kind, x, threads, parallel=False):
     if f is None:
         return None
     args = list(x.values())
+    if kind in ("gd", "gd_step"):
+        args.append(gd_steps(kind, x["x"].size))
     return lambda: f(*args)
 
 

@@ -8,6 +8,7 @@ use super::op::Op;
 use arrjit_runtime::{Array, DType};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// Index of a node in its graph. Prints as `%12`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,12 +71,14 @@ pub struct Node {
     pub ty: Type,
 }
 
-/// A graph of nodes plus the concrete arrays its `Source` nodes refer to.
+/// A graph of nodes plus the concrete arrays its `Source` nodes refer to. The arrays are
+/// shared, not copied, when the graph is cloned (a `bench` block puts its graph back before
+/// every run).
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     nodes: Vec<Node>,
     dedup: HashMap<Node, NodeId>,
-    sources: Vec<Array>,
+    sources: Vec<Arc<Array>>,
     /// The bytes of all the nodes' values together.
     bytes: u128,
 }
@@ -102,10 +105,20 @@ impl Graph {
 
     /// Adds a `Source` node holding `array`.
     pub fn add_source(&mut self, array: Array) -> NodeId {
+        self.add_shared_source(Arc::new(array))
+    }
+
+    /// Adds a `Source` node holding an array that other graphs may hold too.
+    pub fn add_shared_source(&mut self, array: Arc<Array>) -> NodeId {
         let index = self.sources.len() as u32;
         let ty = Type::new(array.dtype(), array.shape().to_vec());
         self.sources.push(array);
         self.add(Op::Source(index), Vec::new(), ty)
+    }
+
+    /// The array of source `index`, shared.
+    pub fn shared_source(&self, index: u32) -> &Arc<Array> {
+        &self.sources[index as usize]
     }
 
     /// The bytes all the nodes' values take together: what an engine that kept every value
@@ -141,8 +154,9 @@ impl Graph {
         &self.sources[index as usize]
     }
 
-    pub fn sources(&self) -> &[Array] {
-        &self.sources
+    /// How many source arrays the graph holds.
+    pub fn source_count(&self) -> usize {
+        self.sources.len()
     }
 
     /// Every node that `roots` depend on (roots included), in topological (id) order.

@@ -778,24 +778,20 @@ impl<'o> Lowerer<'o> {
             .filter(|&n| !matches!(self.build.graph.node(n).op, Op::Const(_)))
             .collect();
         nodes.sort();
-        // Sources already have their values (and, on a GPU, their device copies).
-        let (sources, computed): (Vec<NodeId>, Vec<NodeId>) = nodes
-            .into_iter()
-            .partition(|&n| matches!(self.build.graph.node(n).op, Op::Source(_)));
+        // Sources already have their values (and, on a GPU, their device copies): they go to
+        // the new graph shared, uncopied (`remap`).
+        let computed: Vec<NodeId> = (nodes.into_iter())
+            .filter(|&n| !matches!(self.build.graph.node(n).op, Op::Source(_)))
+            .collect();
         let computed_values = self.values_of(&computed).map_err(|e| self.stopped(e))?;
         let mut values: HashMap<NodeId, Rc<Array>> =
             computed.iter().copied().zip(computed_values).collect();
-        for n in sources {
-            if let Op::Source(i) = self.build.graph.node(n).op {
-                values.insert(n, Rc::new(self.build.graph.source(i).clone()));
-            }
-        }
         let mut old_to_new: HashMap<NodeId, NodeId> = HashMap::new();
         let mut fresh = Graph::new();
         let mut scopes = std::mem::take(&mut self.scopes);
         for scope in &mut scopes {
             for v in scope.values_mut() {
-                self.remap(v, &values, &mut fresh, &mut old_to_new);
+                self.remap(v, &mut values, &mut fresh, &mut old_to_new);
             }
         }
         self.scopes = scopes;
@@ -818,7 +814,7 @@ impl<'o> Lowerer<'o> {
     fn remap(
         &mut self,
         v: &mut Value,
-        values: &HashMap<NodeId, Rc<Array>>,
+        values: &mut HashMap<NodeId, Rc<Array>>,
         fresh: &mut Graph,
         map: &mut HashMap<NodeId, NodeId>,
     ) {
@@ -830,7 +826,15 @@ impl<'o> Lowerer<'o> {
                         let node = self.build.graph.node(a.node).clone();
                         let n = match node.op {
                             Op::Const(_) => fresh.add(node.op, Vec::new(), node.ty),
-                            _ => fresh.add_source(Array::clone(&values[&a.node])),
+                            Op::Source(i) => {
+                                let shared = self.build.graph.shared_source(i).clone();
+                                fresh.add_shared_source(shared)
+                            }
+                            // Moved when the engine keeps no other reference, else copied.
+                            _ => {
+                                let value = values.remove(&a.node).expect("a value per node");
+                                fresh.add_source(Rc::unwrap_or_clone(value))
+                            }
                         };
                         map.insert(a.node, n);
                         n

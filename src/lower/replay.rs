@@ -53,6 +53,8 @@ pub(super) struct LoopProgram {
     program: Program,
     classes: Vec<Class>,
     next: Vec<Next>,
+    /// Whether each class is read or changed by the loop.
+    live: Vec<bool>,
 }
 
 /// A block run once on parameters.
@@ -250,12 +252,24 @@ impl Lowerer<'_> {
         if !counter_is_exact(&graph, &roots, var_param) {
             return Err(NotTraced::Never);
         }
+        let read: HashSet<NodeId> = graph.reachable(&roots).into_iter().collect();
+        let mut live: Vec<bool> = (classes.iter().zip(&next).enumerate())
+            .map(|(j, (c, n))| read.contains(&c.param) || !matches!(n, Next::Kept(m) if *m == j))
+            .collect();
+        for (j, n) in next.iter().enumerate() {
+            if let Next::Kept(m) = *n
+                && m != j
+            {
+                live[m] = true;
+            }
+        }
         let deadline = self.build.deadline;
         match self.exec.program(graph, roots, deadline) {
             Ok(Some(program)) => Ok(LoopProgram {
                 program,
                 classes,
                 next,
+                live,
             }),
             Ok(None) | Err(_) => Err(NotTraced::Never),
         }
@@ -384,65 +398,97 @@ impl Lowerer<'_> {
         from: i64,
         to: i64,
     ) -> Result<(), Diagnostic> {
-        let mut inputs: Vec<Rc<Array>> = (lp.classes.iter())
-            .map(|c| match self.build.graph.node(c.node).op {
-                Op::Source(i) => Rc::new(self.build.graph.source(i).clone()),
-                ref other => unreachable!("a class holds a source, not {other:?}"),
+        // Arrays the loop only reads stay in the graph; arrays nothing reads are not passed.
+        let mut held: Vec<Held> = (0..lp.classes.len())
+            .map(|j| {
+                if lp.live[j] {
+                    Held::Original(j)
+                } else {
+                    Held::Unused
+                }
             })
             .collect();
+        let unused = Array::zeros(DType::F64, vec![0]);
+        let graph = &self.build.graph;
+        let original = |j: usize| match graph.node(lp.classes[j].node).op {
+            Op::Source(i) => graph.source(i),
+            ref other => unreachable!("a class holds a source, not {other:?}"),
+        };
+        let deadline = self.build.deadline;
         let mut turn = from;
         let mut stopped = None;
         while turn < to {
-            if let Err(e) = self.out_of_time() {
+            if let Err(e) = deadline.check() {
                 stopped = Some(e);
                 break;
             }
             let counter = Array::scalar(Scalar::I64(turn));
-            let mut refs: Vec<&Array> = inputs.iter().map(|a| a.as_ref()).collect();
+            let mut refs: Vec<&Array> = (held.iter())
+                .map(|h| match h {
+                    Held::Original(j) => original(*j),
+                    Held::Computed(a) => a.as_ref(),
+                    Held::Unused => &unused,
+                })
+                .collect();
             refs.push(&counter);
-            let outputs = match lp.program.run(&refs, self.build.deadline) {
+            let outputs = match lp.program.run(&refs, deadline) {
                 Ok(outputs) => outputs,
                 Err(e) => {
-                    stopped = Some(self.stopped(e));
+                    stopped = Some(e);
                     break;
                 }
             };
+            drop(refs);
             let mut outputs: Vec<Option<Array>> = outputs.into_iter().map(Some).collect();
-            let next: Vec<Rc<Array>> = (lp.next.iter())
+            let next: Vec<Held> = (lp.next.iter())
                 .map(|n| match *n {
-                    Next::Kept(m) => inputs[m].clone(),
-                    Next::Output(r) => Rc::new(outputs[r].take().expect("one use per output")),
+                    Next::Kept(m) => held[m].clone(),
+                    Next::Output(r) => {
+                        Held::Computed(Rc::new(outputs[r].take().expect("one use per output")))
+                    }
                 })
                 .collect();
-            for old in std::mem::replace(&mut inputs, next) {
-                if let Ok(array) = Rc::try_unwrap(old) {
+            for old in std::mem::replace(&mut held, next) {
+                if let Held::Computed(old) = old
+                    && let Ok(array) = Rc::try_unwrap(old)
+                {
                     arrjit_runtime::recycle(array);
                 }
             }
             turn += 1;
-            self.replayed_turns += 1;
         }
+        self.replayed_turns += (turn - from) as u64;
         // The variables as the last complete turn left them.
-        for (class, value) in lp.classes.iter().zip(inputs) {
-            let node = self.build.graph.add_source(Rc::unwrap_or_clone(value));
-            for name in &class.names {
-                self.bind(
-                    name,
-                    Value::Arr(Arr {
-                        node,
-                        weak: class.weak,
-                    }),
-                );
+        for (j, h) in held.into_iter().enumerate() {
+            let node = match h {
+                Held::Original(m) if m == j => continue,
+                Held::Unused => continue,
+                Held::Original(m) => lp.classes[m].node,
+                Held::Computed(a) => self.build.graph.add_source(Rc::unwrap_or_clone(a)),
+            };
+            for name in &lp.classes[j].names {
+                let weak = lp.classes[j].weak;
+                self.bind(name, Value::Arr(Arr { node, weak }));
             }
         }
         let last = self.build.weak_const(Lit::Int(turn.min(to - 1)));
         self.bind(var, Value::Arr(last));
-        self.materialize()?;
         match stopped {
-            Some(e) => Err(e),
+            Some(e) => Err(self.stopped(e)),
             None => Ok(()),
         }
     }
+}
+
+/// What a class of variables holds during a replay.
+#[derive(Clone)]
+enum Held {
+    /// The array class `m` held before the loop (a source of the graph).
+    Original(usize),
+    /// An array a turn computed.
+    Computed(Rc<Array>),
+    /// Nothing: the class neither changes nor is read.
+    Unused,
 }
 
 /// A `bench` block, traced and compiled: each run computes what the block assigns from the
