@@ -6,6 +6,10 @@
 //! mode alike, with fused's speedups. Compile time is excluded: each schedule is compiled once,
 //! before timing; inputs are materialised arrays.
 //!
+//! A second set of groups, `loops/<workload>/{replayed,turn_by_turn}`, runs a script whose
+//! loop takes `LOOP_STEPS` steps of gradient descent, with the loop traced once and replayed
+//! (a Program) and with every turn lowered again: the per-step cost is the time over the steps.
+//!
 //! Criterion's options follow `--`: `cargo bench --bench modes -- --quick` (short criterion
 //! runs, and fewer interleaved runs), `-- stencil` (only workloads whose id contains `stencil`),
 //! `-- --list`. `ARRJIT_BENCH_TABLE=0` leaves the interleaved table out, `=only` runs nothing
@@ -101,6 +105,52 @@ fn criterion_groups(c: &mut Criterion, cpu: &mut Cpu) {
     }
 }
 
+/// Steps of each loop in the `loops/…` groups.
+const LOOP_STEPS: usize = 1_000;
+
+/// (short name, parameter count) of the gradient-descent loops.
+const LOOPS: [(&str, usize); 2] = [("gd", 100), ("gd", 1_000_000)];
+
+/// The script of a gradient-descent loop on `n` parameters.
+fn gd_script(n: usize, steps: usize) -> String {
+    format!(
+        "fn loss(w, x) = sum((w * x - 1) ** 2)\n\
+         w = rand({n}, seed=2) + 0.5\n\
+         x = rand({n}, seed=1)\n\
+         for i in 0..{steps} {{ w = w - 0.01 * grad(loss)(w, x) }}\n"
+    )
+}
+
+fn run_script(source: &str, replay: bool) {
+    let (program, diags) = syntax::parse(source);
+    assert!(diags.is_empty());
+    let mut out = Vec::new();
+    let engine = lower::Engine::Fused;
+    let state = if replay {
+        lower::run_on(&program, source, Mode::Run, engine, &mut out)
+    } else {
+        lower::run_turn_by_turn(&program, source, engine, &mut out)
+    };
+    black_box(state.expect("the script runs"));
+}
+
+fn loop_groups(c: &mut Criterion) {
+    for (name, n) in LOOPS {
+        // Fewer steps on a million parameters: a step there takes about a millisecond.
+        let steps = if n > 10_000 {
+            LOOP_STEPS / 10
+        } else {
+            LOOP_STEPS
+        };
+        let source = gd_script(n, steps);
+        let mut g = c.benchmark_group(format!("loops/{name}_{n}/{steps}_steps"));
+        g.sample_size(10);
+        g.bench_function("replayed", |b| b.iter(|| run_script(&source, true)));
+        g.bench_function("turn_by_turn", |b| b.iter(|| run_script(&source, false)));
+        g.finish();
+    }
+}
+
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs[xs.len() / 2]
@@ -159,6 +209,7 @@ fn main() {
     if table != "only" {
         let mut c = Criterion::default().configure_from_args();
         criterion_groups(&mut c, &mut cpu);
+        loop_groups(&mut c);
         c.final_summary();
     }
     if timing && table != "0" {

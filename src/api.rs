@@ -479,7 +479,8 @@ impl Function {
         })
     }
 
-    /// What each compiled kernel has cost so far (empty for the interpreter).
+    /// What each compiled kernel has cost so far (empty for the interpreter). Run times are
+    /// measured only while `arrjit::backend::cpu::time_kernels(true)` is on.
     pub fn kernel_stats(&self) -> Vec<crate::backend::cpu::KernelStats> {
         match &self.cpu {
             Some(jit) => jit.lock().expect("not poisoned").0.stats(),

@@ -217,6 +217,9 @@ fn run(cli: Cli) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if matches!(cli.command, Command::Run { stats: true, .. }) {
+        arrjit::backend::cpu::time_kernels(true);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match lower::run_limited(&program, &source, mode, engine, on, bounds, &mut out) {

@@ -17,7 +17,7 @@ mod run;
 mod vector;
 
 pub use reuse::{Reuse, reuses};
-pub use run::slot;
+pub use run::{slot, time_kernels};
 
 use crate::kernel::{
     BufId, BufKind, Kernel, Schedule, Step, VerifiedSchedule, eval_kernel, run_library,
@@ -58,6 +58,7 @@ pub struct KernelStats {
     pub summary: String,
     pub compile_s: f64,
     pub calls: u64,
+    /// Measured only while `time_kernels` is on (`arr run --stats` turns it on); else 0.
     pub run_s: f64,
     /// Kernels found in the cache instead of compiled.
     pub hits: u64,

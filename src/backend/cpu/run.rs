@@ -15,7 +15,7 @@ use arrjit_runtime::{Array, Complex64, DType, Data, Scalar, with_data};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Below this much work a kernel runs on the calling thread: waking the other threads costs
@@ -110,7 +110,8 @@ impl Call {
     /// Allocates the kernel's outputs, passes every buffer's address, and calls the code.
     pub fn run(&self, schedule: &Schedule, bufs: &mut [Option<Cow<Array>>]) {
         let (c, k) = (&*self.compiled, &self.kernel);
-        let t = Instant::now();
+        // Reading the clock twice costs about 60 ns here, a fifth of a small kernel's call.
+        let t = TIME_KERNELS.load(Ordering::Relaxed).then(Instant::now);
         for &w in &self.writes {
             let b = &schedule.buffers[w.0 as usize];
             bufs[w.0 as usize] = Some(Cow::Owned(arrjit_runtime::output_array(
@@ -187,9 +188,22 @@ impl Call {
             }
         }
         c.calls.fetch_add(1, Ordering::Relaxed);
-        c.run_ns
-            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        if let Some(t) = t {
+            c.run_ns
+                .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        }
     }
+}
+
+/// Whether kernel calls measure their run time (`KernelStats::run_s`): off unless
+/// `time_kernels` turned it on (`arr run --stats` does).
+static TIME_KERNELS: AtomicBool = AtomicBool::new(false);
+
+/// Makes every kernel call of this process measure its run time, for `KernelStats::run_s`
+/// (`arr run --stats`), or stop measuring. Off by default: the clock costs more than a small
+/// kernel's work.
+pub fn time_kernels(on: bool) {
+    TIME_KERNELS.store(on, Ordering::Relaxed);
 }
 
 /// `0..extent` in `chunks` consecutive ranges.
