@@ -115,12 +115,7 @@ pub fn run_recording_grads<'o>(
         .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
     let mut l = Lowerer::new(source, Mode::Check, exec, out);
     l.record_grads = true;
-    let _ = l.exec_top(&program.stmts);
-    if l.diags.is_empty() {
-        Ok(l)
-    } else {
-        Err(l.diags)
-    }
+    l.run_program(program)
 }
 
 /// Like `run`, computing arrays with `engine`.
@@ -174,12 +169,7 @@ pub fn run_turn_by_turn<'o>(
         engine::Executor::new(engine).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
     let mut l = Lowerer::new(source, Mode::Run, exec, out);
     l.replay = false;
-    let _ = l.exec_top(&program.stmts);
-    if l.diags.is_empty() {
-        Ok(l)
-    } else {
-        Err(l.diags)
-    }
+    l.run_program(program)
 }
 
 /// An interactive session (`arr repl`): nothing run yet; `Lowerer::run_more` runs each new
@@ -207,16 +197,21 @@ pub fn run_limited<'o>(
         .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
     let mut l = Lowerer::new(source, mode, exec, out);
     l.set_limits(limits);
-    let _ = l.exec_top(&program.stmts);
-    l.report_device_error();
-    if l.diags.is_empty() {
-        Ok(l)
-    } else {
-        Err(l.diags)
-    }
+    l.run_program(program)
 }
 
 impl<'o> Lowerer<'o> {
+    /// Runs a whole program's top level; the final state, or every diagnostic.
+    fn run_program(mut self, program: &Program) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+        let _ = self.exec_top(&program.stmts);
+        self.report_device_error();
+        if self.diags.is_empty() {
+            Ok(self)
+        } else {
+            Err(self.diags)
+        }
+    }
+
     fn new(
         source: &'o str,
         mode: Mode,
