@@ -10,7 +10,7 @@
 
 use crate::backend::cpu::{Cpu, Prepared};
 use crate::ir::interp::Evaluator;
-use crate::ir::{Graph, NodeId};
+use crate::ir::{Graph, NodeId, Op};
 use crate::limits::{Deadline, Stop};
 use crate::passes::fuse::{Fusion, fuse_until};
 use arrjit_runtime::Array;
@@ -24,8 +24,9 @@ pub struct Program {
 }
 
 enum Plan {
-    /// On the reference interpreter (the spec, and the `interp` engine).
-    Interp,
+    /// On the reference interpreter (the spec, and the `interp` engine), which owns the values
+    /// of the parameters it reads: for each parameter, whether the roots read it.
+    Interp { reads: Vec<bool> },
     /// Fused or unfused kernels compiled for the CPU. They live as long as the `Cpu` that
     /// compiled them, which must outlive the Program.
     Cpu(Prepared),
@@ -34,10 +35,20 @@ enum Plan {
 impl Program {
     /// `roots` of `graph`, evaluated by the reference interpreter at each run.
     pub fn interpreted(graph: Graph, roots: Vec<NodeId>) -> Program {
+        let mut reads = Vec::new();
+        for n in graph.reachable(&roots) {
+            if let Op::Param(i) = graph.node(n).op {
+                let i = i as usize;
+                if reads.len() <= i {
+                    reads.resize(i + 1, false);
+                }
+                reads[i] = true;
+            }
+        }
         Program {
             graph,
             roots,
-            plan: Plan::Interp,
+            plan: Plan::Interp { reads },
         }
     }
 
@@ -66,8 +77,15 @@ impl Program {
     /// caller checks the structure before it replays).
     pub fn run(&self, params: &[&Array], deadline: Deadline) -> Result<Vec<Array>, Stop> {
         match &self.plan {
-            Plan::Interp => {
-                let mut ev = Evaluator::with_params(params.iter().map(|&a| a.clone()).collect());
+            Plan::Interp { reads } => {
+                // Only the parameters the roots read are copied for the evaluator.
+                let owned = (params.iter().enumerate())
+                    .map(|(i, &a)| match reads.get(i) {
+                        Some(true) => a.clone(),
+                        _ => Array::zeros(a.dtype(), vec![0]),
+                    })
+                    .collect();
+                let mut ev = Evaluator::with_params(owned);
                 self.roots
                     .iter()
                     .map(|&r| {
@@ -79,10 +97,5 @@ impl Program {
             }
             Plan::Cpu(prepared) => prepared.run_until(&self.graph, params, deadline),
         }
-    }
-
-    /// The traced graph.
-    pub fn graph(&self) -> &Graph {
-        &self.graph
     }
 }

@@ -18,14 +18,8 @@ fn globals(engine: Engine, device: Device) -> BTreeMap<String, Array> {
     let mut sink = Vec::new();
     let mut state = lower::run_on_device(&program, SCRIPT, Mode::Run, engine, device, &mut sink)
         .unwrap_or_else(|d| panic!("{}", arrjit::diag::render("edge_values.arr", SCRIPT, &d)));
-    let names: Vec<String> = state.array_globals().into_iter().map(|g| g.0).collect();
-    names
-        .into_iter()
-        .map(|n| {
-            let a = state.global_array(&n).unwrap();
-            (n, a)
-        })
-        .collect()
+    let globals = state.global_arrays().expect("every global array evaluates");
+    globals.into_iter().collect()
 }
 
 #[test]

@@ -154,11 +154,6 @@ impl Graph {
         &self.sources[index as usize]
     }
 
-    /// How many source arrays the graph holds.
-    pub fn source_count(&self) -> usize {
-        self.sources.len()
-    }
-
     /// Every node that `roots` depend on (roots included), in topological (id) order.
     pub fn reachable(&self, roots: &[NodeId]) -> Vec<NodeId> {
         // A set, not a table over the whole graph: the cost follows what is reachable, which

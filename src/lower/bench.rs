@@ -420,7 +420,7 @@ impl Lowerer<'_> {
         self.unseeded_rand_calls = saved.unseeded_rand_calls;
         self.outputs.truncate(saved.outputs);
         if let Some(graph) = &saved.graph {
-            self.build.graph.clone_from(graph);
+            self.build.replace_graph(graph.clone());
             self.exec.new_graph();
         } else {
             // The graph only grew: its nodes, and the schedules made for them, still hold.

@@ -22,6 +22,7 @@ pub use bench::{BenchOptions, BenchResult, DeviceTime, Timing, bench, bench_name
 pub use engine::Engine;
 pub use value::{Arr, FnDef, Value};
 
+use crate::backend::Device;
 use crate::diag::{Diagnostic, Span};
 use crate::ir::{Builder, Graph, NodeId, Op};
 use crate::limits::{Deadline, Limits, Stop};
@@ -111,9 +112,7 @@ pub fn run_recording_grads<'o>(
     source: &'o str,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
-    let exec = engine::Executor::new(Engine::Interp)
-        .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
-    let mut l = Lowerer::new(source, Mode::Check, exec, out);
+    let mut l = Lowerer::starting(source, Mode::Check, Engine::Interp, Device::Cpu, out)?;
     l.record_grads = true;
     l.run_program(program)
 }
@@ -126,14 +125,7 @@ pub fn run_on<'o>(
     engine: Engine,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
-    run_on_device(
-        program,
-        source,
-        mode,
-        engine,
-        crate::backend::Device::Cpu,
-        out,
-    )
+    run_on_device(program, source, mode, engine, Device::Cpu, out)
 }
 
 /// Like `run`, computing arrays with `engine` on `device`.
@@ -142,7 +134,7 @@ pub fn run_on_device<'o>(
     source: &'o str,
     mode: Mode,
     engine: Engine,
-    device: crate::backend::Device,
+    device: Device,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
     run_limited(
@@ -165,9 +157,7 @@ pub fn run_turn_by_turn<'o>(
     engine: Engine,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
-    let exec =
-        engine::Executor::new(engine).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
-    let mut l = Lowerer::new(source, Mode::Run, exec, out);
+    let mut l = Lowerer::starting(source, Mode::Run, engine, Device::Cpu, out)?;
     l.replay = false;
     l.run_program(program)
 }
@@ -176,7 +166,7 @@ pub fn run_turn_by_turn<'o>(
 /// piece of source.
 pub fn session<'o>(
     engine: Engine,
-    device: crate::backend::Device,
+    device: Device,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, String> {
     let exec = engine::Executor::on(engine, device)?;
@@ -189,18 +179,30 @@ pub fn run_limited<'o>(
     source: &'o str,
     mode: Mode,
     engine: Engine,
-    device: crate::backend::Device,
+    device: Device,
     limits: Limits,
     out: &'o mut dyn Write,
 ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
-    let exec = engine::Executor::on(engine, device)
-        .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
-    let mut l = Lowerer::new(source, mode, exec, out);
+    let mut l = Lowerer::starting(source, mode, engine, device, out)?;
     l.set_limits(limits);
     l.run_program(program)
 }
 
 impl<'o> Lowerer<'o> {
+    /// A script about to run `source` with `engine` on `device`; the engine's failure to start
+    /// (no CUDA device, say) is its diagnostic.
+    fn starting(
+        source: &'o str,
+        mode: Mode,
+        engine: Engine,
+        device: Device,
+        out: &'o mut dyn Write,
+    ) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
+        let exec = engine::Executor::on(engine, device)
+            .map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
+        Ok(Lowerer::new(source, mode, exec, out))
+    }
+
     /// Runs a whole program's top level; the final state, or every diagnostic.
     fn run_program(mut self, program: &Program) -> Result<Lowerer<'o>, Vec<Diagnostic>> {
         let _ = self.exec_top(&program.stmts);
@@ -304,6 +306,15 @@ impl<'o> Lowerer<'o> {
     /// (`replay.rs`) rather than statement by statement.
     pub fn replayed_turns(&self) -> u64 {
         self.replayed_turns
+    }
+
+    /// Every global variable that holds an array, sorted by name, with its value (as
+    /// `global_array` gives it); `None` if one cannot be evaluated in the time left.
+    pub fn global_arrays(&mut self) -> Option<Vec<(String, Array)>> {
+        let names = self.array_globals();
+        (names.into_iter())
+            .map(|(name, _)| Some((name.clone(), self.global_array(&name)?)))
+            .collect()
     }
 
     /// The global variables that hold arrays, sorted by name.
@@ -463,7 +474,7 @@ impl<'o> Lowerer<'o> {
                 let (mut trace_at, mut gap) = (lo + 1, 1);
                 while i < hi {
                     self.out_of_time()?;
-                    if top && self.replay && i == trace_at {
+                    if top && i == trace_at {
                         match self.trace_loop(&var.name, &body.stmts) {
                             Ok(program) => return self.replay(program, &var.name, i, hi),
                             Err(replay::NotTraced::NotYet) => {
@@ -768,16 +779,12 @@ impl<'o> Lowerer<'o> {
                 collect_nodes(v, &mut live);
             }
         }
-        let mut nodes: Vec<NodeId> = live
-            .into_iter()
-            .filter(|&n| !matches!(self.build.graph.node(n).op, Op::Const(_)))
+        // Constants are copied into the new graph, and sources, which already have their values
+        // (and on a GPU their device copies), are shared with it (`remap`).
+        let mut computed: Vec<NodeId> = (live.into_iter())
+            .filter(|&n| !matches!(self.build.graph.node(n).op, Op::Const(_) | Op::Source(_)))
             .collect();
-        nodes.sort();
-        // Sources already have their values (and, on a GPU, their device copies): they go to
-        // the new graph shared, uncopied (`remap`).
-        let computed: Vec<NodeId> = (nodes.into_iter())
-            .filter(|&n| !matches!(self.build.graph.node(n).op, Op::Source(_)))
-            .collect();
+        computed.sort();
         let computed_values = self.values_of(&computed).map_err(|e| self.stopped(e))?;
         let mut values: HashMap<NodeId, Rc<Array>> =
             computed.iter().copied().zip(computed_values).collect();

@@ -13,9 +13,10 @@
 //!
 //! A body is never traced when it has a host step (`print`, `save`, `load`), needs a value while
 //! it is lowered (a size or an index computed from an array or from the loop variable), draws
-//! unseeded random numbers, defines a function, or holds a loop or a `bench` block; its turns
-//! then run one by one, as does every turn on a GPU. A body whose structure changes (an array that grows) is traced
-//! again after 1, 2, 4, … more turns, and replayed from the first turn whose trace holds.
+//! unseeded random numbers, defines a function, holds a loop or a `bench` block, or runs where
+//! a variable holds a tuple; its turns then run one by one, as does every turn on a GPU. A body
+//! whose structure changes (an array that grows) is traced again after 1, 2, 4, … more turns,
+//! and replayed from the first turn whose trace holds.
 //!
 //! A replayed loop runs all its remaining turns inside this module: each turn's outputs are the
 //! next turn's inputs, and the arrays they replace go back to the allocation pool.
@@ -28,6 +29,7 @@ use crate::syntax::ast::{Stmt, StmtKind};
 use arrjit_runtime::{Array, DType, Scalar};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The global variables that hold one array before the traced turn.
 struct Class {
@@ -53,8 +55,6 @@ pub(super) struct LoopProgram {
     program: Program,
     classes: Vec<Class>,
     next: Vec<Next>,
-    /// Whether each class is read or changed by the loop.
-    live: Vec<bool>,
 }
 
 /// A block run once on parameters.
@@ -252,24 +252,12 @@ impl Lowerer<'_> {
         if !counter_is_exact(&graph, &roots, var_param) {
             return Err(NotTraced::Never);
         }
-        let read: HashSet<NodeId> = graph.reachable(&roots).into_iter().collect();
-        let mut live: Vec<bool> = (classes.iter().zip(&next).enumerate())
-            .map(|(j, (c, n))| read.contains(&c.param) || !matches!(n, Next::Kept(m) if *m == j))
-            .collect();
-        for (j, n) in next.iter().enumerate() {
-            if let Next::Kept(m) = *n
-                && m != j
-            {
-                live[m] = true;
-            }
-        }
         let deadline = self.build.deadline;
         match self.exec.program(graph, roots, deadline) {
             Ok(Some(program)) => Ok(LoopProgram {
                 program,
                 classes,
                 next,
-                live,
             }),
             Ok(None) | Err(_) => Err(NotTraced::Never),
         }
@@ -279,7 +267,8 @@ impl Lowerer<'_> {
     /// documentation), with `counter` (a loop variable) as the last parameter, and puts the
     /// script's state back as it was.
     fn trace(&mut self, stmts: &[Stmt], counter: Option<&str>) -> Result<Traced, NotTraced> {
-        let replayable = self.mode == Mode::Run
+        let replayable = self.replay
+            && self.mode == Mode::Run
             && !self.tracing_grad
             && !self.tracing_block
             && self.scopes.len() == 1
@@ -398,17 +387,8 @@ impl Lowerer<'_> {
         from: i64,
         to: i64,
     ) -> Result<(), Diagnostic> {
-        // Arrays the loop only reads stay in the graph; arrays nothing reads are not passed.
-        let mut held: Vec<Held> = (0..lp.classes.len())
-            .map(|j| {
-                if lp.live[j] {
-                    Held::Original(j)
-                } else {
-                    Held::Unused
-                }
-            })
-            .collect();
-        let unused = Array::zeros(DType::F64, vec![0]);
+        // Until a turn replaces them, the arrays are read where they are, in the graph.
+        let mut held: Vec<Held> = (0..lp.classes.len()).map(Held::Original).collect();
         let graph = &self.build.graph;
         let original = |j: usize| match graph.node(lp.classes[j].node).op {
             Op::Source(i) => graph.source(i),
@@ -427,7 +407,6 @@ impl Lowerer<'_> {
                 .map(|h| match h {
                     Held::Original(j) => original(*j),
                     Held::Computed(a) => a.as_ref(),
-                    Held::Unused => &unused,
                 })
                 .collect();
             refs.push(&counter);
@@ -462,7 +441,6 @@ impl Lowerer<'_> {
         for (j, h) in held.into_iter().enumerate() {
             let node = match h {
                 Held::Original(m) if m == j => continue,
-                Held::Unused => continue,
                 Held::Original(m) => lp.classes[m].node,
                 Held::Computed(a) => self.build.graph.add_source(Rc::unwrap_or_clone(a)),
             };
@@ -487,15 +465,14 @@ enum Held {
     Original(usize),
     /// An array a turn computed.
     Computed(Rc<Array>),
-    /// Nothing: the class neither changes nor is read.
-    Unused,
 }
 
 /// A `bench` block, traced and compiled: each run computes what the block assigns from the
 /// arrays the variables held before it.
 pub(super) struct BlockProgram {
     program: Program,
-    inputs: Vec<Array>,
+    /// The arrays of the parameters, shared with the graph they came from.
+    inputs: Vec<Arc<Array>>,
 }
 
 /// What a `bench` block's runs use: not tried yet, its Program, or the statements themselves.
@@ -509,9 +486,6 @@ impl Lowerer<'_> {
     /// Traces a `bench` block run from the current state (see the module documentation) and
     /// compiles what it assigns; `None` where the block must run statement by statement.
     pub(super) fn trace_block(&mut self, stmts: &[Stmt]) -> Option<BlockProgram> {
-        if !self.replay {
-            return None;
-        }
         let traced = self.trace(stmts, None).ok()?;
         let mut assigned = HashSet::new();
         for value in traced.after.values() {
@@ -526,7 +500,7 @@ impl Lowerer<'_> {
         roots.sort();
         let inputs = (traced.classes.iter())
             .map(|c| match self.build.graph.node(c.node).op {
-                Op::Source(i) => self.build.graph.source(i).clone(),
+                Op::Source(i) => self.build.graph.shared_source(i).clone(),
                 ref other => unreachable!("a class holds a source, not {other:?}"),
             })
             .collect();
@@ -537,7 +511,7 @@ impl Lowerer<'_> {
 
     /// One run of a traced `bench` block; its results are dropped.
     pub(super) fn run_block(&mut self, block: &BlockProgram) -> Result<(), Diagnostic> {
-        let refs: Vec<&Array> = block.inputs.iter().collect();
+        let refs: Vec<&Array> = block.inputs.iter().map(|a| a.as_ref()).collect();
         let outputs =
             (block.program.run(&refs, self.build.deadline)).map_err(|e| self.stopped(e))?;
         outputs.into_iter().for_each(arrjit_runtime::recycle);
@@ -561,7 +535,7 @@ mod tests {
             l.materialize().unwrap();
             let (stmts, _) = crate::syntax::parse(block);
             let traced = l.trace_block(&stmts.stmts).expect("traced");
-            let inputs: Vec<_> = traced.inputs.iter().collect();
+            let inputs: Vec<_> = traced.inputs.iter().map(|a| a.as_ref()).collect();
             let got = traced.program.run(&inputs, Deadline::NONE).unwrap();
 
             let whole = format!("{setup}{block}d = a - b\n");

@@ -34,15 +34,7 @@ pub fn run_on(source: &str, engine: Engine, device: arrjit::Device) -> Outcome {
         let mut sink = Vec::new();
         match lower::run_on_device(&program, source, Mode::Run, engine, device, &mut sink) {
             Ok(mut state) => {
-                let names: Vec<String> = state.array_globals().into_iter().map(|g| g.0).collect();
-                let arrays = names
-                    .into_iter()
-                    .map(|name| {
-                        let a = state.global_array(&name).expect("listed as an array");
-                        (name, a)
-                    })
-                    .collect();
-                Outcome::Ran(arrays)
+                Outcome::Ran(state.global_arrays().expect("every global array evaluates"))
             }
             Err(diags) => Outcome::Rejected(diag::render("generated.arr", source, &diags)),
         }
